@@ -1,0 +1,57 @@
+import type { AndroidManagementMode, DeviceOperatingSystem } from '../directory.ts';
+
+/**
+ * The device families an email profile type can reach. One key per profile family rather than per
+ * `@odata.type`, because the Android Enterprise legacy twins (`androidForWork*`) reach the same
+ * devices as their `androidWorkProfile*` successors but stay distinct profile types.
+ */
+export const platformFamilies = ['ios', 'windows', 'windowsPhone', 'knox', 'androidWorkProfile', 'androidForWork'] as const;
+export type PlatformFamily = (typeof platformFamilies)[number];
+
+/** The two device properties that decide platform applicability. */
+export interface DevicePlatform {
+  operatingSystem: DeviceOperatingSystem;
+  androidManagementMode: AndroidManagementMode | null;
+}
+
+/**
+ * The platform family of each email profile type (SPEC §2, Graph `@odata.type` without the
+ * `#microsoft.graph.` prefix).
+ */
+export const emailProfilePlatformFamilies = {
+  iosEasEmailProfileConfiguration: 'ios',
+  windows10EasEmailProfileConfiguration: 'windows',
+  windowsPhoneEASEmailProfileConfiguration: 'windowsPhone',
+  androidEasEmailProfileConfiguration: 'knox',
+  androidWorkProfileGmailEasConfiguration: 'androidWorkProfile',
+  androidWorkProfileNineWorkEasConfiguration: 'androidWorkProfile',
+  androidForWorkGmailEasConfiguration: 'androidForWork',
+  androidForWorkNineWorkEasConfiguration: 'androidForWork',
+} as const satisfies Record<string, PlatformFamily>;
+
+/**
+ * Whether a profile of `family` applies to `device`:
+ * - `ios`: iOS and iPadOS (Graph reports iPads as `iPadOS` since 13).
+ * - `windows`: Windows 10/11, desktop and mobile (both report `Windows`).
+ * - `windowsPhone`: Windows Phone 8.1 **and** Windows 10/11 — Intune applies Windows Phone 8.1
+ *   email profiles to Windows 10 devices too (SPEC §2; reference/intune-email-model.md §3, §8.5).
+ * - `knox`: Android managed as Samsung Knox (device administrator).
+ * - `androidWorkProfile`, `androidForWork`: Android with an Android Enterprise work profile; the two
+ *   are generations of the same channel.
+ * An Android device whose management mode is unknown (null) matches no Android family.
+ */
+export function devicePlatformMatches(family: PlatformFamily, device: DevicePlatform): boolean {
+  switch (family) {
+    case 'ios':
+      return device.operatingSystem === 'iOS' || device.operatingSystem === 'iPadOS';
+    case 'windows':
+      return device.operatingSystem === 'Windows';
+    case 'windowsPhone':
+      return device.operatingSystem === 'WindowsPhone' || device.operatingSystem === 'Windows';
+    case 'knox':
+      return device.operatingSystem === 'Android' && device.androidManagementMode === 'knox';
+    case 'androidWorkProfile':
+    case 'androidForWork':
+      return device.operatingSystem === 'Android' && device.androidManagementMode === 'workProfile';
+  }
+}

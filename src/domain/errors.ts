@@ -1,0 +1,54 @@
+/**
+ * The one error catalogue. Every failure that reaches a client is an EnvelopeError with a Graph error
+ * `code`, an HTTP `status`, a human message and, for input errors, the `target` field it concerns.
+ * The HTTP layer renders these as `{"error":{"code","message","target"?}}`; anything else is a bug and
+ * becomes a generic 500.
+ */
+export class EnvelopeError extends Error {
+  readonly code: string;
+  readonly status: number;
+  /** The offending property path (e.g. `hostName`, `assignments[0].target.groupId`), when there is one. */
+  readonly target: string | undefined;
+
+  constructor(code: string, status: number, message: string, target?: string) {
+    super(message);
+    this.name = 'EnvelopeError';
+    this.code = code;
+    this.status = status;
+    this.target = target;
+  }
+}
+
+export function isEnvelopeError(value: unknown): value is EnvelopeError {
+  return value instanceof EnvelopeError;
+}
+
+/** 400: the request names `field` and says what is wrong with it. */
+export function badRequest(message: string, field?: string): EnvelopeError {
+  return new EnvelopeError('BadRequest', 400, message, field);
+}
+
+/** 401: no bearer token, or one that is unknown or revoked. */
+export function unauthenticated(message = 'Missing or invalid bearer token.'): EnvelopeError {
+  return new EnvelopeError('InvalidAuthenticationToken', 401, message);
+}
+
+/** 403: authenticated, but the token's role may not do this. */
+export function forbidden(message = 'This token is read-only; the operation needs the admin role.'): EnvelopeError {
+  return new EnvelopeError('Forbidden', 403, message);
+}
+
+/** 404: the object does not exist in the caller's tenant (objects of other tenants look the same). */
+export function notFound(kind: string, id: string): EnvelopeError {
+  return new EnvelopeError('ResourceNotFound', 404, `${kind} '${id}' was not found.`);
+}
+
+/** 409: the request is valid but clashes with the current state. */
+export function conflict(message: string, field?: string): EnvelopeError {
+  return new EnvelopeError('Conflict', 409, message, field);
+}
+
+/** 422-free by design: Graph uses 400 for semantic input errors too; this is for device-side rendering. */
+export function unprocessable(code: string, message: string, field?: string): EnvelopeError {
+  return new EnvelopeError(code, 422, message, field);
+}
