@@ -1,0 +1,95 @@
+import { isAbsolute, resolve } from 'node:path';
+
+/**
+ * Envelope's configuration: read from the environment once, at start, validated, frozen, and passed
+ * to whatever needs it. Nothing else reads `process.env`.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  /** PostgreSQL server URL; null = embedded PGlite in `dataDir`. */
+  databaseUrl: string | null;
+  dataDir: string;
+  /** If set when the default tenant is first created, it becomes that tenant's first admin token. */
+  adminToken: string | null;
+  tlsCertPath: string | null;
+  tlsKeyPath: string | null;
+  /** 32-byte key sealing secrets at rest; null = read or generate `<dataDir>/secret.key`. */
+  secretKey: Buffer | null;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** The externally visible base URL (for @odata.nextLink and device URLs); default from HOST/PORT. */
+  publicUrl: string | null;
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Parses the environment; throws ConfigError naming the variable on bad input. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>, cwd: string): Readonly<Config> {
+  const value = (name: string): string | null => {
+    const raw = env[name];
+    return raw === undefined || raw.trim() === '' ? null : raw.trim();
+  };
+
+  const portText = value('PORT') ?? '8080';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError('PORT', `'${portText}' is not a TCP port (0-65535).`);
+  }
+
+  const tlsCertPath = value('ENVELOPE_TLS_CERT');
+  const tlsKeyPath = value('ENVELOPE_TLS_KEY');
+  if ((tlsCertPath === null) !== (tlsKeyPath === null)) {
+    throw new ConfigError(tlsCertPath ? 'ENVELOPE_TLS_KEY' : 'ENVELOPE_TLS_CERT', 'set both ENVELOPE_TLS_CERT and ENVELOPE_TLS_KEY, or neither.');
+  }
+
+  const databaseUrl = value('DATABASE_URL');
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL.');
+  }
+
+  const adminToken = value('ENVELOPE_ADMIN_TOKEN');
+  if (adminToken !== null && adminToken.length < 24) {
+    throw new ConfigError('ENVELOPE_ADMIN_TOKEN', 'must be at least 24 characters.');
+  }
+
+  const logLevel = value('LOG_LEVEL') ?? 'info';
+  if (!(logLevels as readonly string[]).includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${logLevels.join(', ')}.`);
+  }
+
+  const publicUrl = value('ENVELOPE_PUBLIC_URL');
+  if (publicUrl !== null && !/^https?:\/\/[^/]+/.test(publicUrl)) {
+    throw new ConfigError('ENVELOPE_PUBLIC_URL', 'must be an http(s) URL such as https://envelope.example.com.');
+  }
+
+  const dataDir = value('ENVELOPE_DATA_DIR') ?? './data';
+  return Object.freeze({
+    port,
+    host: value('HOST') ?? '127.0.0.1',
+    databaseUrl,
+    dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
+    adminToken,
+    tlsCertPath: tlsCertPath && resolve(cwd, tlsCertPath),
+    tlsKeyPath: tlsKeyPath && resolve(cwd, tlsKeyPath),
+    secretKey: parseSecretKey(value('ENVELOPE_SECRET_KEY')),
+    logLevel: logLevel as Config['logLevel'],
+    publicUrl: publicUrl?.replace(/\/+$/, '') ?? null,
+  });
+}
+
+/** Accepts 32 bytes as 64 hex characters or as base64/base64url. */
+export function parseSecretKey(text: string | null): Buffer | null {
+  if (text === null) return null;
+  const bytes = /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
+  if (bytes.length !== 32) {
+    throw new ConfigError('ENVELOPE_SECRET_KEY', 'must be 32 bytes, as 64 hex characters or base64.');
+  }
+  return bytes;
+}

@@ -1,0 +1,108 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Db } from '../store/db.ts';
+import type { TenantService } from '../services/auth/tenant-service.ts';
+import type { UserService } from '../services/directory/user-service.ts';
+import type { GroupService } from '../services/directory/group-service.ts';
+import type { DeviceService } from '../services/directory/device-service.ts';
+import type { ProfileService } from '../services/profiles/profile-service.ts';
+import type { AssignmentService } from '../services/assignments/assignment-service.ts';
+import type { TenantCaService } from '../services/certificates/tenant-ca.ts';
+import { requireBearerAuth } from './auth.ts';
+import { installErrorHandler } from './error-handler.ts';
+import { installMetrics } from './metrics.ts';
+import { GraphError } from './graph/common-schemas.ts';
+import type { GraphScope } from './graph/graph-scope.ts';
+import { registerUserRoutes } from './graph/users.ts';
+import { registerGroupRoutes } from './graph/groups.ts';
+import { registerDeviceRoutes } from './graph/managed-devices.ts';
+import { registerProfileRoutes } from './graph/device-configurations.ts';
+import { registerAssignmentRoutes } from './graph/assignments.ts';
+import { registerCertificateAuthorityRoutes } from './graph/certificate-authority.ts';
+
+export interface AppServices {
+  tenants: TenantService;
+  users: UserService;
+  groups: GroupService;
+  devices: DeviceService;
+  profiles: ProfileService;
+  assignments: AssignmentService;
+  tenantCa: TenantCaService;
+}
+
+export interface AppOptions {
+  db: Db;
+  services: AppServices;
+  /** Fastify logger options (pino); `false` in tests. */
+  logger: FastifyServerOptions['logger'];
+  https?: { cert: Buffer; key: Buffer } | null;
+  /** Externally visible base URL; when null it is taken from each request's Host header. */
+  publicUrl: string | null;
+  version: string;
+}
+
+export const graphPrefix = '/graph/beta';
+
+/** Builds the HTTP application: Graph admin API, OpenAPI, health and metrics. Does not listen. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger,
+    ...(options.https ? { https: options.https } : {}),
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandler(app);
+  const metrics = installMetrics(app);
+  app.decorate('baseUrl', (request) => `${options.publicUrl ?? `${request.protocol}://${request.host}`}${graphPrefix}`);
+  app.addSchema(GraphError);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Envelope',
+        version: options.version,
+        description: 'Microsoft Graph-compatible admin API for email profiles, directory and assignments.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    // Routes whose body a domain parser validates carry their schema in config.docsBody.
+    transform: ({ schema, url, route }) => {
+      const docsBody = (route.config as { docsBody?: unknown } | undefined)?.docsBody;
+      return { schema: docsBody ? { ...schema, body: docsBody } : schema, url };
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { tags: ['system'], summary: 'Liveness and database check', security: [] } }, async (_request, reply) => {
+    try {
+      await options.db.query('SELECT 1');
+      return { status: 'ok', database: options.db.kind };
+    } catch {
+      return reply.status(503).send({ status: 'unavailable', database: options.db.kind });
+    }
+  });
+  // Metrics reveal traffic shape across tenants: any valid token may scrape them, nobody else.
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    await options.services.tenants.authenticate(request.headers.authorization);
+    return reply.type(metrics.contentType).send(await metrics.metrics());
+  });
+
+  await app.register(async (scope) => {
+    const graph = scope as unknown as GraphScope;
+    requireBearerAuth(scope, options.services.tenants);
+    registerUserRoutes(graph, options.services.users);
+    registerGroupRoutes(graph, options.services.groups);
+    registerDeviceRoutes(graph, options.services.devices);
+    registerProfileRoutes(graph, options.services.profiles);
+    registerAssignmentRoutes(graph, options.services.assignments);
+    registerCertificateAuthorityRoutes(graph, options.services.tenants, options.services.tenantCa);
+  }, { prefix: graphPrefix });
+
+  return app;
+}

@@ -1,0 +1,45 @@
+import { Type } from 'typebox';
+import type { GraphScope } from './graph-scope.ts';
+import { Collection, IdParams, ListQueryString, withErrors } from './common-schemas.ts';
+import { collectionBody, parseListQuery } from './odata-query.ts';
+import { profileFilterFields } from '../../store/postgres/profile-store.ts';
+import { deviceConfigurationSchema, profileToGraph } from '../../domain/profiles/index.ts';
+import type { ProfileService } from '../../services/profiles/profile-service.ts';
+
+const base = '/deviceManagement/deviceConfigurations';
+// Polymorphic bodies are validated by the profile domain (errors name the field); these document them.
+const docs = { docsBody: deviceConfigurationSchema };
+const AnyProfile = Type.Record(Type.String(), Type.Unknown(), { description: 'A deviceConfiguration subtype (see @odata.type).' });
+
+/** `/deviceManagement/deviceConfigurations`: email and certificate profiles, Graph beta shapes. */
+export function registerProfileRoutes(scope: GraphScope, profiles: ProfileService): void {
+  scope.get(base, {
+    schema: { tags: ['profiles'], summary: 'List profiles', querystring: ListQueryString, response: withErrors({ 200: Collection(AnyProfile) }) },
+  }, async (request) => {
+    // $select may name any property of any subtype; a name a profile lacks selects nothing from it.
+    const query = parseListQuery(request.query, { filterable: profileFilterFields, selectable: 'anyProperty' });
+    const page = await profiles.list(request.principal.tenantId, query);
+    return collectionBody({ items: page.items.map(profileToGraph), next: page.next }, query.select, request.url, scope.baseUrl(request));
+  });
+
+  scope.post(base, {
+    schema: { tags: ['profiles'], summary: 'Create a profile', response: withErrors({ 201: AnyProfile }) },
+    config: docs,
+  }, async (request, reply) => reply.status(201).send(profileToGraph(await profiles.create(request.principal.tenantId, request.body))));
+
+  scope.get(`${base}/:id`, {
+    schema: { tags: ['profiles'], summary: 'Get a profile', params: IdParams, response: withErrors({ 200: AnyProfile }) },
+  }, async (request) => profileToGraph(await profiles.getOrThrow(request.principal.tenantId, request.params.id)));
+
+  scope.patch(`${base}/:id`, {
+    schema: { tags: ['profiles'], summary: 'Update a profile (version increases)', params: IdParams, response: withErrors({ 200: AnyProfile }) },
+    config: docs,
+  }, async (request) => profileToGraph(await profiles.update(request.principal.tenantId, request.params.id, request.body)));
+
+  scope.delete(`${base}/:id`, {
+    schema: { tags: ['profiles'], summary: 'Delete a profile (devices lose the account)', params: IdParams, response: withErrors({ 204: Type.Null() }) },
+  }, async (request, reply) => {
+    await profiles.delete(request.principal.tenantId, request.params.id);
+    return reply.status(204).send(null);
+  });
+}

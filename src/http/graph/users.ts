@@ -1,0 +1,75 @@
+import { Type } from 'typebox';
+import type { GraphScope } from './graph-scope.ts';
+import { Collection, IdParams, ListQueryString, withErrors } from './common-schemas.ts';
+import { collectionBody, parseListQuery } from './odata-query.ts';
+import { userFilterFields } from '../../store/postgres/user-store.ts';
+import type { UserService } from '../../services/directory/user-service.ts';
+
+const Email = Type.String({ format: 'email', maxLength: 320 });
+const NullableText = (max: number) => Type.Union([Type.String({ minLength: 1, maxLength: max }), Type.Null()]);
+
+const writable = {
+  displayName: Type.String({ minLength: 1, maxLength: 256 }),
+  userPrincipalName: Type.String({ format: 'email', maxLength: 320, description: 'user@domain; unique in the tenant.' }),
+  mail: Type.Union([Email, Type.Null()], { description: 'Primary SMTP address.' }),
+  onPremisesSamAccountName: NullableText(64),
+  onPremisesDomainName: NullableText(255),
+  onPremisesNetBiosName: NullableText(15),
+};
+
+export const UserCreate = Type.Object(
+  {
+    displayName: writable.displayName,
+    userPrincipalName: writable.userPrincipalName,
+    mail: Type.Optional(writable.mail),
+    onPremisesSamAccountName: Type.Optional(writable.onPremisesSamAccountName),
+    onPremisesDomainName: Type.Optional(writable.onPremisesDomainName),
+    onPremisesNetBiosName: Type.Optional(writable.onPremisesNetBiosName),
+  },
+  { additionalProperties: false },
+);
+
+export const UserPatch = Type.Partial(Type.Object(writable), { additionalProperties: false, minProperties: 1 });
+
+export const User = Type.Object(
+  { id: Type.String(), ...writable, createdDateTime: Type.String({ format: 'date-time' }) },
+  { $id: 'user', additionalProperties: false },
+);
+
+const selectable = Object.keys(User.properties);
+
+/** `/users`: Graph-shaped directory users (the attributes email profiles take usernames and addresses from). */
+export function registerUserRoutes(scope: GraphScope, users: UserService): void {
+  scope.get('/users', {
+    schema: { tags: ['directory'], summary: 'List users', querystring: ListQueryString, response: withErrors({ 200: Collection(Type.Partial(User)) }) },
+  }, async (request) => {
+    const query = parseListQuery(request.query, { filterable: userFilterFields, selectable });
+    const page = await users.list(request.principal.tenantId, query);
+    return collectionBody(page, query.select, request.url, scope.baseUrl(request));
+  });
+
+  scope.post('/users', {
+    schema: { tags: ['directory'], summary: 'Create a user', body: UserCreate, response: withErrors({ 201: User }) },
+  }, async (request, reply) => {
+    const user = await users.create(request.principal.tenantId, request.body);
+    return reply.status(201).send(user);
+  });
+
+  scope.get('/users/:id', {
+    schema: { tags: ['directory'], summary: 'Get a user', params: IdParams, response: withErrors({ 200: User }) },
+  }, async (request) => users.getOrThrow(request.principal.tenantId, request.params.id));
+
+  scope.patch('/users/:id', {
+    schema: { tags: ['directory'], summary: 'Update a user', params: IdParams, body: UserPatch, response: withErrors({ 204: Type.Null() }) },
+  }, async (request, reply) => {
+    await users.update(request.principal.tenantId, request.params.id, request.body);
+    return reply.status(204).send(null);
+  });
+
+  scope.delete('/users/:id', {
+    schema: { tags: ['directory'], summary: 'Delete a user', params: IdParams, response: withErrors({ 204: Type.Null() }) },
+  }, async (request, reply) => {
+    await users.delete(request.principal.tenantId, request.params.id);
+    return reply.status(204).send(null);
+  });
+}

@@ -1,0 +1,134 @@
+import { randomUUID, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { Config } from './config.ts';
+import { buildApp, type AppServices } from './http/app.ts';
+import { AssignmentService } from './services/assignments/assignment-service.ts';
+import { TenantService, type IssuedToken } from './services/auth/tenant-service.ts';
+import { DeviceService } from './services/directory/device-service.ts';
+import { GroupService } from './services/directory/group-service.ts';
+import { UserService } from './services/directory/user-service.ts';
+import { ProfileService } from './services/profiles/profile-service.ts';
+import { SecretBox } from './services/secrets/secret-box.ts';
+import { TenantCaService } from './services/certificates/tenant-ca.ts';
+import type { Db } from './store/db.ts';
+import { migrate } from './store/postgres/migrate.ts';
+import { openPostgresDb } from './store/postgres/pg-db.ts';
+import { openPgliteDb } from './store/postgres/pglite-db.ts';
+import { createStores, createTransactor } from './store/postgres/stores.ts';
+
+/**
+ * The composition root: the only place that picks concrete classes. Everything else receives its
+ * collaborators.
+ */
+
+export const envelopeVersion = '0.1.0';
+
+/** Opens the configured database: a PostgreSQL server, or embedded PGlite in the data directory. */
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Db> {
+  if (config.databaseUrl) return openPostgresDb(config.databaseUrl);
+  mkdirSync(config.dataDir, { recursive: true });
+  return openPgliteDb({ dataDir: join(config.dataDir, 'pglite') });
+}
+
+/**
+ * The key sealing secrets at rest: ENVELOPE_SECRET_KEY, else `<dataDir>/secret.key` (created with
+ * mode 0600 on first start). Servers sharing one PostgreSQL must share the key.
+ */
+export function loadSecretKey(config: Pick<Config, 'secretKey' | 'dataDir'>): Buffer {
+  if (config.secretKey) return config.secretKey;
+  const file = join(config.dataDir, 'secret.key');
+  if (!existsSync(file)) {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+  }
+  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key.`);
+  return key;
+}
+
+export interface Envelope {
+  app: FastifyInstance;
+  db: Db;
+  services: AppServices;
+  /** The first admin token, when this start created the default tenant's first token. */
+  firstToken: IssuedToken | null;
+  close(): Promise<void>;
+}
+
+/** Wires services and the HTTP app on an open, migrated database. */
+export async function createEnvelope(options: {
+  db: Db;
+  secretKey: Buffer;
+  adminToken: string | null;
+  logger: FastifyServerOptions['logger'];
+  publicUrl: string | null;
+  https?: { cert: Buffer; key: Buffer } | null;
+  newId?: () => string;
+}): Promise<Envelope> {
+  const { db } = options;
+  await migrate(db);
+  const newId = options.newId ?? randomUUID;
+  const stores = createStores(db);
+  const transact = createTransactor(db);
+  const secrets = new SecretBox(options.secretKey);
+  const tenantCa = new TenantCaService(stores.secrets, secrets);
+  const services: AppServices = {
+    tenants: new TenantService(stores.tenants),
+    users: new UserService(stores.users, newId),
+    groups: new GroupService(stores, newId),
+    devices: new DeviceService(stores.devices, newId),
+    profiles: new ProfileService({ stores, transact, newId, tenantCa }),
+    tenantCa,
+    assignments: new AssignmentService(stores, transact),
+  };
+  const firstToken = await services.tenants.issueFirstAdminToken(options.adminToken);
+  const app = await buildApp({
+    db,
+    services,
+    logger: options.logger,
+    https: options.https ?? null,
+    publicUrl: options.publicUrl,
+    version: envelopeVersion,
+  });
+  return {
+    app,
+    db,
+    services,
+    firstToken,
+    async close() {
+      await app.close();
+      await db.close();
+    },
+  };
+}
+
+/** Pino options for the server: structured JSON, with credentials redacted wherever they appear. */
+export function loggerOptions(level: Config['logLevel']): FastifyServerOptions['logger'] {
+  return {
+    level,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.password', '*.privateKey', '*.secretKey'],
+      censor: '[redacted]',
+    },
+  };
+}
+
+/** `envelope serve`: opens the database, migrates, wires and listens. */
+export async function startServer(config: Readonly<Config>): Promise<Envelope> {
+  const db = await openDatabase(config);
+  const https = config.tlsCertPath && config.tlsKeyPath
+    ? { cert: readFileSync(config.tlsCertPath), key: readFileSync(config.tlsKeyPath) }
+    : null;
+  const envelope = await createEnvelope({
+    db,
+    secretKey: loadSecretKey(config),
+    adminToken: config.adminToken,
+    logger: loggerOptions(config.logLevel),
+    publicUrl: config.publicUrl,
+    https,
+  });
+  await envelope.app.listen({ port: config.port, host: config.host });
+  return envelope;
+}

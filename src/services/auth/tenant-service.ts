@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { badRequest, conflict, notFound, unauthenticated } from '../../domain/errors.ts';
+import type { Tenant, TenantStore, TokenPrincipal } from '../../store/postgres/tenant-store.ts';
+import { generateToken, hashToken, isTokenRole, type TokenRole } from './tokens.ts';
+
+export const defaultTenantName = 'default';
+
+export interface IssuedToken {
+  token: string;
+  tokenId: string;
+  tenant: Tenant;
+  role: TokenRole;
+}
+
+/** Tenants and API tokens: creation (CLI, first start) and bearer-token authentication. */
+export class TenantService {
+  readonly #store: TenantStore;
+
+  constructor(store: TenantStore) {
+    this.#store = store;
+  }
+
+  /** Creates the default tenant if there is none (idempotent, safe under concurrent starts). */
+  async ensureDefaultTenant(): Promise<Tenant> {
+    const existing = await this.#store.findDefault();
+    if (existing) return existing;
+    const created = (await this.#store.create({ id: randomUUID(), name: defaultTenantName, isDefault: true })) ?? (await this.#store.findDefault());
+    if (!created) throw new Error('Could not create or find the default tenant.');
+    return created;
+  }
+
+  /**
+   * First start: when the default tenant has no token yet, issues its first admin token —
+   * `presetToken` (ENVELOPE_ADMIN_TOKEN, for automation) or a random one — and returns it (to print
+   * once). Returns null when the tenant already has a token.
+   */
+  async issueFirstAdminToken(presetToken: string | null): Promise<IssuedToken | null> {
+    const tenant = await this.ensureDefaultTenant();
+    if ((await this.#store.countTokens(tenant.id)) > 0) return null;
+    return this.#issue(tenant, 'admin', presetToken ?? generateToken(), 'first admin token');
+  }
+
+  async createTenant(name: string): Promise<Tenant> {
+    if (!/^[a-z0-9][a-z0-9._-]{0,62}$/.test(name)) {
+      throw badRequest(`Tenant name '${name}' is invalid: use 1-63 lower-case letters, digits, '.', '_' or '-'.`, 'name');
+    }
+    const tenant = await this.#store.create({ id: randomUUID(), name, isDefault: false });
+    if (!tenant) throw conflict(`A tenant named '${name}' already exists.`, 'name');
+    return tenant;
+  }
+
+  async getTenant(id: string): Promise<Tenant> {
+    const tenant = await this.#store.findById(id);
+    if (!tenant) throw notFound('Tenant', id);
+    return tenant;
+  }
+
+  listTenants(): Promise<Tenant[]> {
+    return this.#store.list();
+  }
+
+  async createToken(tenantName: string, role: string, label = ''): Promise<IssuedToken> {
+    if (!isTokenRole(role)) throw badRequest(`Role '${role}' is invalid: use admin or readOnly.`, 'role');
+    const tenant = await this.#store.findByName(tenantName);
+    if (!tenant) throw notFound('Tenant', tenantName);
+    return this.#issue(tenant, role, generateToken(), label);
+  }
+
+  /** Resolves an `Authorization` header value to the token's tenant and role, or throws 401. */
+  async authenticate(authorization: string | undefined): Promise<TokenPrincipal> {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!match?.[1]) throw unauthenticated();
+    const principal = await this.#store.findToken(hashToken(match[1]));
+    if (!principal) throw unauthenticated();
+    return principal;
+  }
+
+  async #issue(tenant: Tenant, role: TokenRole, token: string, label: string): Promise<IssuedToken> {
+    const tokenId = randomUUID();
+    await this.#store.insertToken({ id: tokenId, tenantId: tenant.id, hash: hashToken(token), role, label });
+    return { token, tokenId, tenant, role };
+  }
+}

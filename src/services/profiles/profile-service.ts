@@ -1,0 +1,90 @@
+import { conflict, notFound } from '../../domain/errors.ts';
+import {
+  changedIdentityFields,
+  checkProfileLinks,
+  parseProfileCreate,
+  parseProfilePatch,
+  profileKindOf,
+  type Profile,
+  type ProfileDraft,
+} from '../../domain/profiles/index.ts';
+import type { ListQuery, Page } from '../../store/list-query.ts';
+import type { Stores, Transactor } from '../../store/postgres/stores.ts';
+import type { TenantCaService } from '../certificates/tenant-ca.ts';
+
+/**
+ * Email and certificate profiles (`deviceConfigurations`): validation is the domain's; this service
+ * adds what needs the database — certificate links must exist in the tenant, names are unique, and
+ * identity fields (hostName, emailAddressSource) of an assigned profile cannot change in place.
+ */
+export class ProfileService {
+  readonly #stores: Stores;
+  readonly #transact: Transactor;
+  readonly #newId: () => string;
+  readonly #tenantCa: TenantCaService;
+
+  constructor(deps: { stores: Stores; transact: Transactor; newId: () => string; tenantCa: TenantCaService }) {
+    this.#stores = deps.stores;
+    this.#transact = deps.transact;
+    this.#newId = deps.newId;
+    this.#tenantCa = deps.tenantCa;
+  }
+
+  list(tenantId: string, query: ListQuery): Promise<Page<Profile>> {
+    return this.#stores.profiles.list(tenantId, query);
+  }
+
+  async getOrThrow(tenantId: string, id: string): Promise<Profile> {
+    const profile = await this.#stores.profiles.get(tenantId, id);
+    if (!profile) throw notFound('Device configuration', id);
+    return profile;
+  }
+
+  /** Creates a profile; a PKCS certificate profile also makes sure the tenant's own CA exists to issue from. */
+  async create(tenantId: string, body: unknown): Promise<Profile> {
+    const draft = parseProfileCreate(body);
+    if (profileKindOf(draft.odataType) === 'pkcsCertificate') {
+      const tenant = await this.#stores.tenants.findById(tenantId);
+      await this.#tenantCa.ensure(tenantId, tenant?.name ?? tenantId);
+    }
+    return this.#transact(async (stores) => {
+      await checkLinks(stores, tenantId, draft);
+      return stores.profiles.insert(tenantId, this.#newId(), draft);
+    });
+  }
+
+  /**
+   * Graph PATCH: merges `body` into the profile, bumps `version`. Refuses (409) to change hostName or
+   * emailAddressSource while the profile is assigned: devices would keep an account under the old
+   * identity; the admin must delete and recreate the profile (or use replace, when available).
+   */
+  async update(tenantId: string, id: string, body: unknown): Promise<Profile> {
+    return this.#transact(async (stores) => {
+      const existing = await stores.profiles.get(tenantId, id);
+      if (!existing) throw notFound('Device configuration', id);
+      const draft = parseProfilePatch(existing, body);
+      await checkLinks(stores, tenantId, draft, id);
+      const identityChanges = changedIdentityFields(existing, draft);
+      if (identityChanges.length > 0 && (await stores.assignments.hasAny(tenantId, id))) {
+        throw conflict(
+          `${identityChanges.join(' and ')} cannot change on an assigned profile: devices would keep the old account. ` +
+            'Delete this profile and create a new one with the new value (then assign it).',
+          identityChanges[0],
+        );
+      }
+      const updated = await stores.profiles.update(tenantId, id, draft, existing.version);
+      if (!updated) throw conflict('The profile was changed by another request meanwhile; read it again and retry.', 'version');
+      return updated;
+    });
+  }
+
+  async delete(tenantId: string, id: string): Promise<void> {
+    if (!(await this.#stores.profiles.delete(tenantId, id))) throw notFound('Device configuration', id);
+  }
+}
+
+async function checkLinks(stores: Stores, tenantId: string, draft: ProfileDraft, selfId?: string): Promise<void> {
+  const ids = Object.values(draft.links).filter((id): id is string => typeof id === 'string' && id !== selfId);
+  const types = await stores.profiles.typesOf(tenantId, ids);
+  checkProfileLinks(draft, types);
+}

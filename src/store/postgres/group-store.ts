@@ -1,0 +1,177 @@
+import { conflict } from '../../domain/errors.ts';
+import type { ListQuery, Page } from '../list-query.ts';
+import type { Queryable } from '../db.ts';
+import { isoTime, listPage } from './list-sql.ts';
+import { pgErrorCode, pgErrorCodes } from './pg-errors.ts';
+
+export interface GroupRecord {
+  id: string;
+  displayName: string;
+  description: string | null;
+  createdDateTime: string;
+}
+
+export type GroupFields = Pick<GroupRecord, 'displayName' | 'description'>;
+
+/** A group member: a user or a managed device. */
+export interface MemberRef {
+  kind: 'user' | 'device';
+  id: string;
+}
+
+interface GroupRow {
+  id: string;
+  display_name: string;
+  description: string | null;
+  created_at: Date | string;
+}
+
+const columns = 'g.id, g.display_name, g.description, g.created_at';
+const filterColumns = { id: 'g.id', displayName: 'g.display_name', description: 'g.description' } as const;
+export const groupFilterFields = Object.keys(filterColumns);
+
+const toGroup = (row: GroupRow): GroupRecord => ({
+  id: row.id,
+  displayName: row.display_name,
+  description: row.description,
+  createdDateTime: isoTime(row.created_at)!,
+});
+
+/** Groups of users and devices, and their direct members, per tenant. */
+export class GroupStore {
+  readonly #db: Queryable;
+
+  constructor(db: Queryable) {
+    this.#db = db;
+  }
+
+  list(tenantId: string, query: ListQuery): Promise<Page<GroupRecord>> {
+    return listPage<GroupRow, GroupRecord>(
+      this.#db,
+      { from: 'groups g', alias: 'g', select: columns, tenantId, columns: filterColumns, toItem: toGroup },
+      query,
+    );
+  }
+
+  async get(tenantId: string, id: string): Promise<GroupRecord | null> {
+    const rows = await this.#db.query<GroupRow>(`SELECT ${columns} FROM groups g WHERE g.tenant_id = $1 AND g.id = $2`, [tenantId, id]);
+    return rows[0] ? toGroup(rows[0]) : null;
+  }
+
+  /** Which of `ids` exist in the tenant. */
+  async existing(tenantId: string, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.#db.query<{ id: string }>('SELECT id FROM groups WHERE tenant_id = $1 AND id = ANY($2::uuid[])', [tenantId, ids]);
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async insert(tenantId: string, id: string, fields: GroupFields): Promise<GroupRecord> {
+    try {
+      const rows = await this.#db.query<GroupRow>(
+        `INSERT INTO groups AS g (tenant_id, id, display_name, description) VALUES ($1, $2, $3, $4) RETURNING ${columns}`,
+        [tenantId, id, fields.displayName, fields.description],
+      );
+      return toGroup(rows[0]!);
+    } catch (error) {
+      throw mapGroupError(error, fields.displayName);
+    }
+  }
+
+  async update(tenantId: string, id: string, fields: GroupFields): Promise<GroupRecord | null> {
+    try {
+      const rows = await this.#db.query<GroupRow>(
+        `UPDATE groups AS g SET display_name = $3, description = $4 WHERE g.tenant_id = $1 AND g.id = $2 RETURNING ${columns}`,
+        [tenantId, id, fields.displayName, fields.description],
+      );
+      return rows[0] ? toGroup(rows[0]) : null;
+    } catch (error) {
+      throw mapGroupError(error, fields.displayName);
+    }
+  }
+
+  /** Deletes the group and its memberships; 409 naming the profiles while it is assigned to any. */
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    const profiles = await this.#db.query<{ display_name: string }>(
+      `SELECT DISTINCT c.display_name FROM device_configuration_assignments a
+       JOIN device_configurations c ON c.tenant_id = a.tenant_id AND c.id = a.configuration_id
+       WHERE a.tenant_id = $1 AND a.group_id = $2 ORDER BY c.display_name`,
+      [tenantId, id],
+    );
+    if (profiles.length > 0) {
+      throw conflict(
+        `The group is assigned to ${profiles.length} profile(s) (${profiles.map((p) => `'${p.display_name}'`).join(', ')}); ` +
+          'remove those assignments first.',
+        'id',
+      );
+    }
+    try {
+      const rows = await this.#db.query('DELETE FROM groups WHERE tenant_id = $1 AND id = $2 RETURNING id', [tenantId, id]);
+      return rows.length > 0;
+    } catch (error) {
+      if (pgErrorCode(error) === pgErrorCodes.foreignKeyViolation) {
+        throw conflict('The group was assigned to a profile meanwhile; remove that assignment first.', 'id');
+      }
+      throw error;
+    }
+  }
+
+  /** Resolves a directory object id to a user or device of the tenant. */
+  async findMemberObject(tenantId: string, id: string): Promise<MemberRef | null> {
+    const rows = await this.#db.query<{ kind: 'user' | 'device' }>(
+      `SELECT 'user' AS kind FROM users WHERE tenant_id = $1 AND id = $2
+       UNION ALL SELECT 'device' FROM managed_devices WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id],
+    );
+    return rows[0] ? { kind: rows[0].kind, id } : null;
+  }
+
+  /** Adds members; returns those that were already members (nothing is added when any is). */
+  async addMembers(tenantId: string, groupId: string, members: readonly MemberRef[]): Promise<MemberRef[]> {
+    const userIds = members.filter((m) => m.kind === 'user').map((m) => m.id);
+    const deviceIds = members.filter((m) => m.kind === 'device').map((m) => m.id);
+    const rows = await this.#db.query<{ id: string; kind: 'user' | 'device' }>(
+      `INSERT INTO group_members (tenant_id, group_id, user_id, device_id)
+       SELECT $1::uuid, $2::uuid, u, NULL::uuid FROM unnest($3::uuid[]) AS u
+       UNION ALL SELECT $1::uuid, $2::uuid, NULL::uuid, d FROM unnest($4::uuid[]) AS d
+       ON CONFLICT DO NOTHING
+       RETURNING COALESCE(user_id, device_id) AS id, CASE WHEN user_id IS NULL THEN 'device' ELSE 'user' END AS kind`,
+      [tenantId, groupId, userIds, deviceIds],
+    );
+    const added = new Set(rows.map((r) => r.id));
+    return members.filter((m) => !added.has(m.id));
+  }
+
+  async removeMember(tenantId: string, groupId: string, memberId: string): Promise<boolean> {
+    const rows = await this.#db.query(
+      'DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND (user_id = $3 OR device_id = $3) RETURNING group_id',
+      [tenantId, groupId, memberId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Direct members (users and devices), keyset-paged in the order they were added. */
+  async listMembers(tenantId: string, groupId: string, query: ListQuery): Promise<Page<MemberRef>> {
+    return listPage<{ id: string; kind: 'user' | 'device'; created_at: Date | string }, MemberRef>(
+      this.#db,
+      {
+        from: `(SELECT tenant_id, group_id, COALESCE(user_id, device_id) AS id,
+                  CASE WHEN user_id IS NULL THEN 'device' ELSE 'user' END AS kind, added_at AS created_at
+                FROM group_members) m`,
+        alias: 'm',
+        select: 'm.id, m.kind, m.created_at',
+        tenantId,
+        columns: { id: 'm.id' },
+        extraWhere: { sql: 'm.group_id = $1', params: [groupId] },
+        toItem: (row) => ({ kind: row.kind, id: row.id }),
+      },
+      query,
+    );
+  }
+}
+
+function mapGroupError(error: unknown, name: string): unknown {
+  if (pgErrorCode(error) === pgErrorCodes.uniqueViolation) {
+    return conflict(`Another group is already named '${name}'.`, 'displayName');
+  }
+  return error;
+}

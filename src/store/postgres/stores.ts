@@ -1,0 +1,41 @@
+import type { Db, Queryable } from '../db.ts';
+import { AssignmentStore } from './assignment-store.ts';
+import { DeviceStore } from './device-store.ts';
+import { GroupStore } from './group-store.ts';
+import { ProfileStore } from './profile-store.ts';
+import { SecretStore } from './secret-store.ts';
+import { TargetingStore } from './targeting-store.ts';
+import { TenantStore } from './tenant-store.ts';
+import { UserStore } from './user-store.ts';
+
+/** Every store, bound to one connection or transaction. */
+export interface Stores {
+  tenants: TenantStore;
+  users: UserStore;
+  groups: GroupStore;
+  devices: DeviceStore;
+  profiles: ProfileStore;
+  assignments: AssignmentStore;
+  targeting: TargetingStore;
+  secrets: SecretStore;
+}
+
+export function createStores(db: Queryable): Stores {
+  return {
+    tenants: new TenantStore(db),
+    users: new UserStore(db),
+    groups: new GroupStore(db),
+    devices: new DeviceStore(db),
+    profiles: new ProfileStore(db),
+    assignments: new AssignmentStore(db),
+    targeting: new TargetingStore(db),
+    secrets: new SecretStore(db),
+  };
+}
+
+/** Runs `fn` with stores bound to one transaction: all of its writes commit together or not at all. */
+export type Transactor = <T>(fn: (stores: Stores) => Promise<T>) => Promise<T>;
+
+export function createTransactor(db: Db): Transactor {
+  return (fn) => db.transaction((tx) => fn(createStores(tx)));
+}

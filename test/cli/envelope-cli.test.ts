@@ -1,0 +1,87 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServerDatabase } from '../helpers/test-db.ts';
+
+const cli = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
+
+/**
+ * The `envelope` command as an admin runs it: first start prints a one-time admin token that works
+ * against the API; `tenant create` and `token create` issue tokens that are tenant-scoped. Runs on
+ * the embedded database, or on a fresh PostgreSQL database when TEST_DATABASE_URL is set.
+ */
+describe('envelope CLI', () => {
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let dropDatabase: (() => Promise<void>) | null = null;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'envelope-cli-'));
+    env = { ...process.env, ENVELOPE_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', ENVELOPE_ADMIN_TOKEN: '', DATABASE_URL: '' };
+    if (process.env.TEST_DATABASE_URL) {
+      const database = await createServerDatabase(process.env.TEST_DATABASE_URL);
+      env.DATABASE_URL = database.url;
+      dropDatabase = database.drop;
+    }
+  });
+  after(async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    await dropDatabase?.();
+  });
+
+  function run(args: string[]) {
+    return spawnSync(process.execPath, [cli, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+  }
+
+  it('prints a one-time admin token on first start that the API accepts', async () => {
+    const server = spawn(process.execPath, [cli, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let output = '';
+      const { url, token } = await new Promise<{ url: string; token: string }>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no token printed:\n${output}`)), 60_000);
+        server.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+          const token = /^\s+(env_\S+)$/m.exec(output)?.[1];
+          if (url && token) {
+            clearTimeout(timer);
+            resolve({ url, token });
+          }
+        });
+        server.on('exit', (code) => reject(new Error(`server exited ${code}:\n${output}`)));
+      });
+      const ok = await fetch(`${url}/graph/beta/users`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(ok.status, 200);
+      const denied = await fetch(`${url}/graph/beta/users`);
+      assert.equal(denied.status, 401);
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server.once('exit', resolve));
+    }
+  });
+
+  it('creates a tenant and issues tokens for it, refusing a bad role or a duplicate tenant', () => {
+    const created = run(['tenant', 'create', 'fabrikam']);
+    assert.equal(created.status, 0, created.stderr);
+    assert.match(created.stdout, /Created tenant 'fabrikam'/);
+    assert.equal(run(['tenant', 'create', 'fabrikam']).status, 2);
+    const token = run(['token', 'create', '--tenant', 'fabrikam', '--role', 'readOnly']);
+    assert.equal(token.status, 0, token.stderr);
+    assert.match(token.stdout.trim(), /^env_[A-Za-z0-9_-]{43}$/);
+    const badRole = run(['token', 'create', '--tenant', 'fabrikam', '--role', 'root']);
+    assert.equal(badRole.status, 2);
+    assert.match(badRole.stderr, /Role 'root' is invalid/);
+    const list = run(['tenant', 'list']);
+    assert.match(list.stdout, /^default\t.*\(default\)$/m);
+    assert.match(list.stdout, /^fabrikam\t/m);
+  });
+
+  it('refuses bad configuration naming the variable', () => {
+    const result = spawnSync(process.execPath, [cli, 'migrate'], { env: { ...env, PORT: 'eighty' }, encoding: 'utf8' });
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /PORT: 'eighty' is not a TCP port/);
+  });
+});
