@@ -55,6 +55,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandler(app);
+  // Graph clients POST body-less actions (getTargetedUsersAndDevices) with a JSON content type.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body.toString();
+    if (text === '') return done(null, undefined);
+    return parseJson(request, text, done);
+  });
   const metrics = installMetrics(app);
   app.decorate('baseUrl', (request) => `${options.publicUrl ?? `${request.protocol}://${request.host}`}${graphPrefix}`);
   app.addSchema(GraphError);

@@ -83,6 +83,15 @@ describe('assignments and getTargetedUsersAndDevices', () => {
     assert.match(reply.body.error.message, /iOS mail/);
   });
 
+  it('accepts getTargetedUsersAndDevices posted with a JSON content type and no body, as Graph clients send it', async () => {
+    const raw = await t.envelope.app.inject({
+      method: 'POST',
+      url: `${configs}/${ids.profile}/getTargetedUsersAndDevices`,
+      headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' },
+    });
+    assert.equal(raw.statusCode, 200, raw.body);
+  });
+
   it('answers 404 for the assignments of a profile that does not exist', async () => {
     const reply = await t.request('GET', `${configs}/00000000-0000-4000-8000-000000000000/assignments`);
     assert.equal(reply.status, 404);
