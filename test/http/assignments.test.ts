@@ -8,7 +8,7 @@ const exclude = (groupId: string) => ({ target: { '@odata.type': '#microsoft.gra
 
 describe('assignments and getTargetedUsersAndDevices', () => {
   let t: TestApp;
-  const ids: Record<string, string> = {};
+  const ids = {} as Record<'ann' | 'bob' | 'annIphone' | 'annPc' | 'bobIpad' | 'kiosk' | 'sales' | 'contractors' | 'shared' | 'profile', string>;
 
   async function create(url: string, body: unknown): Promise<string> {
     const reply = await t.request('POST', url, { body });

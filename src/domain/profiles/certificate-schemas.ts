@@ -9,7 +9,7 @@ import {
   subjectAlternativeNameTypeFlags,
   subjectNameFormats,
 } from './graph-enums.ts';
-import { defineProfileModel, type ProfileModel } from './profile-model.ts';
+import { defineProfileModel, type ProfileModel, type ProfileModelSpec } from './profile-model.ts';
 import type { ProfileType } from './profile-types.ts';
 import { graphEnum, graphFlags, nullableText, text } from './schema-kit.ts';
 
@@ -55,7 +55,10 @@ const extendedKeyUsages = () =>
           }),
         ),
         name: text('Display name, e.g. Client Authentication.', { maxLength: 200 }),
-        objectIdentifier: Type.String({ pattern: '^[0-2](?:\\.(?:0|[1-9][0-9]*))+$', description: 'OID, e.g. 1.3.6.1.5.5.7.3.2.' }),
+        objectIdentifier: Type.String({
+          pattern: '^[0-2](?:\\.(?:0|[1-9][0-9]*))+$',
+          description: 'OID, e.g. 1.3.6.1.5.5.7.3.2 (Client Authentication)',
+        }),
       },
       { additionalProperties: false },
     ),
@@ -142,7 +145,7 @@ const certificateDefaults = {
 const scepDefaults = { ...certificateDefaults, keyUsage: 'keyEncipherment,digitalSignature', keySize: 'size2048' };
 const certificateFlags = { subjectAlternativeNameType: subjectAlternativeNameTypeFlags };
 
-function model(type: ProfileType, description: string, spec: Omit<Parameters<typeof defineProfileModel>[0], 'type' | 'description'>): ProfileModel {
+function model(type: ProfileType, description: string, spec: Omit<ProfileModelSpec, 'type' | 'description'>): ProfileModel {
   return defineProfileModel({ type, description, ...spec });
 }
 

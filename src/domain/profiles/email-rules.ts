@@ -2,6 +2,7 @@ import { badRequest } from '../errors.ts';
 import { hostNameProblem, isDomainName } from './host-name.ts';
 import { bindKeyOf } from './odata-bind.ts';
 import type { ProfileLinks } from './profile.ts';
+import { allowedLinkTargetTypes } from './profile-links.ts';
 import { platformFamilyOf, type EmailProfileType, type NavigationProperty } from './profile-types.ts';
 
 /**
@@ -21,8 +22,8 @@ export function checkEmailProfileOrThrow(
 
   checkUserDomain(settings);
   checkAuthentication(type, settings, links);
-  checkSmime(settings, links, 'smimeSigningCertificate', 'signingCertificateType');
-  checkSmime(settings, links, 'smimeEncryptionCertificate', 'encryptionCertificateType');
+  checkSmime(type, settings, links, 'smimeSigningCertificate', 'signingCertificateType');
+  checkSmime(type, settings, links, 'smimeEncryptionCertificate', 'encryptionCertificateType');
 
   if (settings.easServices === 'none') {
     throw badRequest(
@@ -67,7 +68,7 @@ function checkAuthentication(type: EmailProfileType, settings: Record<string, un
   }
   if (method === 'certificate' && links.identityCertificate === null) {
     throw badRequest(
-      `authenticationMethod certificate requires ${bind}: link a SCEP or PKCS certificate profile of the ${platformFamilyOf(type)} platform.`,
+      `authenticationMethod certificate requires ${bind}: link ${certificateChoice('identityCertificate', type)}.`,
       bind,
     );
   }
@@ -84,6 +85,7 @@ function checkAuthentication(type: EmailProfileType, settings: Record<string, un
  * needs the link, and `derivedCredential` is refused like the derived-credential authentication method.
  */
 function checkSmime(
+  type: EmailProfileType,
   settings: Record<string, unknown>,
   links: ProfileLinks,
   nav: NavigationProperty,
@@ -104,6 +106,12 @@ function checkSmime(
     );
   }
   if (certificateType === 'certificate' && links[nav] === null) {
-    throw badRequest(`${typeField} certificate requires ${bind}: link a SCEP or PKCS certificate profile.`, bind);
+    throw badRequest(`${typeField} certificate requires ${bind}: link ${certificateChoice(nav, type)}.`, bind);
   }
+}
+
+/** "an iosScepCertificateProfile or iosPkcsCertificateProfile" */
+function certificateChoice(nav: NavigationProperty, type: EmailProfileType): string {
+  const choices = allowedLinkTargetTypes(nav, platformFamilyOf(type));
+  return `${/^[aeiou]/.test(choices[0] ?? '') ? 'an' : 'a'} ${choices.join(' or ')} (SCEP or PKCS)`;
 }

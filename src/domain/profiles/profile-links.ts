@@ -28,7 +28,7 @@ export function checkProfileLinks(draft: ProfileDraft, linkedTypes: ReadonlyMap<
     if (target === undefined) {
       throw badRequest(`${bind} references profile '${id}', which does not exist.`, bind);
     }
-    const allowed = allowedTargetTypes(nav, family);
+    const allowed = allowedLinkTargetTypes(nav, family);
     if (!allowed.includes(target)) {
       throw badRequest(`${bind} must reference ${allowed.join(' or ')}; profile '${id}' is a ${target}.`, bind);
     }
@@ -53,7 +53,8 @@ export function linkBinds(links: ProfileLinks): Record<string, string> {
   return binds;
 }
 
-function allowedTargetTypes(nav: NavigationProperty, family: PlatformFamily): ProfileType[] {
+/** The types a link may point at: SCEP or PKCS profiles (a trusted root for `rootCertificate`) of `family`. */
+export function allowedLinkTargetTypes(nav: NavigationProperty, family: PlatformFamily): ProfileType[] {
   const kinds: readonly ProfileKind[] =
     nav === 'rootCertificate' ? ['trustedRootCertificate'] : ['scepCertificate', 'pkcsCertificate'];
   return profileTypes.filter((type) => kinds.includes(profileKindOf(type)) && platformFamilyOf(type) === family);

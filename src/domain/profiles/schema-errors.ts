@@ -32,6 +32,9 @@ export function schemaErrorToBadRequest(
       field,
     );
   }
+  if (expected.type === 'null') {
+    return badRequest(`${field} must be null${expected.description ? `: ${expected.description}` : ''}`, field);
+  }
   if (value === null && !isNullable(expected)) {
     return badRequest(`${field} must not be null; it must be ${describe(expected)}.`, field);
   }
@@ -57,7 +60,7 @@ export function describe(schema: JsonSchemaView): string {
     case 'boolean':
       return 'true or false';
     case 'array':
-      return `an array${lengthRange(schema.minItems, schema.maxItems, 'items')} of ${schema.items === undefined ? 'values' : describe(schema.items)}`;
+      return `an array${lengthRange(schema.minItems, schema.maxItems, 'items')}${schema.items === undefined ? '' : `, each ${describe(schema.items)}`}`;
     case 'object':
       return 'an object';
     case 'null':
