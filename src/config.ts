@@ -30,8 +30,8 @@ export class ConfigError extends Error {
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/** Parses the environment; throws ConfigError naming the variable on bad input. */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>, cwd: string): Readonly<Config> {
+/** Parses the environment (the process's, unless given); throws ConfigError naming the variable on bad input. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env, cwd: string = process.cwd()): Readonly<Config> {
   const value = (name: string): string | null => {
     const raw = env[name];
     return raw === undefined || raw.trim() === '' ? null : raw.trim();

@@ -27,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage);
     return 0;
   }
-  const config = loadConfig(process.env, process.cwd());
+  const config = loadConfig();
   switch (command) {
     case 'serve':
       return serve(config);

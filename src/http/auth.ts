@@ -11,6 +11,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** POST actions that only read (e.g. getTargetedUsersAndDevices) are open to readOnly tokens. */
     readOnlyAction?: boolean;
+    /** Reads that only admins may make (e.g. payload previews). */
+    adminOnly?: boolean;
     /** A body schema for the OpenAPI document only, where a domain parser validates (field-named errors). */
     docsBody?: unknown;
   }
@@ -27,7 +29,8 @@ export function requireBearerAuth(scope: FastifyInstance, tenants: TenantService
   scope.decorateRequest('principal', null as unknown as TokenPrincipal);
   scope.addHook('onRequest', async (request: FastifyRequest) => {
     request.principal = await tenants.authenticate(request.headers.authorization);
-    const isWrite = !readMethods.has(request.method) && !request.routeOptions.config.readOnlyAction;
-    if (isWrite && request.principal.role !== 'admin') throw forbidden();
+    const { readOnlyAction, adminOnly } = request.routeOptions.config;
+    const needsAdmin = adminOnly === true || (!readMethods.has(request.method) && !readOnlyAction);
+    if (needsAdmin && request.principal.role !== 'admin') throw forbidden(adminOnly ? 'This read needs the admin role.' : undefined);
   });
 }
