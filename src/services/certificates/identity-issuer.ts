@@ -1,0 +1,62 @@
+import type { DirectoryUser, ManagedDevice } from '../../domain/directory.ts';
+import { profileKindOf, type Profile } from '../../domain/profiles/index.ts';
+import { issueIdentity, systemIssuanceEnvironment, type IdentitySettings, type IssuanceEnvironment } from './issue-identity.ts';
+import { buildPkcs12 } from './pkcs12.ts';
+import type { TenantCa } from './tenant-ca.ts';
+
+export interface Pkcs12IdentityRequest {
+  /** A PKCS certificate profile (`iosPkcsCertificateProfile` or one of the Android PKCS types). */
+  certificateProfile: Profile;
+  user: DirectoryUser;
+  device: ManagedDevice;
+}
+
+/** An issued identity as a device receives it, plus what a cache needs to decide when to renew it. */
+export interface Pkcs12Identity {
+  /** PKCS#12: the key, its certificate and the CA chain. */
+  bytes: Uint8Array;
+  /** The file's random transport password (see `buildPkcs12`). */
+  password: string;
+  certificateDer: Uint8Array;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/**
+ * Where certificate material gets PKCS identities. Issuing is expensive (RSA key generation) and each
+ * identity belongs to one device, so callers keep one per (certificate profile version, device) by
+ * wrapping an issuer in a cache that honours `renewalThresholdPercentage`; the material code never caches.
+ */
+export interface Pkcs12IdentityIssuer {
+  issue(request: Pkcs12IdentityRequest): Promise<Pkcs12Identity>;
+}
+
+/** Issues a new identity from one tenant's CA on every call (see `issueIdentity` and `buildPkcs12`). */
+export class CaPkcs12IdentityIssuer implements Pkcs12IdentityIssuer {
+  readonly #ca: TenantCa;
+  readonly #env: IssuanceEnvironment;
+
+  constructor(ca: TenantCa, env: IssuanceEnvironment = systemIssuanceEnvironment) {
+    this.#ca = ca;
+    this.#env = env;
+  }
+
+  async issue({ certificateProfile, user, device }: Pkcs12IdentityRequest): Promise<Pkcs12Identity> {
+    if (profileKindOf(certificateProfile.odataType) !== 'pkcsCertificate') {
+      throw new Error(`Expected a PKCS certificate profile, got a ${certificateProfile.odataType}.`);
+    }
+    // Every PKCS type's settings carry the fields IdentitySettings reads (certificate-schemas.ts).
+    const settings = certificateProfile.settings as unknown as IdentitySettings;
+    const identity = await issueIdentity({ ca: this.#ca, settings, user, device }, this.#env);
+    const file = await buildPkcs12(
+      {
+        privateKey: identity.privateKey,
+        certificateDer: identity.certificateDer,
+        chainDer: [new Uint8Array(this.#ca.certificate.rawData)],
+        friendlyName: certificateProfile.displayName,
+      },
+      this.#env.randomBytes,
+    );
+    return { ...file, certificateDer: identity.certificateDer, notBefore: identity.notBefore, notAfter: identity.notAfter };
+  }
+}
