@@ -12,6 +12,8 @@ import { UserService } from './services/directory/user-service.ts';
 import { ProfileService } from './services/profiles/profile-service.ts';
 import { SecretBox } from './services/secrets/secret-box.ts';
 import { TenantCaService } from './services/certificates/tenant-ca.ts';
+import { appleMaterialFor } from './services/certificates/certificate-material.ts';
+import { PreviewService } from './services/rendering/preview-service.ts';
 import type { Db } from './store/db.ts';
 import { migrate } from './store/postgres/migrate.ts';
 import { openPostgresDb } from './store/postgres/pg-db.ts';
@@ -81,6 +83,7 @@ export async function createEnvelope(options: {
     devices: new DeviceService(stores.devices, newId),
     profiles: new ProfileService({ stores, transact, newId, tenantCa }),
     tenantCa,
+    previews: new PreviewService(stores, (input) => appleMaterialFor(input, { mode: 'preview' })),
     assignments: new AssignmentService(stores, transact),
   };
   const firstToken = await services.tenants.issueFirstAdminToken(options.adminToken);

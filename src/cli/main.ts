@@ -4,6 +4,8 @@ import { isEnvelopeError } from '../domain/errors.ts';
 import { envelopeVersion, openDatabase, startServer } from '../main.ts';
 import { TenantService } from '../services/auth/tenant-service.ts';
 import { migrate } from '../store/postgres/migrate.ts';
+import { appleMaterialFor } from '../services/certificates/certificate-material.ts';
+import { renderCommand } from './render-command.ts';
 import { TenantStore } from '../store/postgres/tenant-store.ts';
 
 const usage = `envelope ${envelopeVersion} — corporate email profiles for managed devices
@@ -15,6 +17,9 @@ Usage:
   envelope tenant list                             list tenants
   envelope token create --tenant NAME --role admin|readOnly [--label TEXT]
                                                    issue an API token (printed once)
+  envelope render PROFILE.json --user USER.json [--certificate CERT.json ...] [--device DEVICE.json] [--out FILE]
+                                                   render a Graph email profile for one user into the
+                                                   device's native payload (offline, no server)
   envelope help                                    this text
 
 Configuration comes from the environment (see README): PORT, HOST, DATABASE_URL, ENVELOPE_DATA_DIR,
@@ -27,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage);
     return 0;
   }
+  if (command === 'render') return renderCommand(rest, (input) => appleMaterialFor(input, { mode: 'preview' }));
   const config = loadConfig();
   switch (command) {
     case 'serve':

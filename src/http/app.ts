@@ -10,6 +10,7 @@ import type { DeviceService } from '../services/directory/device-service.ts';
 import type { ProfileService } from '../services/profiles/profile-service.ts';
 import type { AssignmentService } from '../services/assignments/assignment-service.ts';
 import type { TenantCaService } from '../services/certificates/tenant-ca.ts';
+import type { PreviewService } from '../services/rendering/preview-service.ts';
 import { requireBearerAuth } from './auth.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { installMetrics } from './metrics.ts';
@@ -21,6 +22,7 @@ import { registerDeviceRoutes } from './graph/managed-devices.ts';
 import { registerProfileRoutes } from './graph/device-configurations.ts';
 import { registerAssignmentRoutes } from './graph/assignments.ts';
 import { registerCertificateAuthorityRoutes } from './graph/certificate-authority.ts';
+import { registerProfilePreviewRoutes } from './graph/profile-preview.ts';
 
 export interface AppServices {
   tenants: TenantService;
@@ -30,6 +32,7 @@ export interface AppServices {
   profiles: ProfileService;
   assignments: AssignmentService;
   tenantCa: TenantCaService;
+  previews: PreviewService;
 }
 
 export interface AppOptions {
@@ -110,6 +113,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerProfileRoutes(graph, options.services.profiles);
     registerAssignmentRoutes(graph, options.services.assignments);
     registerCertificateAuthorityRoutes(graph, options.services.tenants, options.services.tenantCa);
+    registerProfilePreviewRoutes(graph, options.services.previews);
   }, { prefix: graphPrefix });
 
   return app;
