@@ -5,22 +5,10 @@ import { installAccountCommands } from '../src/payloads/windows/activesync-comma
 import { renderSyncMlMessage } from '../src/payloads/windows/render-syncml.ts';
 import { windowsAccountLeavesForUser } from '../src/payloads/windows/windows-account-leaves.ts';
 import type { WindowsEasEmailSettings } from '../src/payloads/windows/windows-eas-settings.ts';
+import { windows10Settings } from '../test/conformance/windows-fixtures.ts';
 
-const settings: WindowsEasEmailSettings = {
-  hostName: 'outlook.contoso.com',
-  accountName: 'Contoso Mail',
-  usernameSource: 'userPrincipalName',
-  usernameAADSource: 'samAccountName',
-  userDomainNameSource: 'netBiosDomainName',
-  customDomainName: null,
-  emailAddressSource: 'primarySmtpAddress',
-  requireSsl: true,
-  durationOfEmailToSync: 'oneWeek',
-  emailSyncSchedule: 'fifteenMinutes',
-  syncCalendar: true,
-  syncContacts: true,
-  syncTasks: false,
-};
+/** The conformance suite's full Windows 10 profile (sAM login, NetBIOS domain), on a 15-minute schedule without tasks. */
+const settings: WindowsEasEmailSettings = { ...windows10Settings, emailSyncSchedule: 'fifteenMinutes', syncTasks: false };
 
 /** A pool of distinct users and GUIDs, so each render does the full per-device work. */
 const pool = Array.from({ length: 1024 }, (_, i) => ({
