@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { devicePlatformMatches, emailProfilePlatformFamilies, platformFamilies, type DevicePlatform, type PlatformFamily } from './device-platform.ts';
+import { devicePlatformMatches, emailProfileTargetPlatforms, targetPlatforms, type DevicePlatform, type TargetPlatform } from './device-platform.ts';
 
 const devices = {
   iPhone: { operatingSystem: 'iOS', androidManagementMode: null },
@@ -13,7 +13,7 @@ const devices = {
 } as const satisfies Record<string, DevicePlatform>;
 
 /** The devices each family reaches; every other device in `devices` is a mismatch. */
-const reaches: Record<PlatformFamily, Array<keyof typeof devices>> = {
+const reaches: Record<TargetPlatform, Array<keyof typeof devices>> = {
   ios: ['iPhone', 'iPad'],
   windows: ['windows'],
   windowsPhone: ['windowsPhone', 'windows'],
@@ -23,7 +23,7 @@ const reaches: Record<PlatformFamily, Array<keyof typeof devices>> = {
 };
 
 describe('devicePlatformMatches', () => {
-  for (const family of platformFamilies) {
+  for (const family of targetPlatforms) {
     it(`lets ${family} profiles reach exactly ${reaches[family].join(' and ')} devices`, () => {
       for (const [name, device] of Object.entries(devices)) {
         assert.equal(devicePlatformMatches(family, device), reaches[family].includes(name as keyof typeof devices), name);
@@ -37,11 +37,11 @@ describe('devicePlatformMatches', () => {
   });
 
   it('maps every email profile type of SPEC §2 to a family, the Android Enterprise twins to their own', () => {
-    assert.equal(emailProfilePlatformFamilies.iosEasEmailProfileConfiguration, 'ios');
-    assert.equal(emailProfilePlatformFamilies.windowsPhoneEASEmailProfileConfiguration, 'windowsPhone');
-    assert.equal(emailProfilePlatformFamilies.androidEasEmailProfileConfiguration, 'knox');
-    assert.equal(emailProfilePlatformFamilies.androidWorkProfileNineWorkEasConfiguration, 'androidWorkProfile');
-    assert.equal(emailProfilePlatformFamilies.androidForWorkGmailEasConfiguration, 'androidForWork');
-    assert.deepEqual(new Set(Object.values(emailProfilePlatformFamilies)), new Set(platformFamilies));
+    assert.equal(emailProfileTargetPlatforms.iosEasEmailProfileConfiguration, 'ios');
+    assert.equal(emailProfileTargetPlatforms.windowsPhoneEASEmailProfileConfiguration, 'windowsPhone');
+    assert.equal(emailProfileTargetPlatforms.androidEasEmailProfileConfiguration, 'knox');
+    assert.equal(emailProfileTargetPlatforms.androidWorkProfileNineWorkEasConfiguration, 'androidWorkProfile');
+    assert.equal(emailProfileTargetPlatforms.androidForWorkGmailEasConfiguration, 'androidForWork');
+    assert.deepEqual(new Set(Object.values(emailProfileTargetPlatforms)), new Set(targetPlatforms));
   });
 });

@@ -5,8 +5,8 @@ import type { AndroidManagementMode, DeviceOperatingSystem } from '../directory.
  * `@odata.type`, because the Android Enterprise legacy twins (`androidForWork*`) reach the same
  * devices as their `androidWorkProfile*` successors but stay distinct profile types.
  */
-export const platformFamilies = ['ios', 'windows', 'windowsPhone', 'knox', 'androidWorkProfile', 'androidForWork'] as const;
-export type PlatformFamily = (typeof platformFamilies)[number];
+export const targetPlatforms = ['ios', 'windows', 'windowsPhone', 'knox', 'androidWorkProfile', 'androidForWork'] as const;
+export type TargetPlatform = (typeof targetPlatforms)[number];
 
 /** The two device properties that decide platform applicability. */
 export interface DevicePlatform {
@@ -18,7 +18,7 @@ export interface DevicePlatform {
  * The platform family of each email profile type (SPEC §2, Graph `@odata.type` without the
  * `#microsoft.graph.` prefix).
  */
-export const emailProfilePlatformFamilies = {
+export const emailProfileTargetPlatforms = {
   iosEasEmailProfileConfiguration: 'ios',
   windows10EasEmailProfileConfiguration: 'windows',
   windowsPhoneEASEmailProfileConfiguration: 'windowsPhone',
@@ -27,7 +27,7 @@ export const emailProfilePlatformFamilies = {
   androidWorkProfileNineWorkEasConfiguration: 'androidWorkProfile',
   androidForWorkGmailEasConfiguration: 'androidForWork',
   androidForWorkNineWorkEasConfiguration: 'androidForWork',
-} as const satisfies Record<string, PlatformFamily>;
+} as const satisfies Record<string, TargetPlatform>;
 
 /**
  * Whether a profile of `family` applies to `device`:
@@ -40,7 +40,7 @@ export const emailProfilePlatformFamilies = {
  *   are generations of the same channel.
  * An Android device whose management mode is unknown (null) matches no Android family.
  */
-export function devicePlatformMatches(family: PlatformFamily, device: DevicePlatform): boolean {
+export function devicePlatformMatches(family: TargetPlatform, device: DevicePlatform): boolean {
   switch (family) {
     case 'ios':
       return device.operatingSystem === 'iOS' || device.operatingSystem === 'iPadOS';

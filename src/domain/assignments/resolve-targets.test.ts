@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { AssignmentTarget } from './assignment-target.ts';
-import { platformFamilies, type DevicePlatform, type PlatformFamily } from './device-platform.ts';
+import { targetPlatforms, type DevicePlatform, type TargetPlatform } from './device-platform.ts';
 import { resolveTargets, type ResolverDevice, type ResolverResult } from './resolve-targets.ts';
 
 const iOS: DevicePlatform = { operatingSystem: 'iOS', androidManagementMode: null };
@@ -39,7 +39,7 @@ const fleet = [
 ];
 
 function targeted(targets: AssignmentTarget[]): string[] {
-  const result = resolveTargets({ platformFamily: 'ios', targets, devices: fleet, userGroupIds: users });
+  const result = resolveTargets({ targetPlatform: 'ios', targets, devices: fleet, userGroupIds: users });
   assert.deepEqual(result.withoutPrimaryUser, []);
   assert.deepEqual(result.platformMismatch, []);
   return result.targeted.map(({ deviceId, via }) => `${deviceId}:${via}`);
@@ -72,7 +72,7 @@ describe('resolveTargets', () => {
 
   it('reports a device-targeted device without a primary user instead of targeting it', () => {
     const result = resolveTargets({
-      platformFamily: 'ios',
+      targetPlatform: 'ios',
       targets: [include('corp')],
       devices: [device('k1', null, ['corp']), device('a1', 'alice', ['corp'])],
       userGroupIds: users,
@@ -81,21 +81,21 @@ describe('resolveTargets', () => {
   });
 
   it('does not put a device without a primary user in scope through user targets', () => {
-    const result = resolveTargets({ platformFamily: 'ios', targets: [allUsers], devices: [device('k1', null, [])], userGroupIds: users });
+    const result = resolveTargets({ targetPlatform: 'ios', targets: [allUsers], devices: [device('k1', null, [])], userGroupIds: users });
     assert.deepEqual(result, { targeted: [], withoutPrimaryUser: [], platformMismatch: [] });
   });
 
   it('targets the devices of a user it has no group memberships for through all users only', () => {
     const stranger = [device('s1', 'stranger', [])];
-    assert.equal(resolveTargets({ platformFamily: 'ios', targets: [include('sales')], devices: stranger, userGroupIds: users }).targeted.length, 0);
-    assert.deepEqual(resolveTargets({ platformFamily: 'ios', targets: [allUsers], devices: stranger, userGroupIds: users }).targeted, [
+    assert.equal(resolveTargets({ targetPlatform: 'ios', targets: [include('sales')], devices: stranger, userGroupIds: users }).targeted.length, 0);
+    assert.deepEqual(resolveTargets({ targetPlatform: 'ios', targets: [allUsers], devices: stranger, userGroupIds: users }).targeted, [
       { deviceId: 's1', userId: 'stranger', via: 'user' },
     ]);
   });
 
   it('reports targeted devices of another platform as mismatches, before the primary-user rule', () => {
     const result = resolveTargets({
-      platformFamily: 'ios',
+      targetPlatform: 'ios',
       targets: [allDevices],
       devices: [device('w1', 'alice', [], windows), device('k1', null, [], knox), device('i1', null, []), device('i2', 'bob', [])],
       userGroupIds: users,
@@ -109,8 +109,8 @@ describe('resolveTargets', () => {
 
   it('applies a Windows Phone 8.1 profile to Windows 10 devices too, but a Windows 10 profile not to phones', () => {
     const devices = [device('phone', 'alice', [], windowsPhone), device('pc', 'alice', [], windows)];
-    const phoneProfile = resolveTargets({ platformFamily: 'windowsPhone', targets: [allUsers], devices, userGroupIds: users });
-    const pcProfile = resolveTargets({ platformFamily: 'windows', targets: [allUsers], devices, userGroupIds: users });
+    const phoneProfile = resolveTargets({ targetPlatform: 'windowsPhone', targets: [allUsers], devices, userGroupIds: users });
+    const pcProfile = resolveTargets({ targetPlatform: 'windows', targets: [allUsers], devices, userGroupIds: users });
     assert.deepEqual(phoneProfile.targeted.map((entry) => entry.deviceId), ['pc', 'phone']);
     assert.deepEqual(pcProfile.targeted.map((entry) => entry.deviceId), ['pc']);
     assert.deepEqual(pcProfile.platformMismatch, ['phone']);
@@ -118,7 +118,7 @@ describe('resolveTargets', () => {
 
   it('sorts every list by device id in code-unit order, whatever the input order', () => {
     const devices = ['b', 'a', 'B', 'ä', '10', '9'].map((id) => device(id, 'alice', []));
-    const result = resolveTargets({ platformFamily: 'ios', targets: [allUsers], devices, userGroupIds: users });
+    const result = resolveTargets({ targetPlatform: 'ios', targets: [allUsers], devices, userGroupIds: users });
     assert.deepEqual(result.targeted.map((entry) => entry.deviceId), ['10', '9', 'B', 'a', 'b', 'ä']);
   });
 
@@ -127,7 +127,7 @@ describe('resolveTargets', () => {
       yield device('a1', 'alice', ['corp']);
       yield { ...device('c1', 'carol', []), groupIds: new Set(['corp']) };
     }
-    const result = resolveTargets({ platformFamily: 'ios', targets: [include('corp')], devices: stream(), userGroupIds: users });
+    const result = resolveTargets({ targetPlatform: 'ios', targets: [include('corp')], devices: stream(), userGroupIds: users });
     assert.deepEqual(result.targeted.map((entry) => entry.deviceId), ['a1', 'c1']);
   });
 });
@@ -150,7 +150,7 @@ describe('resolveTargets properties', () => {
     fc.constant(allDevices),
   );
   const worldArbitrary = fc.record({
-    platformFamily: fc.constantFrom<PlatformFamily>(...platformFamilies),
+    targetPlatform: fc.constantFrom<TargetPlatform>(...targetPlatforms),
     targets: fc.array(targetArbitrary, { maxLength: 6 }),
     userGroups: fc.tuple(...userIds.map(() => fc.subarray(groups))),
     devices: fc.uniqueArray(
@@ -167,7 +167,7 @@ describe('resolveTargets properties', () => {
 
   const resolve = (world: World, targets = world.targets): ResolverResult =>
     resolveTargets({
-      platformFamily: world.platformFamily,
+      targetPlatform: world.targetPlatform,
       targets,
       devices: world.devices.map(({ platform, ...rest }) => ({ ...rest, ...platform })),
       userGroupIds: new Map(userIds.map((id, index) => [id, new Set(world.userGroups[index])])),

@@ -1,5 +1,5 @@
 import type { AssignmentTarget } from './assignment-target.ts';
-import { devicePlatformMatches, type DevicePlatform, type PlatformFamily } from './device-platform.ts';
+import { devicePlatformMatches, type DevicePlatform, type TargetPlatform } from './device-platform.ts';
 
 export interface ResolverDevice extends DevicePlatform {
   id: string;
@@ -11,10 +11,10 @@ export interface ResolverDevice extends DevicePlatform {
 
 export interface ResolverInput {
   /**
-   * The profile's platform family (see `emailProfilePlatformFamilies`). A key rather than a
+   * The profile's platform family (see `emailProfileTargetPlatforms`). A key rather than a
    * predicate so the input stays plain data and the matching rules live in one place.
    */
-  platformFamily: PlatformFamily;
+  targetPlatform: TargetPlatform;
   /** The targets of the profile's `apply` assignments; `remove`-intent assignments put no one in scope. */
   targets: readonly AssignmentTarget[];
   /** Every managed device of the tenant; ids are unique. Iterated once, so a stream works. */
@@ -79,7 +79,7 @@ export function resolveTargets(input: ResolverInput): ResolverResult {
     const byDevice = isMemberInScope(device.groupIds, scope.allDevices, scope);
     const byUser = device.userId !== null && isUserInScope(device.userId);
     if (!byDevice && !byUser) continue;
-    if (!devicePlatformMatches(input.platformFamily, device)) {
+    if (!devicePlatformMatches(input.targetPlatform, device)) {
       result.platformMismatch.push(device.id);
     } else if (device.userId === null) {
       result.withoutPrimaryUser.push(device.id);

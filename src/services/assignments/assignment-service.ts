@@ -1,5 +1,5 @@
 import type { Assignment } from '../../domain/assignments/assignment-target.ts';
-import { emailProfilePlatformFamilies } from '../../domain/assignments/device-platform.ts';
+import { emailProfileTargetPlatforms } from '../../domain/assignments/device-platform.ts';
 import { parseAssignBody } from '../../domain/assignments/parse-assign-body.ts';
 import { resolveTargets } from '../../domain/assignments/resolve-targets.ts';
 import { badRequest, notFound } from '../../domain/errors.ts';
@@ -66,12 +66,12 @@ export class AssignmentService {
    */
   async targeted(tenantId: string, profileId: string): Promise<TargetingResult> {
     const profile = await this.#profileOrThrow(tenantId, profileId);
-    const family = emailProfilePlatformFamilies[profile.odataType as keyof typeof emailProfilePlatformFamilies];
+    const family = emailProfileTargetPlatforms[profile.odataType as keyof typeof emailProfileTargetPlatforms];
     if (!family) throw badRequest(`getTargetedUsersAndDevices applies to email profiles; '${profile.odataType}' is not one.`, 'id');
     const assignments = await this.#stores.assignments.list(tenantId, profileId);
     const snapshot = await this.#stores.targeting.snapshot(tenantId);
     const result = resolveTargets({
-      platformFamily: family,
+      targetPlatform: family,
       targets: assignments.filter((a) => a.intent === 'apply').map((a) => a.target),
       devices: snapshot.devices,
       userGroupIds: snapshot.userGroupIds,
