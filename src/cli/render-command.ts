@@ -6,17 +6,21 @@ import { badRequest } from '../domain/errors.ts';
 import { checkProfileLinks, linkedIdsOf, parseProfileCreate, type Profile, type ProfileDraft, type ProfileType } from '../domain/profiles/index.ts';
 import { nameBasedUuid, uuidBytes } from '../payloads/apple/name-based-uuid.ts';
 import type { AppleCertificateMaterial } from '../payloads/apple/certificate-material.ts';
+import { signProfile } from '../payloads/apple/sign-profile.ts';
+import { loadSigningIdentity } from './signing-identity-files.ts';
 import type { PreviewMaterialBuilder } from '../services/rendering/preview-service.ts';
 import { envelopeUuidNamespace, previewDevice, previewGuid, renderWithStandIns } from '../services/rendering/render-inputs.ts';
 
-export const renderUsage = `Usage: envelope render PROFILE.json --user USER.json [--certificate CERT.json ...] [--device DEVICE.json] [--out FILE]
+export const renderUsage = `Usage: envelope render PROFILE.json --user USER.json [--certificate CERT.json ...] [--device DEVICE.json]
+                       [--sign-cert CHAIN.pem --sign-key KEY.pem] [--out FILE]
 
 Renders a Graph email profile (the JSON you would POST to deviceConfigurations) for one user into the
 device's native payload: .mobileconfig (iOS), SyncML (Windows), Knox account JSON or Android
 Enterprise managed configuration. USER.json is a Graph user (userPrincipalName, mail,
 onPremisesSamAccountName, onPremisesDomainName, onPremisesNetBiosName). Certificate profiles the
 email profile binds to are given as their Graph JSON with their "id". PKCS identities need Envelope's
-CA and cannot be issued offline.
+CA and cannot be issued offline. With --sign-cert/--sign-key an iOS profile is CMS-signed (DER output;
+devices show it as verified when they trust the chain).
 `;
 
 /** `envelope render`: offline profile compiler, so admins of any MDM can use Envelope's renderers. */
@@ -24,7 +28,14 @@ export async function renderCommand(args: string[], material: PreviewMaterialBui
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { user: { type: 'string' }, out: { type: 'string' }, device: { type: 'string' }, certificate: { type: 'string', multiple: true } },
+    options: {
+      user: { type: 'string' },
+      out: { type: 'string' },
+      device: { type: 'string' },
+      certificate: { type: 'string', multiple: true },
+      'sign-cert': { type: 'string' },
+      'sign-key': { type: 'string' },
+    },
   });
   if (positionals.length !== 1 || !values.user) {
     process.stderr.write(renderUsage);
@@ -56,10 +67,16 @@ export async function renderCommand(args: string[], material: PreviewMaterialBui
     }
   }
   const rendered = renderWithStandIns({ profile, user, device, appleCertificates, tenantId: 'offline' });
-  const output = typeof rendered.content === 'string' ? rendered.content : `${JSON.stringify(rendered.content, null, 2)}\n`;
+  let output: string | Uint8Array = typeof rendered.content === 'string' ? rendered.content : `${JSON.stringify(rendered.content, null, 2)}\n`;
+  if (values['sign-cert'] || values['sign-key']) {
+    if (!values['sign-cert'] || !values['sign-key']) throw badRequest('Signing needs both --sign-cert and --sign-key.', values['sign-cert'] ? 'sign-key' : 'sign-cert');
+    if (rendered.format !== 'mobileconfig') throw badRequest(`Only iOS profiles are signed; this one renders as ${rendered.format}.`, 'sign-cert');
+    const identity = await loadSigningIdentity(values['sign-cert'], values['sign-key']);
+    output = await signProfile(new TextEncoder().encode(rendered.content), identity);
+  }
   if (values.out) {
     writeFileSync(values.out, output);
-    process.stderr.write(`Wrote ${rendered.format} (${rendered.mediaType}) for ${rendered.emailAddress} to ${values.out}.\n`);
+    process.stderr.write(`Wrote ${rendered.format}${typeof output === 'string' ? '' : ' (signed)'} for ${rendered.emailAddress} to ${values.out}.\n`);
   } else {
     process.stdout.write(output);
   }

@@ -8,6 +8,10 @@ import * as plist from 'plist';
 import { loadApplePayloadSchemas, validateAppleProfile } from '../conformance/apple-schema.ts';
 import { ddfFiles, loadDdf, validateSyncMlAgainstDdf } from '../conformance/windows-ddf.ts';
 
+function hasOpenSsl(): boolean {
+  return spawnSync('openssl', ['version']).status === 0;
+}
+
 const cli = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 const fixtures = join(import.meta.dirname, '..', 'fixtures', 'graph-examples');
 
@@ -64,6 +68,29 @@ describe('envelope render', () => {
     const profile = plist.parse(result.stdout) as { PayloadContent: Array<Record<string, unknown>> };
     assert.deepEqual(validateAppleProfile(loadApplePayloadSchemas(), profile), []);
     assert.deepEqual(profile.PayloadContent.map((p) => p.PayloadType).sort(), ['com.apple.eas.account', 'com.apple.security.root', 'com.apple.security.scep']);
+  });
+
+  it('signs an iOS profile with a PEM identity so that OpenSSL verifies it and extracts the plist', { skip: !hasOpenSsl() && 'openssl is not installed' }, () => {
+    const key = join(dir, 'signer.key');
+    const cert = join(dir, 'signer.pem');
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=Envelope test signer'], { encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    const out = join(dir, 'signed.mobileconfig');
+    const result = run([
+      file('ios-signed.json', { '@odata.type': '#microsoft.graph.iosEasEmailProfileConfiguration', displayName: 'Signed mail', ...base }),
+      '--user', file('jane.json', jane), '--sign-cert', cert, '--sign-key', key, '--out', out,
+    ]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, /\(signed\)/);
+    const verified = spawnSync('openssl', ['cms', '-verify', '-inform', 'DER', '-in', out, '-CAfile', cert, '-purpose', 'any'], { encoding: 'utf8' });
+    assert.equal(verified.status, 0, verified.stderr);
+    assert.match(verified.stdout, /<string>com\.apple\.eas\.account<\/string>/);
+    const mismatched = run([
+      file('ios-signed2.json', { '@odata.type': '#microsoft.graph.iosEasEmailProfileConfiguration', displayName: 'Signed mail 2', ...base }),
+      '--user', file('jane.json', jane), '--sign-cert', cert,
+    ]);
+    assert.equal(mismatched.status, 2);
+    assert.match(mismatched.stderr, /--sign-key/);
   });
 
   it('fails with a message naming the field for an invalid profile, a missing certificate or a user without the attribute', () => {
