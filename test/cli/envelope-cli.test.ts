@@ -1,7 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServerDatabase } from '../helpers/test-db.ts';
@@ -57,6 +58,40 @@ describe('envelope CLI', () => {
       assert.equal(ok.status, 200);
       const denied = await fetch(`${url}/graph/beta/users`);
       assert.equal(denied.status, 401);
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server.once('exit', resolve));
+    }
+  });
+
+  it('serves HTTPS directly with ENVELOPE_TLS_CERT and ENVELOPE_TLS_KEY', { skip: spawnSync('openssl', ['version']).status !== 0 && 'openssl is not installed' }, async () => {
+    const key = join(dataDir, 'tls.key');
+    const cert = join(dataDir, 'tls.pem');
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    const server = spawn(process.execPath, [cli, 'serve'], { env: { ...env, ENVELOPE_TLS_CERT: cert, ENVELOPE_TLS_KEY: key }, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let output = '';
+        const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
+        server.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const found = /listening on (https:\/\/\S+)/.exec(output)?.[1];
+          if (found) {
+            clearTimeout(timer);
+            resolve(found);
+          }
+        });
+        server.on('exit', (code) => reject(new Error(`server exited ${code}:\n${output}`)));
+      });
+      const body = await new Promise<string>((resolve, reject) => {
+        https.get(`${url}/healthz`, { ca: readFileSync(cert) }, (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => resolve(text));
+        }).on('error', reject);
+      });
+      assert.equal(JSON.parse(body).status, 'ok');
     } finally {
       server.kill('SIGTERM');
       await new Promise((resolve) => server.once('exit', resolve));
