@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Db } from '../../src/store/db.ts';
 import { migrate, migrationsFingerprint } from '../../src/store/postgres/migrate.ts';
@@ -59,11 +60,13 @@ async function openServerDb(serverUrl: string): Promise<TestDb> {
   };
 }
 
+const pgliteVersion = (JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.resolve('@electric-sql/pglite'))), '..', 'package.json'), 'utf8')) as { version: string }).version;
 let template: Promise<Blob> | null = null;
 
 function pgliteTemplate(): Promise<Blob> {
   template ??= (async () => {
-    const file = join(tmpdir(), `envelope-pglite-template-${migrationsFingerprint()}.tar`);
+    // Keyed by the migrations and the PGlite version: a dump from another version may not load.
+    const file = join(tmpdir(), `envelope-pglite-template-${migrationsFingerprint()}-${pgliteVersion}.tar`);
     if (existsSync(file)) return new Blob([readFileSync(file)]);
     const db = await openPgliteDb();
     await migrate(db);
