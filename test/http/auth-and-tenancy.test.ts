@@ -20,7 +20,10 @@ interface Fixture {
   profileId: string;
 }
 
-/** Every route of the Graph API, with a body that would succeed for the owning tenant's admin. */
+/**
+ * Every route of the Graph API, with a body that would succeed for the owning tenant's admin;
+ * `write` marks what needs the admin role (writes, and admin-only reads such as previews).
+ */
 function routes(f: Fixture): Array<{ method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; url: string; body?: unknown; write: boolean }> {
   return [
     { method: 'GET', url: '/graph/beta/users', write: false },
@@ -54,6 +57,8 @@ function routes(f: Fixture): Array<{ method: 'GET' | 'POST' | 'PATCH' | 'DELETE'
       write: true,
     },
     { method: 'POST', url: `/graph/beta/deviceManagement/deviceConfigurations/${f.profileId}/getTargetedUsersAndDevices`, write: false },
+    { method: 'GET', url: `/graph/beta/deviceManagement/deviceConfigurations/${f.profileId}/preview?userId=${f.userId}`, write: true },
+    { method: 'GET', url: '/graph/beta/envelope/certificateAuthority', write: false },
   ];
 }
 
