@@ -17,6 +17,9 @@ Usage:
   envelope tenant list                             list tenants
   envelope token create --tenant NAME --role admin|readOnly [--label TEXT]
                                                    issue an API token (printed once)
+  envelope token list --tenant NAME                list a tenant's tokens (ids, roles, labels; never values)
+  envelope token revoke --tenant NAME --id TOKEN_ID
+                                                   revoke a token at once
   envelope render PROFILE.json --user USER.json [--certificate CERT.json ...] [--device DEVICE.json] [--out FILE]
                                                    render a Graph email profile for one user into the
                                                    device's native payload (offline, no server)
@@ -107,17 +110,37 @@ function tenantCommand(config: Readonly<Config>, args: string[]): Promise<number
 
 function tokenCommand(config: Readonly<Config>, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  const { values } = parseArgs({ args: rest, options: { tenant: { type: 'string' }, role: { type: 'string' }, label: { type: 'string' } } });
-  if (sub !== 'create' || !values.tenant || !values.role) {
-    process.stderr.write('Usage: envelope token create --tenant NAME --role admin|readOnly [--label TEXT]\n');
-    return Promise.resolve(2);
-  }
-  return withDatabase(config, async (tenants) => {
-    const issued = await tenants.createToken(values.tenant!, values.role!, values.label ?? '');
-    process.stderr.write(`Token for tenant '${issued.tenant.name}', role ${issued.role} (shown once):\n`);
-    process.stdout.write(`${issued.token}\n`);
-    return 0;
+  const { values } = parseArgs({
+    args: rest,
+    options: { tenant: { type: 'string' }, role: { type: 'string' }, label: { type: 'string' }, id: { type: 'string' } },
   });
+  const tenant = values.tenant;
+  if (sub === 'create' && tenant && values.role) {
+    return withDatabase(config, async (tenants) => {
+      const issued = await tenants.createToken(tenant, values.role!, values.label ?? '');
+      process.stderr.write(`Token ${issued.tokenId} for tenant '${issued.tenant.name}', role ${issued.role} (shown once):\n`);
+      process.stdout.write(`${issued.token}\n`);
+      return 0;
+    });
+  }
+  if (sub === 'list' && tenant) {
+    return withDatabase(config, async (tenants) => {
+      for (const t of await tenants.listTokens(tenant)) {
+        process.stdout.write(`${t.id}\t${t.role}\t${t.revokedDateTime ? `revoked ${t.revokedDateTime}` : 'active'}\t${t.createdDateTime}\t${t.label}\n`);
+      }
+      return 0;
+    });
+  }
+  if (sub === 'revoke' && tenant && values.id) {
+    return withDatabase(config, async (tenants) => {
+      await tenants.revokeToken(tenant, values.id!);
+      process.stdout.write(`Revoked token ${values.id}.\n`);
+      return 0;
+    });
+  }
+  process.stderr.write('Usage: envelope token create --tenant NAME --role admin|readOnly [--label TEXT]\n' +
+    '       envelope token list --tenant NAME\n       envelope token revoke --tenant NAME --id TOKEN_ID\n');
+  return Promise.resolve(2);
 }
 
 main(process.argv.slice(2)).then(

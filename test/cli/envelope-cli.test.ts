@@ -114,6 +114,22 @@ describe('envelope CLI', () => {
     assert.match(list.stdout, /^fabrikam\t/m);
   });
 
+  it('lists tokens without their values and revokes one so the API refuses it', async () => {
+    const created = run(['token', 'create', '--tenant', 'default', '--role', 'admin', '--label', 'ci bot']);
+    assert.equal(created.status, 0, created.stderr);
+    const token = created.stdout.trim();
+    const id = /Token ([0-9a-f-]{36})/.exec(created.stderr)?.[1];
+    assert.ok(id, created.stderr);
+    const listed = run(['token', 'list', '--tenant', 'default']);
+    assert.match(listed.stdout, new RegExp(`^${id}\tadmin\tactive\t.*\tci bot$`, 'm'));
+    assert.equal(listed.stdout.includes(token), false);
+    assert.equal(run(['token', 'revoke', '--tenant', 'default', '--id', id]).status, 0);
+    assert.match(run(['token', 'list', '--tenant', 'default']).stdout, new RegExp(`^${id}\tadmin\trevoked `, 'm'));
+    const again = run(['token', 'revoke', '--tenant', 'default', '--id', id]);
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /not found/);
+  });
+
   it('refuses bad configuration naming the variable', () => {
     const result = spawnSync(process.execPath, [cli, 'migrate'], { env: { ...env, PORT: 'eighty' }, encoding: 'utf8' });
     assert.equal(result.status, 2);

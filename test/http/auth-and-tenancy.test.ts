@@ -102,6 +102,13 @@ describe('authentication, roles and tenant isolation on every Graph route', () =
     assert.equal(await snapshot(t), before);
   });
 
+  it('refuses a revoked token with 401 from the next request on', async () => {
+    const issued = await t.envelope.services.tenants.createToken('default', 'admin', 'short-lived');
+    assert.equal((await t.request('GET', '/graph/beta/users', { token: issued.token })).status, 200);
+    await t.envelope.services.tenants.revokeToken('default', issued.tokenId);
+    assert.equal((await t.request('GET', '/graph/beta/users', { token: issued.token })).status, 401);
+  });
+
   it('answers 403 to every write with a readOnly token, and lets it read', async () => {
     const before = await snapshot(t);
     for (const route of routes(f)) {

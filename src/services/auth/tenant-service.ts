@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, conflict, notFound, unauthenticated } from '../../domain/errors.ts';
-import type { Tenant, TenantStore, TokenPrincipal } from '../../store/postgres/tenant-store.ts';
+import type { Tenant, TenantStore, TokenInfo, TokenPrincipal } from '../../store/postgres/tenant-store.ts';
 import { generateToken, hashToken, isTokenRole, type TokenRole } from './tokens.ts';
 
 export const defaultTenantName = 'default';
@@ -61,9 +61,25 @@ export class TenantService {
 
   async createToken(tenantName: string, role: string, label = ''): Promise<IssuedToken> {
     if (!isTokenRole(role)) throw badRequest(`Role '${role}' is invalid: use admin or readOnly.`, 'role');
-    const tenant = await this.#store.findByName(tenantName);
-    if (!tenant) throw notFound('Tenant', tenantName);
-    return this.#issue(tenant, role, generateToken(), label);
+    return this.#issue(await this.#tenantByName(tenantName), role, generateToken(), label);
+  }
+
+  async listTokens(tenantName: string): Promise<TokenInfo[]> {
+    return this.#store.listTokens((await this.#tenantByName(tenantName)).id);
+  }
+
+  /** Revokes a token at once: the next request with it gets 401. */
+  async revokeToken(tenantName: string, tokenId: string): Promise<void> {
+    const tenant = await this.#tenantByName(tenantName);
+    if (!/^[0-9a-f-]{36}$/i.test(tokenId) || !(await this.#store.revokeToken(tenant.id, tokenId))) {
+      throw notFound('Active token', tokenId);
+    }
+  }
+
+  async #tenantByName(name: string): Promise<Tenant> {
+    const tenant = await this.#store.findByName(name);
+    if (!tenant) throw notFound('Tenant', name);
+    return tenant;
   }
 
   /** Resolves an `Authorization` header value to the token's tenant and role, or throws 401. */

@@ -13,6 +13,14 @@ export interface TokenPrincipal {
   role: TokenRole;
 }
 
+export interface TokenInfo {
+  id: string;
+  role: TokenRole;
+  label: string;
+  createdDateTime: string;
+  revokedDateTime: string | null;
+}
+
 interface TenantRow {
   id: string;
   name: string;
@@ -81,6 +89,21 @@ export class TenantStore {
     );
     const row = rows[0];
     return row ? { tokenId: row.id, tenantId: row.tenant_id, role: row.role } : null;
+  }
+
+  /** The tenant's tokens (never their values, which are not stored), oldest first. */
+  async listTokens(tenantId: string): Promise<TokenInfo[]> {
+    const rows = await this.#db.query<{ id: string; role: TokenRole; label: string; created_at: Date | string; revoked_at: Date | string | null }>(
+      'SELECT id, role, label, created_at, revoked_at FROM api_tokens WHERE tenant_id = $1 ORDER BY created_at, id',
+      [tenantId],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      role: r.role,
+      label: r.label,
+      createdDateTime: new Date(r.created_at).toISOString(),
+      revokedDateTime: r.revoked_at === null ? null : new Date(r.revoked_at).toISOString(),
+    }));
   }
 
   async revokeToken(tenantId: string, tokenId: string): Promise<boolean> {
