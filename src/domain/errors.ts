@@ -48,7 +48,10 @@ export function conflict(message: string, field?: string): EnvelopeError {
   return new EnvelopeError('Conflict', 409, message, field);
 }
 
-/** 422-free by design: Graph uses 400 for semantic input errors too; this is for device-side rendering. */
+/**
+ * 422: a valid profile cannot be rendered for this user or device (a missing directory attribute, a
+ * certificate the platform cannot use). Admin input errors stay 400, as in Graph.
+ */
 export function unprocessable(code: string, message: string, field?: string): EnvelopeError {
   return new EnvelopeError(code, 422, message, field);
 }

@@ -24,6 +24,3 @@ export interface Page<T> {
   items: T[];
   next: PageCursor | null;
 }
-
-/** Everything, in one page (for internal callers such as the assignment resolver). */
-export const allRows: ListQuery = { top: Number.MAX_SAFE_INTEGER - 1, after: null, select: null, filters: [] };

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import {
   checkProfileLinks,
+  emailProfileTypes,
   linkedIdsOf,
   parseProfileCreate,
   parseProfilePatch,
@@ -23,16 +24,7 @@ function withoutItemTypes(value: unknown): unknown {
   });
 }
 
-const emailTypes: ProfileType[] = [
-  'iosEasEmailProfileConfiguration',
-  'windows10EasEmailProfileConfiguration',
-  'windowsPhoneEASEmailProfileConfiguration',
-  'androidEasEmailProfileConfiguration',
-  'androidWorkProfileGmailEasConfiguration',
-  'androidWorkProfileNineWorkEasConfiguration',
-  'androidForWorkGmailEasConfiguration',
-  'androidForWorkNineWorkEasConfiguration',
-];
+const emailTypes: readonly ProfileType[] = emailProfileTypes;
 
 describe("Microsoft's documented Graph examples", () => {
   it('cover the create and update example of every email profile type', () => {

@@ -69,12 +69,15 @@ function parseSelect(raw: unknown, selectable: CollectionOptions['selectable']):
   return fields;
 }
 
+/** ` and ` followed by an even number of quotes, i.e. not inside a string literal (`''` escapes pair up). */
+const andOutsideQuotes = /\s+and\s+(?=(?:[^']*'[^']*')*[^']*$)/i;
+
 const clausePattern = /^(?:([A-Za-z@][A-Za-z0-9@.]*)\s+eq\s+('(?:[^']|'')*'|true|false|null|-?\d+(?:\.\d+)?)|isof\(\s*'(?:#?microsoft\.graph\.)?([A-Za-z0-9]+)'\s*\))$/;
 
 function parseFilter(raw: unknown, filterable: readonly string[]): FilterClause[] {
   const text = single(raw, '$filter');
   if (text === undefined || text.trim() === '') return [];
-  return splitOutsideQuotes(text.trim(), /\s+and\s+/i).map((part) => {
+  return text.trim().split(andOutsideQuotes).map((part) => {
     const match = clausePattern.exec(part.trim());
     if (!match) {
       throw badRequest(`$filter: '${part.trim()}' is not supported; use "<property> eq <value>" joined by "and".`, '$filter');
@@ -93,29 +96,6 @@ function requireFilterable(clause: FilterClause, filterable: readonly string[]):
     throw badRequest(`$filter: '${clause.field}' cannot be filtered on; filterable: ${filterable.join(', ')}.`, '$filter');
   }
   return clause;
-}
-
-function splitOutsideQuotes(text: string, separator: RegExp): string[] {
-  const parts: string[] = [];
-  let current = '';
-  let inQuote = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (ch === "'") inQuote = !inQuote;
-    if (!inQuote) {
-      const rest = text.slice(i);
-      const m = separator.exec(rest);
-      if (m && m.index === 0 && /\s/.test(ch)) {
-        parts.push(current);
-        current = '';
-        i += m[0].length - 1;
-        continue;
-      }
-    }
-    current += ch;
-  }
-  parts.push(current);
-  return parts;
 }
 
 /** Keeps only the selected properties (plus `id` and `@odata.type`, which Graph always returns). */
