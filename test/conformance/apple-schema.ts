@@ -14,7 +14,7 @@ import { parse as parseYaml } from 'yaml';
  * array, plain object.
  */
 
-export const appleSchemaDirectory = new URL('../../../shared/schemas/apple-device-management/', import.meta.url);
+export const appleSchemaDirectory = new URL('../fixtures/vendor-schemas/apple-device-management/', import.meta.url);
 
 type Os = 'iOS' | 'macOS' | 'tvOS' | 'visionOS' | 'watchOS';
 interface OsSupport {

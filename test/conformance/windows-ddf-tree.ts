@@ -45,10 +45,10 @@ const parser = new XMLParser({
   isArray: (name) => name === 'Node' || name === 'MSFT:Enum' || name === 'MSFT:Value',
 });
 
-/** The ActiveSync DDFs shipped in `shared/schemas/windows-ddf/` (outside the repo, next to it). */
+/** The ActiveSync DDFs copied verbatim into `test/fixtures/vendor-schemas/windows-ddf/` (licences and sources beside them). */
 export const ddfFiles = {
-  current: new URL('../../../shared/schemas/windows-ddf/ActiveSync.xml', import.meta.url),
-  legacy: new URL('../../../shared/schemas/windows-ddf/ActiveSyncCSP_DDF.xml', import.meta.url),
+  current: new URL('../fixtures/vendor-schemas/windows-ddf/ActiveSync.xml', import.meta.url),
+  legacy: new URL('../fixtures/vendor-schemas/windows-ddf/ActiveSyncCSP_DDF.xml', import.meta.url),
 } as const;
 
 /**
