@@ -12,15 +12,25 @@ import { parse as parseYaml } from 'yaml';
  * arrays (with `repetition` bounds), and per-OS availability (`introduced: n/a`, `deprecated`).
  * Values are the JS values a plist parser yields: string, number, boolean, Date, Uint8Array,
  * array, plain object.
+ *
+ * The same engine validates MDM messages (`mdm/checkin/*.yaml`, `mdm/commands/*.yaml`): there a
+ * key's presence depends on the enrollment (User Enrollment forbids `UDID` and requires
+ * `EnrollmentID`), the channel (`devicechannel: false`) and Shared iPad (`sharedipad.mode`), so
+ * a key is required only where it applies, and a key used where it cannot apply is `forbidden`.
  */
 
 export const appleSchemaDirectory = new URL('../fixtures/vendor-schemas/apple-device-management/', import.meta.url);
 
 type Os = 'iOS' | 'macOS' | 'tvOS' | 'visionOS' | 'watchOS';
+type UsageMode = 'allowed' | 'required' | 'forbidden' | 'ignored';
 interface OsSupport {
   introduced?: string;
   deprecated?: string;
   removed?: string;
+  devicechannel?: boolean;
+  userchannel?: boolean;
+  sharedipad?: { mode?: UsageMode };
+  userenrollment?: { mode?: UsageMode };
 }
 export interface ApplePayloadKey {
   key: string;
@@ -52,6 +62,7 @@ export type ViolationRule =
   | 'subtype'
   | 'repetition'
   | 'unsupported-os'
+  | 'forbidden'
   | 'deprecated';
 export interface SchemaViolation {
   path: string;
@@ -63,6 +74,12 @@ export interface ValidationOptions {
   os?: Os;
   /** Accept keys deprecated on `os` (default: deprecated keys are violations — new profiles should not use them). */
   allowDeprecated?: boolean;
+  /** `user-enrollment` for Apple's User Enrollment (BYOD); default `device`. */
+  enrollment?: 'device' | 'user-enrollment';
+  /** The MDM channel a message travels on; default `device`. */
+  channel?: 'device' | 'user';
+  /** Whether the device is a Shared iPad; default false. */
+  sharedIpad?: boolean;
 }
 
 /** Loads every profile payload description in `directory` (files with `payload.payloadtype`), by payload type. */
@@ -102,6 +119,13 @@ export function validateApplePayload(schemas: ApplePayloadSchemas, payload: unkn
   return context.violations;
 }
 
+/** Validates a dictionary against a list of Apple key descriptions (MDM messages; see apple-mdm-schema.ts). */
+export function validateAppleKeys(value: unknown, keys: readonly ApplePayloadKey[], options: ValidationOptions = {}): SchemaViolation[] {
+  const context = new Context(options);
+  context.dictionary(value, keys, '');
+  return context.violations;
+}
+
 function validateInner(schemas: ApplePayloadSchemas, payload: unknown, path: string, context: Context): void {
   const type = isDictionary(payload) ? payload.PayloadType : undefined;
   const schema = typeof type === 'string' ? schemas.get(type) : undefined;
@@ -121,10 +145,34 @@ class Context {
   readonly violations: SchemaViolation[] = [];
   readonly os: Os;
   private readonly allowDeprecated: boolean;
+  private readonly userEnrollment: boolean;
+  private readonly userChannel: boolean;
+  private readonly sharedIpad: boolean;
 
   constructor(options: ValidationOptions) {
     this.os = options.os ?? 'iOS';
     this.allowDeprecated = options.allowDeprecated ?? false;
+    this.userEnrollment = options.enrollment === 'user-enrollment';
+    this.userChannel = options.channel === 'user';
+    this.sharedIpad = options.sharedIpad ?? false;
+  }
+
+  /** Why `spec` cannot be used in this context (enrollment, channel, Shared iPad), or undefined. */
+  exclusion(spec: ApplePayloadKey): string | undefined {
+    const support = spec.supportedOS?.[this.os];
+    const userEnrollment = support?.userenrollment?.mode;
+    if (userEnrollment === 'forbidden' && this.userEnrollment) return 'is forbidden under User Enrollment';
+    if (userEnrollment === 'required' && !this.userEnrollment) return 'is used only under User Enrollment';
+    if (support?.devicechannel === false && !this.userChannel) return 'is not used on the device channel';
+    if (support?.userchannel === false && this.userChannel) return 'is not used on the user channel';
+    if (support?.sharedipad?.mode === 'required' && !this.sharedIpad) return 'is used only on Shared iPad';
+    if (support?.sharedipad?.mode === 'forbidden' && this.sharedIpad) return 'is forbidden on Shared iPad';
+    return undefined;
+  }
+
+  /** `presence: required`, and the key exists on this OS and applies in this context. */
+  isRequired(spec: ApplePayloadKey): boolean {
+    return spec.presence === 'required' && spec.supportedOS?.[this.os]?.introduced !== 'n/a' && this.exclusion(spec) === undefined;
   }
 
   report(path: string, rule: ViolationRule, message: string): void {
@@ -149,7 +197,7 @@ class Context {
       else this.report(join(path, name), 'unknown-key', `'${name}' is not a key of this dictionary`);
     }
     for (const spec of keys) {
-      if (spec.presence === 'required' && !Object.hasOwn(value, spec.key)) {
+      if (this.isRequired(spec) && !Object.hasOwn(value, spec.key)) {
         this.report(join(path, spec.key), 'required', `required key '${spec.key}' is missing`);
       }
     }
@@ -158,6 +206,8 @@ class Context {
   value(value: unknown, spec: ApplePayloadKey, path: string): void {
     const support = spec.supportedOS?.[this.os];
     if (support?.introduced === 'n/a') this.report(path, 'unsupported-os', `'${spec.key}' is not available on ${this.os}`);
+    const exclusion = this.exclusion(spec);
+    if (exclusion) this.report(path, 'forbidden', `'${spec.key}' ${exclusion}`);
     if (support?.deprecated && !this.allowDeprecated) {
       this.report(path, 'deprecated', `'${spec.key}' is deprecated on ${this.os} since ${support.deprecated}`);
     }
