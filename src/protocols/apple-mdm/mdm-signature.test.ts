@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as asn1js from 'asn1js';
-import { Certificate, ContentInfo, IssuerAndSerialNumber, SignedData, SignerInfo, Attribute, SignedAndUnsignedAttributes } from 'pkijs';
+import { Attribute, Certificate, ContentInfo, EncapsulatedContentInfo, IssuerAndSerialNumber, SignedAndUnsignedAttributes, SignedData, SignerInfo } from 'pkijs';
 import { encodeCheckinMessage } from './checkin-message.ts';
 import { maxMdmSignatureLength, MdmSignatureError, signMdmMessage, verifyMdmSignature, type MdmSignatureErrorCode, type MdmSigningIdentity } from './mdm-signature.ts';
 import { createTestCa, issueDeviceIdentity, type KeyKind, type TestCa } from './test-support/device-identity.ts';
@@ -78,6 +78,11 @@ describe('Mdm-Signature', () => {
     assert.notEqual(verified.certificateSha256, sha256(devices.ECDSA.certificateDer));
   });
 
+  it("rejects a signature made with another device's key that claims this device's certificate", async () => {
+    const forged = await signMdmMessage(body, { certificateDer: devices.ECDSA.certificateDer, privateKey: otherDevice.privateKey });
+    await rejectsWith(verifyMdmSignature(forged, body), 'bad-signature');
+  });
+
   it('rejects a missing or empty header', async () => {
     await rejectsWith(verifyMdmSignature(undefined, body), 'missing-header');
     await rejectsWith(verifyMdmSignature('', body), 'missing-header');
@@ -90,8 +95,10 @@ describe('Mdm-Signature', () => {
     await rejectsWith(verifyMdmSignature('A'.repeat(maxMdmSignatureLength + 4), body), 'not-base64');
   });
 
-  it('rejects base64 that is not a CMS SignedData, including hostile nesting', async () => {
+  it('rejects base64 that is not a CMS SignedData, including hostile nesting and trailing bytes', async () => {
     await rejectsWith(verifyMdmSignature(Buffer.from('hello, world').toString('base64'), body), 'not-cms');
+    const valid = Buffer.from(await signMdmMessage(body, devices.ECDSA), 'base64');
+    await rejectsWith(verifyMdmSignature(Buffer.concat([valid, Buffer.from([0])]).toString('base64'), body), 'not-cms');
     await rejectsWith(verifyMdmSignature(Buffer.from(devices.RSA.certificateDer).toString('base64'), body), 'not-cms');
     // 5,000 nested indefinite-length SEQUENCEs: 20 kB, within the header limit.
     const deep = Buffer.concat([Buffer.from('3080'.repeat(5_000), 'hex'), Buffer.from('0000'.repeat(5_000), 'hex')]);
@@ -165,7 +172,7 @@ describe('Mdm-Signature', () => {
     const digest = createHash('sha256').update(body).digest();
     const signedData = new SignedData({
       version: 1,
-      encapContentInfo: new (await import('pkijs')).EncapsulatedContentInfo({ eContentType: '1.2.840.113549.1.7.1' }),
+      encapContentInfo: new EncapsulatedContentInfo({ eContentType: '1.2.840.113549.1.7.1' }),
       signerInfos: [
         new SignerInfo({
           version: 1,

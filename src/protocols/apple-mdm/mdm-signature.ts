@@ -86,7 +86,8 @@ const digestByOid: Readonly<Record<string, string>> = {
  * certificate was signed by that CA and that both are valid at `issuer.at`; without it, any
  * self-consistent signature passes — then the caller must bind `certificateSha256` to the
  * enrollment (as NanoMDM's certauth does) for the signature to mean anything.
- * Rejects with `MdmSignatureError`; never with anything else for any header or body.
+ * Rejects with `MdmSignatureError`; never with anything else for any header or body. (A CA
+ * certificate that does not parse is a configuration error and rejects with a plain `Error`.)
  */
 export async function verifyMdmSignature(header: string | undefined, body: Uint8Array, issuer?: MdmSignatureIssuerCheck): Promise<VerifiedMdmSignature> {
   if (!header) throw new MdmSignatureError('missing-header', `no ${mdmSignatureHeader} header`);
@@ -147,6 +148,7 @@ function parseSignedData(der: Uint8Array): SignedData {
   try {
     const parsed = asn1js.fromBER(der);
     if (parsed.offset === -1) throw new Error(parsed.result.error);
+    if (parsed.offset !== der.byteLength) throw new Error('trailing bytes after the ContentInfo');
     const contentInfo = new ContentInfo({ schema: parsed.result });
     if (contentInfo.contentType !== oid.signedData) throw new Error(`content type ${contentInfo.contentType} is not SignedData`);
     return new SignedData({ schema: contentInfo.content });
