@@ -30,7 +30,8 @@ export const emailProfileTargetPlatforms = {
 } as const satisfies Record<string, TargetPlatform>;
 
 /**
- * Whether a profile of `family` applies to `device`:
+ * Which devices a profile of `family` applies to, as data (so the SQL resolver and the in-memory one
+ * share one rule): the operating systems, and for Android the management mode.
  * - `ios`: iOS and iPadOS (Graph reports iPads as `iPadOS` since 13).
  * - `windows`: Windows 10/11, desktop and mobile (both report `Windows`).
  * - `windowsPhone`: Windows Phone 8.1 **and** Windows 10/11 — Intune applies Windows Phone 8.1
@@ -40,18 +41,24 @@ export const emailProfileTargetPlatforms = {
  *   are generations of the same channel.
  * An Android device whose management mode is unknown (null) matches no Android family.
  */
+export interface PlatformCriteria {
+  operatingSystems: readonly DeviceOperatingSystem[];
+  /** Required management mode (Android families only); null = any (non-Android families). */
+  androidManagementMode: AndroidManagementMode | null;
+}
+
+export const targetPlatformCriteria: Readonly<Record<TargetPlatform, PlatformCriteria>> = {
+  ios: { operatingSystems: ['iOS', 'iPadOS'], androidManagementMode: null },
+  windows: { operatingSystems: ['Windows'], androidManagementMode: null },
+  windowsPhone: { operatingSystems: ['WindowsPhone', 'Windows'], androidManagementMode: null },
+  knox: { operatingSystems: ['Android'], androidManagementMode: 'knox' },
+  androidWorkProfile: { operatingSystems: ['Android'], androidManagementMode: 'workProfile' },
+  androidForWork: { operatingSystems: ['Android'], androidManagementMode: 'workProfile' },
+};
+
+/** Whether a profile of `family` applies to `device` (see `targetPlatformCriteria`). */
 export function devicePlatformMatches(family: TargetPlatform, device: DevicePlatform): boolean {
-  switch (family) {
-    case 'ios':
-      return device.operatingSystem === 'iOS' || device.operatingSystem === 'iPadOS';
-    case 'windows':
-      return device.operatingSystem === 'Windows';
-    case 'windowsPhone':
-      return device.operatingSystem === 'WindowsPhone' || device.operatingSystem === 'Windows';
-    case 'knox':
-      return device.operatingSystem === 'Android' && device.androidManagementMode === 'knox';
-    case 'androidWorkProfile':
-    case 'androidForWork':
-      return device.operatingSystem === 'Android' && device.androidManagementMode === 'workProfile';
-  }
+  const criteria = targetPlatformCriteria[family];
+  return criteria.operatingSystems.includes(device.operatingSystem)
+    && (criteria.androidManagementMode === null || device.androidManagementMode === criteria.androidManagementMode);
 }

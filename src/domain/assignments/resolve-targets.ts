@@ -62,7 +62,7 @@ export interface ResolverResult {
  */
 export function resolveTargets(input: ResolverInput): ResolverResult {
   const result: ResolverResult = { targeted: [], withoutPrimaryUser: [], platformMismatch: [] };
-  const scope = compileScope(input.targets);
+  const scope = assignmentScope(input.targets);
   if (!scope.allUsers && !scope.allDevices && scope.included.size === 0) return result;
 
   const userInScope = new Map<string, boolean>();
@@ -94,14 +94,15 @@ export function resolveTargets(input: ResolverInput): ResolverResult {
   return result;
 }
 
-interface Scope {
+/** The targets of a profile's `apply` assignments, compiled for membership tests. */
+export interface AssignmentScope {
   allUsers: boolean;
   allDevices: boolean;
   included: ReadonlySet<string>;
   excluded: ReadonlySet<string>;
 }
 
-function compileScope(targets: readonly AssignmentTarget[]): Scope {
+export function assignmentScope(targets: readonly AssignmentTarget[]): AssignmentScope {
   const scope = { allUsers: false, allDevices: false, included: new Set<string>(), excluded: new Set<string>() };
   for (const target of targets) {
     switch (target.type) {
@@ -123,7 +124,7 @@ function compileScope(targets: readonly AssignmentTarget[]): Scope {
 }
 
 /** One member (a user or a device) with its direct groups: included by `all` or a group, unless excluded. */
-function isMemberInScope(groupIds: Iterable<string>, all: boolean, scope: Scope): boolean {
+function isMemberInScope(groupIds: Iterable<string>, all: boolean, scope: AssignmentScope): boolean {
   let included = all;
   for (const groupId of groupIds) {
     if (scope.excluded.has(groupId)) return false;

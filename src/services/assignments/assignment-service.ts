@@ -1,7 +1,6 @@
 import type { Assignment } from '../../domain/assignments/assignment-target.ts';
-import { emailProfileTargetPlatforms } from '../../domain/assignments/device-platform.ts';
+import { emailProfileTargetPlatforms, targetPlatformCriteria } from '../../domain/assignments/device-platform.ts';
 import { parseAssignBody } from '../../domain/assignments/parse-assign-body.ts';
-import { resolveTargets } from '../../domain/assignments/resolve-targets.ts';
 import { badRequest, notFound } from '../../domain/errors.ts';
 import type { Stores, Transactor } from '../../store/postgres/stores.ts';
 
@@ -26,6 +25,9 @@ export interface TargetingResult {
   targeted: TargetedUserAndDevice[];
   notApplicable: UntargetableDevice[];
 }
+
+/** Devices read per round trip while resolving a profile's targets. */
+const targetingPageSize = 5000;
 
 /** Profile assignments (Graph `assign` replaces the whole set) and who they reach. */
 export class AssignmentService {
@@ -61,41 +63,40 @@ export class AssignmentService {
 
   /**
    * `getTargetedUsersAndDevices`: the (device, primary user) pairs the profile reaches now, plus the
-   * in-scope devices that cannot receive it (no primary user, or another platform). Certificate
-   * profiles have no platform rule here and are resolved like email profiles of their family later.
+   * in-scope devices that cannot receive it (no primary user first, then other platforms; each list
+   * in device-id order). Resolved by the database page by page, so memory stays proportional to the
+   * answer, not to the tenant. Certificate profiles have no platform rule here and are resolved like
+   * email profiles of their family later.
    */
   async targeted(tenantId: string, profileId: string): Promise<TargetingResult> {
     const profile = await this.#profileOrThrow(tenantId, profileId);
     const family = emailProfileTargetPlatforms[profile.odataType as keyof typeof emailProfileTargetPlatforms];
     if (!family) throw badRequest(`getTargetedUsersAndDevices applies to email profiles; '${profile.odataType}' is not one.`, 'id');
-    const assignments = await this.#stores.assignments.list(tenantId, profileId);
-    const snapshot = await this.#stores.targeting.snapshot(tenantId);
-    const result = resolveTargets({
-      targetPlatform: family,
-      targets: assignments.filter((a) => a.intent === 'apply').map((a) => a.target),
-      devices: snapshot.devices,
-      userGroupIds: snapshot.userGroupIds,
-    });
-    const devices = new Map(snapshot.devices.map((d) => [d.id, d]));
-    const users = new Map((await this.#stores.users.getMany(tenantId, [...new Set(result.targeted.map((t) => t.userId))])).map((u) => [u.id, u]));
-    return {
-      targeted: result.targeted.map((t) => {
-        const device = devices.get(t.deviceId)!;
-        const user = users.get(t.userId)!;
-        return {
-          deviceId: t.deviceId,
-          deviceName: device.deviceName,
-          lastCheckinDateTime: device.lastSyncDateTime,
-          userDisplayName: user.displayName,
-          userId: user.id,
-          userPrincipalName: user.userPrincipalName,
-        };
-      }),
-      notApplicable: [
-        ...result.withoutPrimaryUser.map((id) => ({ deviceId: id, deviceName: devices.get(id)!.deviceName, reason: 'noPrimaryUser' as const })),
-        ...result.platformMismatch.map((id) => ({ deviceId: id, deviceName: devices.get(id)!.deviceName, reason: 'platformMismatch' as const })),
-      ],
-    };
+    const targets = (await this.#stores.assignments.list(tenantId, profileId)).filter((a) => a.intent === 'apply').map((a) => a.target);
+    const result: TargetingResult = { targeted: [], notApplicable: [] };
+    const mismatched: UntargetableDevice[] = [];
+    for (let after: string | null = null; ;) {
+      const page = await this.#stores.targeting.scopePage(tenantId, targets, targetPlatformCriteria[family], after, targetingPageSize);
+      for (const device of page) {
+        if (device.outcome === 'targeted') {
+          result.targeted.push({
+            deviceId: device.deviceId,
+            deviceName: device.deviceName,
+            lastCheckinDateTime: device.lastSyncDateTime,
+            userDisplayName: device.userDisplayName!,
+            userId: device.userId!,
+            userPrincipalName: device.userPrincipalName!,
+          });
+        } else {
+          const reason = device.outcome === 'withoutPrimaryUser' ? 'noPrimaryUser' : 'platformMismatch';
+          (reason === 'noPrimaryUser' ? result.notApplicable : mismatched).push({ deviceId: device.deviceId, deviceName: device.deviceName, reason });
+        }
+      }
+      if (page.length < targetingPageSize) break;
+      after = page[page.length - 1]!.deviceId;
+    }
+    result.notApplicable.push(...mismatched);
+    return result;
   }
 
   async #profileOrThrow(tenantId: string, profileId: string) {

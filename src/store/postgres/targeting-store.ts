@@ -1,23 +1,38 @@
-import type { AndroidManagementMode, DeviceOperatingSystem } from '../../domain/directory.ts';
+import type { AssignmentTarget } from '../../domain/assignments/assignment-target.ts';
+import { assignmentScope } from '../../domain/assignments/resolve-targets.ts';
+import type { PlatformCriteria } from '../../domain/assignments/device-platform.ts';
 import type { Queryable } from '../db.ts';
 
-export interface TargetingDevice {
-  id: string;
+/** Why an in-scope device does or does not get the profile (the resolver's three lists, per row). */
+export type ScopeOutcome = 'targeted' | 'withoutPrimaryUser' | 'platformMismatch';
+
+/** One device a profile's assignments reach, with what the Graph answer shows about it and its user. */
+export interface ScopedDevice {
+  deviceId: string;
   deviceName: string;
-  operatingSystem: DeviceOperatingSystem;
-  androidManagementMode: AndroidManagementMode | null;
-  userId: string | null;
   lastSyncDateTime: string | null;
-  groupIds: string[];
+  userId: string | null;
+  userDisplayName: string | null;
+  userPrincipalName: string | null;
+  via: 'user' | 'device' | 'both';
+  outcome: ScopeOutcome;
 }
 
-export interface TargetingSnapshot {
-  devices: TargetingDevice[];
-  /** user id -> direct group memberships. */
-  userGroupIds: Map<string, string[]>;
-}
-
-/** Reads what the assignment resolver needs: every device with its groups, and users' groups. */
+/**
+ * Assignment resolution in SQL: the same rules as the pure `resolveTargets` (which stays their
+ * specification and is the oracle of this store's tests), evaluated by PostgreSQL so that a tenant of
+ * 100,000 devices is never loaded into memory. A device is in scope through its primary user (an
+ * include group the user is in, or all users) unless the user is in an exclusion group, or through
+ * itself (an include group it is in, or all devices) unless it is in an exclusion group.
+ *
+ * The member lists of the assigned groups are read once per page through the (tenant, group, member)
+ * indexes and hashed; a device costs one primary-key step and one user lookup. (Correlated EXISTS per
+ * device made PostgreSQL hash all 220,000 memberships per page instead.) Every `NOT IN` list filters
+ * out NULLs, so its three-valued logic cannot drop a device.
+ *
+ * Pages are keyset-ordered by device id (uuid order = the resolver's code-unit order of the
+ * lowercase text form), so a caller streams a fleet in bounded memory.
+ */
 export class TargetingStore {
   readonly #db: Queryable;
 
@@ -25,35 +40,52 @@ export class TargetingStore {
     this.#db = db;
   }
 
-  async snapshot(tenantId: string): Promise<TargetingSnapshot> {
-    const devices = await this.#db.query<{
-      id: string; device_name: string; operating_system: DeviceOperatingSystem; android_management_mode: AndroidManagementMode | null;
-      user_id: string | null; last_sync_at: Date | string | null; group_ids: string[];
+  /** Up to `limit` in-scope devices with ids after `afterDeviceId`, in id order. */
+  async scopePage(
+    tenantId: string,
+    targets: readonly AssignmentTarget[],
+    platform: PlatformCriteria,
+    afterDeviceId: string | null,
+    limit: number,
+  ): Promise<ScopedDevice[]> {
+    const scope = assignmentScope(targets);
+    if (!scope.allUsers && !scope.allDevices && scope.included.size === 0) return [];
+    const rows = await this.#db.query<{
+      id: string; device_name: string; last_sync_at: Date | string | null; user_id: string | null;
+      user_display_name: string | null; user_principal_name: string | null; by_device: boolean; by_user: boolean; platform_matches: boolean;
     }>(
-      `SELECT d.id, d.device_name, d.operating_system, d.android_management_mode, d.user_id, d.last_sync_at,
-         COALESCE(array_agg(m.group_id) FILTER (WHERE m.group_id IS NOT NULL), '{}') AS group_ids
-       FROM managed_devices d
-       LEFT JOIN group_members m ON m.tenant_id = d.tenant_id AND m.device_id = d.id
-       WHERE d.tenant_id = $1
-       GROUP BY d.id, d.device_name, d.operating_system, d.android_management_mode, d.user_id, d.last_sync_at`,
-      [tenantId],
+      `SELECT d.id, d.device_name, d.last_sync_at, d.user_id, u.display_name AS user_display_name,
+              u.user_principal_name, s.by_device, s.by_user,
+              (d.operating_system = ANY($7::text[]) AND ($8::text IS NULL OR d.android_management_mode = $8)) AS platform_matches
+         FROM managed_devices d
+         LEFT JOIN users u ON u.tenant_id = d.tenant_id AND u.id = d.user_id
+         CROSS JOIN LATERAL (SELECT
+           ($4 OR d.id IN (SELECT device_id FROM group_members
+                            WHERE tenant_id = $1 AND group_id = ANY($5::uuid[]) AND device_id IS NOT NULL))
+             AND d.id NOT IN (SELECT device_id FROM group_members
+                               WHERE tenant_id = $1 AND group_id = ANY($6::uuid[]) AND device_id IS NOT NULL)
+             AS by_device,
+           d.user_id IS NOT NULL
+             AND ($3 OR d.user_id IN (SELECT user_id FROM group_members
+                                       WHERE tenant_id = $1 AND group_id = ANY($5::uuid[]) AND user_id IS NOT NULL))
+             AND d.user_id NOT IN (SELECT user_id FROM group_members
+                                    WHERE tenant_id = $1 AND group_id = ANY($6::uuid[]) AND user_id IS NOT NULL)
+             AS by_user) s
+        WHERE d.tenant_id = $1 AND ($2::uuid IS NULL OR d.id > $2::uuid) AND (s.by_device OR s.by_user)
+        ORDER BY d.id
+        LIMIT $9`,
+      [tenantId, afterDeviceId, scope.allUsers, scope.allDevices, [...scope.included], [...scope.excluded],
+        platform.operatingSystems, platform.androidManagementMode, limit],
     );
-    const users = await this.#db.query<{ user_id: string; group_ids: string[] }>(
-      `SELECT user_id, array_agg(group_id) AS group_ids FROM group_members
-       WHERE tenant_id = $1 AND user_id IS NOT NULL GROUP BY user_id`,
-      [tenantId],
-    );
-    return {
-      devices: devices.map((d) => ({
-        id: d.id,
-        deviceName: d.device_name,
-        operatingSystem: d.operating_system,
-        androidManagementMode: d.android_management_mode,
-        userId: d.user_id,
-        lastSyncDateTime: d.last_sync_at === null ? null : new Date(d.last_sync_at).toISOString(),
-        groupIds: d.group_ids,
-      })),
-      userGroupIds: new Map(users.map((u) => [u.user_id, u.group_ids])),
-    };
+    return rows.map((row) => ({
+      deviceId: row.id,
+      deviceName: row.device_name,
+      lastSyncDateTime: row.last_sync_at === null ? null : new Date(row.last_sync_at).toISOString(),
+      userId: row.user_id,
+      userDisplayName: row.user_display_name,
+      userPrincipalName: row.user_principal_name,
+      via: row.by_user ? (row.by_device ? 'both' : 'user') : 'device',
+      outcome: !row.platform_matches ? 'platformMismatch' : row.user_id === null ? 'withoutPrimaryUser' : 'targeted',
+    }));
   }
 }
