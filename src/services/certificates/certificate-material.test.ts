@@ -8,9 +8,9 @@ import * as x509 from '../../lib/x509.ts';
 import type { ScepCertificateMaterial } from '../../payloads/apple/certificate-material.ts';
 import { appleMaterialFor, isIssuedAtDelivery, type AppleMaterialRequest } from './certificate-material.ts';
 import { CaPkcs12IdentityIssuer, type Pkcs12IdentityIssuer, type Pkcs12IdentityRequest } from './identity-issuer.ts';
-import type { TenantCa } from './tenant-ca.ts';
-import { certificateProfile, testDevice, testUser } from './test-support/certificate-fixtures.ts';
-import { throwawayCa } from './test-support/throwaway-ca.ts';
+import type { IssuingCa } from '../../pki/ca-certificate.ts';
+import { certificateProfile, testDevice, testUser } from '../../pki/test-support/certificate-fixtures.ts';
+import { throwawayCa } from '../../pki/test-support/throwaway-ca.ts';
 
 const user = testUser();
 const device = testDevice();
@@ -30,7 +30,7 @@ class RecordingIssuer implements Pkcs12IdentityIssuer {
 }
 
 describe('appleMaterialFor', () => {
-  let ca: TenantCa;
+  let ca: IssuingCa;
   before(async () => {
     ca = await throwawayCa();
   });

@@ -10,10 +10,10 @@ import {
   RelativeDistinguishedNames,
   Time,
 } from 'pkijs';
-import type { DirectoryUser, ManagedDevice } from '../../domain/directory.ts';
+import type { DirectoryUser, ManagedDevice } from '../domain/directory.ts';
 import { resolveCertificateNames, type CertificateNameSettings, type SubjectAltNames, type SubjectAttribute } from './subject-name.ts';
 import { subjectValueEncoding } from './subject-attributes.ts';
-import type { TenantCa } from './tenant-ca.ts';
+import type { IssuingCa } from './ca-certificate.ts';
 
 /** The settings of a PKCS certificate profile (iOS or Android) that shape the issued certificate. */
 export interface IdentitySettings extends CertificateNameSettings {
@@ -35,7 +35,7 @@ export const systemIssuanceEnvironment: IssuanceEnvironment = {
 };
 
 export interface IssueIdentityRequest {
-  ca: TenantCa;
+  ca: IssuingCa;
   settings: IdentitySettings;
   user: DirectoryUser;
   device: ManagedDevice;
