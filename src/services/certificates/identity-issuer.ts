@@ -55,6 +55,8 @@ export class CaPkcs12IdentityIssuer implements Pkcs12IdentityIssuer {
         chainDer: [new Uint8Array(this.#ca.certificate.rawData)],
         friendlyName: certificateProfile.displayName,
       },
+      // Phones and tablets (iOS ≤ 17, Android ≤ 13) refuse the AES layout; see pkcs12.ts.
+      'legacy',
       this.#env.randomBytes,
     );
     return { ...file, certificateDer: identity.certificateDer, notBefore: identity.notBefore, notAfter: identity.notAfter };
