@@ -1,6 +1,7 @@
 import type { DirectoryUser, ManagedDevice } from '../../domain/directory.ts';
 import { profileKindOf, type Profile } from '../../domain/profiles/index.ts';
-import { issueIdentity, systemIssuanceEnvironment, type IdentitySettings, type IssuanceEnvironment } from '../../pki/issue-identity.ts';
+import { systemIssuanceEnvironment, type IssuanceEnvironment } from '../../pki/issue-certificate.ts';
+import { issueIdentity, type IdentitySettings } from '../../pki/issue-identity.ts';
 import { buildPkcs12 } from '../../pki/pkcs12.ts';
 import type { IssuingCa } from '../../pki/ca-certificate.ts';
 
