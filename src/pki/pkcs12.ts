@@ -33,8 +33,9 @@ import {
  *
  * Two layouts (encryption of both bags + MAC):
  * - `legacy`: `pbeWithSHAAnd3-KeyTripleDES-CBC` for certificates and key, HMAC-SHA-1 MAC — what
- *   `openssl pkcs12 -export -legacy -certpbe PBE-SHA1-3DES` writes and OpenSSL 1.1 wrote by default.
- *   Every device Envelope delivers to imports it. Use it for anything a phone or tablet installs.
+ *   `openssl pkcs12 -export -legacy -certpbe PBE-SHA1-3DES` writes (OpenSSL 1.1's default differed only
+ *   in RC2-40 for the certificates, which OpenSSL 3 keeps behind its legacy provider). Old and current
+ *   iOS and Android import it. Use it for anything a phone or tablet installs.
  * - `aes`: PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) for both, HMAC-SHA-256 MAC — OpenSSL 3's default.
  *   Use it for files that current desktop software opens, or where policy forbids 3DES and SHA-1.
  *
@@ -48,8 +49,9 @@ import {
  * keychain, while OpenSSL's file with an 8-byte salt did (ca.stable.confirm.ch/pkcs12.html); pkijs' own
  * PFX helpers use 64-byte salts, so the structures are built by hand here.
  *
- * 3DES and SHA-1 are weak only against a guessable password: the password is random (192 bits), so
- * neither they nor the low iteration count cost security; they spare the device work.
+ * Security: the password is random (192 bits), so the low iteration count costs nothing, nor does 3DES
+ * (112-bit keys; its 64-bit block matters only for gigabytes under one key) or SHA-1 (used in an HMAC
+ * and a KDF, where collisions do not matter).
  */
 
 export interface Pkcs12Contents {
