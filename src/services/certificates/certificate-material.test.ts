@@ -8,9 +8,10 @@ import * as x509 from '../../lib/x509.ts';
 import type { ScepCertificateMaterial } from '../../payloads/apple/certificate-material.ts';
 import { appleMaterialFor, isIssuedAtDelivery, type AppleMaterialRequest } from './certificate-material.ts';
 import { CaPkcs12IdentityIssuer, type Pkcs12IdentityIssuer, type Pkcs12IdentityRequest } from './identity-issuer.ts';
-import type { TenantCa } from './tenant-ca.ts';
-import { certificateProfile, testDevice, testUser } from './test-support/certificate-fixtures.ts';
-import { throwawayCa } from './test-support/throwaway-ca.ts';
+import type { IssuingCa } from '../../pki/ca-certificate.ts';
+import { certificateProfile, testDevice, testUser } from '../../pki/test-support/certificate-fixtures.ts';
+import { openssl, skipWithoutOpenssl, withFiles } from '../../pki/test-support/openssl.ts';
+import { throwawayCa } from '../../pki/test-support/throwaway-ca.ts';
 
 const user = testUser();
 const device = testDevice();
@@ -30,7 +31,7 @@ class RecordingIssuer implements Pkcs12IdentityIssuer {
 }
 
 describe('appleMaterialFor', () => {
-  let ca: TenantCa;
+  let ca: IssuingCa;
   before(async () => {
     ca = await throwawayCa();
   });
@@ -184,5 +185,16 @@ describe('CaPkcs12IdentityIssuer', () => {
     assert.equal(certificate.issuer, ca.certificate.subject);
     assert.ok(identity.notAfter > identity.notBefore);
     await assert.rejects(issuer.issue({ certificateProfile: certificateProfile('iosScepCertificateProfile'), user, device }), /Expected a PKCS certificate profile/);
+  });
+
+  it('identities come as legacy PKCS#12 (3DES, SHA-1 MAC), the layout iOS 17 and older import', { skip: skipWithoutOpenssl }, async () => {
+    const identity = await new CaPkcs12IdentityIssuer(await throwawayCa()).issue({ certificateProfile: certificateProfile('iosPkcsCertificateProfile'), user, device });
+    withFiles({ 'identity.p12': identity.bytes }, (path) => {
+      const info = openssl(['pkcs12', '-legacy', '-info', '-noout', '-in', path('identity.p12'), '-passin', `pass:${identity.password}`]);
+      assert.equal(info.status, 0, info.stderr);
+      assert.match(info.stdout + info.stderr, /MAC: sha1, Iteration 2048/);
+      assert.match(info.stdout + info.stderr, /Shrouded Keybag: pbeWithSHA1And3-KeyTripleDES-CBC/);
+      assert.match(info.stdout + info.stderr, /PKCS7 Encrypted data: pbeWithSHA1And3-KeyTripleDES-CBC/);
+    });
   });
 });

@@ -15,8 +15,8 @@ import type {
   ScepCertificateMaterial,
 } from '../../payloads/apple/certificate-material.ts';
 import type { Pkcs12IdentityIssuer } from './identity-issuer.ts';
-import { appleSubjectKeyOf } from './subject-attributes.ts';
-import { resolveCertificateNames, type CertificateNameSettings } from './subject-name.ts';
+import { appleSubjectKeyOf } from '../../pki/subject-attributes.ts';
+import { resolveCertificateNames, type CertificateNameSettings } from '../../pki/subject-name.ts';
 
 export interface AppleMaterialRequest {
   /** An iOS certificate profile linked from the email profile (or the trusted root a SCEP profile links). */

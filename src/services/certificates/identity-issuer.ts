@@ -1,8 +1,9 @@
 import type { DirectoryUser, ManagedDevice } from '../../domain/directory.ts';
 import { profileKindOf, type Profile } from '../../domain/profiles/index.ts';
-import { issueIdentity, systemIssuanceEnvironment, type IdentitySettings, type IssuanceEnvironment } from './issue-identity.ts';
-import { buildPkcs12 } from './pkcs12.ts';
-import type { TenantCa } from './tenant-ca.ts';
+import { systemIssuanceEnvironment, type IssuanceEnvironment } from '../../pki/issue-certificate.ts';
+import { issueIdentity, type IdentitySettings } from '../../pki/issue-identity.ts';
+import { buildPkcs12 } from '../../pki/pkcs12.ts';
+import type { IssuingCa } from '../../pki/ca-certificate.ts';
 
 export interface Pkcs12IdentityRequest {
   /** A PKCS certificate profile (`iosPkcsCertificateProfile` or one of the Android PKCS types). */
@@ -33,10 +34,10 @@ export interface Pkcs12IdentityIssuer {
 
 /** Issues a new identity from one tenant's CA on every call (see `issueIdentity` and `buildPkcs12`). */
 export class CaPkcs12IdentityIssuer implements Pkcs12IdentityIssuer {
-  readonly #ca: TenantCa;
+  readonly #ca: IssuingCa;
   readonly #env: IssuanceEnvironment;
 
-  constructor(ca: TenantCa, env: IssuanceEnvironment = systemIssuanceEnvironment) {
+  constructor(ca: IssuingCa, env: IssuanceEnvironment = systemIssuanceEnvironment) {
     this.#ca = ca;
     this.#env = env;
   }
@@ -55,6 +56,8 @@ export class CaPkcs12IdentityIssuer implements Pkcs12IdentityIssuer {
         chainDer: [new Uint8Array(this.#ca.certificate.rawData)],
         friendlyName: certificateProfile.displayName,
       },
+      // Phones and tablets (iOS ≤ 17, Android ≤ 13) refuse the AES layout; see pkcs12.ts.
+      'legacy',
       this.#env.randomBytes,
     );
     return { ...file, certificateDer: identity.certificateDer, notBefore: identity.notBefore, notAfter: identity.notAfter };

@@ -1,14 +1,8 @@
 import { webcrypto } from 'node:crypto';
 import * as x509 from '../../lib/x509.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
-import { caKeyAlgorithm, caLifetimeMs, createCaCertificate, generateCaKeys } from './ca-certificate.ts';
+import { caKeyAlgorithm, caLifetimeMs, createCaCertificate, generateCaKeys, type IssuingCa } from '../../pki/ca-certificate.ts';
 import type { SecretStore } from '../../store/postgres/secret-store.ts';
-
-/** The tenant's certificate authority as callers see it: certificate public, key usable but never exported. */
-export interface TenantCa {
-  certificate: x509.X509Certificate;
-  privateKey: webcrypto.CryptoKey;
-}
 
 /**
  * Each tenant's own certificate authority, which issues the identities of PKCS certificate profiles.
@@ -27,7 +21,7 @@ export class TenantCaService {
   }
 
   /** The tenant's CA, creating it if it does not exist yet (concurrent callers get the same one). */
-  async ensure(tenantId: string, tenantName: string): Promise<TenantCa> {
+  async ensure(tenantId: string, tenantName: string): Promise<IssuingCa> {
     const stored = (await this.#secrets.get(tenantId, 'certificateAuthority'))
       ?? (await this.#secrets.putIfAbsent(tenantId, 'certificateAuthority', await this.#create(tenantId, tenantName)));
     const pkcs8 = this.#box.open(stored.sealedPrivateKey, context(tenantId));

@@ -1,8 +1,14 @@
 import { webcrypto } from 'node:crypto';
-import * as x509 from '../../lib/x509.ts';
+import * as x509 from '../lib/x509.ts';
 
 type X509Crypto = NonNullable<Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[1]>;
 const x509Crypto = webcrypto as unknown as X509Crypto;
+
+/** A certificate authority that issues: certificate public, key usable for signing (never exported). */
+export interface IssuingCa {
+  certificate: x509.X509Certificate;
+  privateKey: webcrypto.CryptoKey;
+}
 
 /** Every Envelope CA key: RSA-2048 with SHA-256 signatures. */
 export const caKeyAlgorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 } as const;

@@ -1,6 +1,6 @@
-import type { DirectoryUser, ManagedDevice } from '../../../domain/directory.ts';
-import { parseProfileCreate, type Profile, type ProfileType } from '../../../domain/profiles/index.ts';
-import { asProfile, minimalBody } from '../../../domain/profiles/profile-test-helpers.ts';
+import type { DirectoryUser, ManagedDevice } from '../../domain/directory.ts';
+import { parseProfileCreate, type Profile, type ProfileType } from '../../domain/profiles/index.ts';
+import { asProfile, minimalBody } from '../../domain/profiles/profile-test-helpers.ts';
 
 /** Users, devices and certificate profiles for the certificate service's tests. */
 

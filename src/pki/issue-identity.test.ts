@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { Certificate } from 'pkijs';
-import { MissingUserAttributeError } from '../../domain/user-values.ts';
-import * as x509 from '../../lib/x509.ts';
-import { issueIdentity, systemIssuanceEnvironment, type IdentitySettings, type IssuanceEnvironment } from './issue-identity.ts';
-import type { TenantCa } from './tenant-ca.ts';
+import { MissingUserAttributeError } from '../domain/user-values.ts';
+import * as x509 from '../lib/x509.ts';
+import { systemIssuanceEnvironment, type IssuanceEnvironment } from './issue-certificate.ts';
+import { issueIdentity, type IdentitySettings } from './issue-identity.ts';
+import type { IssuingCa } from './ca-certificate.ts';
 import { testDevice, testUser } from './test-support/certificate-fixtures.ts';
 import { certificatePem, openssl, skipWithoutOpenssl, withFiles } from './test-support/openssl.ts';
 import { throwawayCa } from './test-support/throwaway-ca.ts';
@@ -23,7 +24,7 @@ const settings = (overrides: Partial<IdentitySettings> = {}): IdentitySettings =
 });
 
 describe('issueIdentity', () => {
-  let ca: TenantCa;
+  let ca: IssuingCa;
   before(async () => {
     ca = await throwawayCa({ notBefore: new Date('2020-01-01T00:00:00Z'), notAfter: new Date('2040-01-01T00:00:00Z') });
   });
@@ -128,7 +129,7 @@ describe('issueIdentity', () => {
   });
 
   it('an expired tenant CA refuses to issue', async () => {
-    await assert.rejects(issue({}, fixedClock(new Date('2041-01-01T00:00:00Z'))), /tenant CA expired/);
+    await assert.rejects(issue({}, fixedClock(new Date('2041-01-01T00:00:00Z'))), /The CA expired on 2040/);
   });
 
   it('a user without the attribute the subject needs gets MissingUserAttributeError, not a certificate', async () => {

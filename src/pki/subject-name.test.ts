@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isEnvelopeError } from '../../domain/errors.ts';
-import { MissingUserAttributeError } from '../../domain/user-values.ts';
+import { isEnvelopeError } from '../domain/errors.ts';
+import { MissingUserAttributeError } from '../domain/user-values.ts';
 import { subjectOids } from './subject-attributes.ts';
 import { resolveCertificateNames, type CertificateNameSettings, type SubjectAttribute } from './subject-name.ts';
 import { testDevice, testUser } from './test-support/certificate-fixtures.ts';

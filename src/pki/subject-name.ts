@@ -1,6 +1,6 @@
-import type { DirectoryUser, ManagedDevice } from '../../domain/directory.ts';
-import { flagNames, subjectAlternativeNameTypeFlags } from '../../domain/profiles/index.ts';
-import { MissingUserAttributeError } from '../../domain/user-values.ts';
+import type { DirectoryUser, ManagedDevice } from '../domain/directory.ts';
+import { flagNames, subjectAlternativeNameTypeFlags } from '../domain/profiles/index.ts';
+import { MissingUserAttributeError } from '../domain/user-values.ts';
 import { certificateNameInvalid, certificateNameUnsupported } from './certificate-errors.ts';
 import { parseCustomSubject } from './custom-subject.ts';
 import { isIa5String, subjectOids } from './subject-attributes.ts';

@@ -1,4 +1,4 @@
-import { unprocessable, type EnvelopeError } from '../../domain/errors.ts';
+import { unprocessable, type EnvelopeError } from '../domain/errors.ts';
 
 /**
  * Per-device failures of certificate material: the profile asks for a name Envelope cannot produce for

@@ -10,38 +10,48 @@ import {
   EncryptedContentInfo,
   EncryptedData,
   MacData,
-  PBES2Params,
-  PBKDF2Params,
   PFX,
   PKCS8ShroudedKeyBag,
   SafeBag,
   SafeContents,
   getCrypto,
 } from 'pkijs';
+import {
+  encryptPbes2Aes256,
+  encryptPbeSha1TripleDes,
+  passwordEncryptionIterations,
+  passwordEncryptionSaltLength,
+  type PasswordEncryption,
+  type RandomBytes,
+} from './password-encryption.ts';
 
 /**
  * PKCS#12 (RFC 7292) files for identities Envelope issues, protected by a random transport password.
+ * Structure, whatever the layout: certificates (leaf, then chain) in an EncryptedData, the key in a
+ * PKCS8ShroudedKeyBag, key and leaf paired by `localKeyID` and `friendlyName`, then a password MAC, all
+ * with 2048 iterations and 8-byte salts — OpenSSL's `openssl pkcs12 -export`, structure for structure.
  *
- * Algorithms: the layout of OpenSSL 3's `openssl pkcs12 -export` default, structure for structure.
- * - Certificates go in an EncryptedData and the key in a PKCS8ShroudedKeyBag. Both use PBES2 (RFC 8018)
- *   with PBKDF2-HMAC-SHA256 and AES-256-CBC, 2048 iterations and 8-byte salts.
- * - Integrity: an HMAC-SHA-256 MAC keyed by the PKCS#12 KDF (RFC 7292 appendix B), 2048 iterations,
- *   8-byte salt.
+ * Two layouts (encryption of both bags + MAC):
+ * - `legacy`: `pbeWithSHAAnd3-KeyTripleDES-CBC` for certificates and key, HMAC-SHA-1 MAC — what
+ *   `openssl pkcs12 -export -legacy -certpbe PBE-SHA1-3DES` writes (OpenSSL 1.1's default differed only
+ *   in RC2-40 for the certificates, which OpenSSL 3 keeps behind its legacy provider). Old and current
+ *   iOS and Android import it. Use it for anything a phone or tablet installs.
+ * - `aes`: PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) for both, HMAC-SHA-256 MAC — OpenSSL 3's default.
+ *   Use it for files that current desktop software opens, or where policy forbids 3DES and SHA-1.
  *
- * iOS compatibility. WebCrypto has no 3DES, no RC2 and none of the PKCS#12 PBE ciphers, so it cannot
- * write the "legacy" files (`openssl pkcs12 -legacy`); PBES2/AES is the only encryption it can produce.
- * Apple documents no version from which its importer accepts PBES2/AES. Field reports:
+ * Why devices get `legacy`: Apple documents no version from which its importer accepts PBES2/AES.
  * - AES files rejected as "password incorrect": iPadOS 17 (7ritn/VaulTLS#176), iOS in late 2022
- *   (gunnarhaslinger/SMIME-OpenSSL-CA#1), SecPKCS12Import (openssl/openssl#19871). The
- *   setup-ipsec-vpn scripts still export 3DES for iOS compatibility (hwdsl2/setup-ipsec-vpn#1552, 2024).
- * - The same files accepted: current iOS (7ritn/VaulTLS#176, 2026) and macOS 26
- *   (tauri-apps/tauri#15844).
- * So we copy OpenSSL 3's exact parameters, which are what Apple's importer meets in practice. Evidence
- * that details matter: an AES/SHA-256 file with a 16-byte MAC salt would not import into the macOS
- * keychain, while OpenSSL's file with an 8-byte salt did (ca.stable.confirm.ch/pkcs12.html).
- * pkijs' own PFX helpers use 64-byte salts, so the structures are built by hand here.
- * The password is random (192 bits), so the low iteration count costs no security and only spares the
- * device work.
+ *   (gunnarhaslinger/SMIME-OpenSSL-CA#1), SecPKCS12Import (openssl/openssl#19871); Android 12 and 13
+ *   (strongswan/strongswan-docs#5, thevindu-w/clip_share_server#48). The setup-ipsec-vpn scripts
+ *   still export 3DES for iOS (hwdsl2/setup-ipsec-vpn#1552, 2024).
+ * - The same AES files accepted: current iOS (7ritn/VaulTLS#176, 2026) and macOS 26 (tauri-apps/tauri#15844).
+ * Details matter too: an AES/SHA-256 file with a 16-byte MAC salt would not import into the macOS
+ * keychain, while OpenSSL's file with an 8-byte salt did (ca.stable.confirm.ch/pkcs12.html); pkijs' own
+ * PFX helpers use 64-byte salts, so the structures are built by hand here.
+ *
+ * Security: the password is random (192 bits), so the low iteration count costs nothing, nor does 3DES
+ * (112-bit keys; its 64-bit block matters only for gigabytes under one key) or SHA-1 (used in an HMAC
+ * and a KDF, where collisions do not matter).
  */
 
 export interface Pkcs12Contents {
@@ -60,17 +70,15 @@ export interface Pkcs12File {
   password: string;
 }
 
-export type RandomBytes = (length: number) => Uint8Array;
+/** See the module comment: `legacy` for devices, `aes` for current desktop software and strict policies. */
+export type Pkcs12Layout = 'legacy' | 'aes';
 
 const defaultRandomBytes: RandomBytes = (length) => webcrypto.getRandomValues(new Uint8Array(length));
 
 const oids = {
   data: '1.2.840.113549.1.7.1',
   encryptedData: '1.2.840.113549.1.7.6',
-  pbes2: '1.2.840.113549.1.5.13',
-  pbkdf2: '1.2.840.113549.1.5.12',
-  hmacWithSha256: '1.2.840.113549.2.9',
-  aes256Cbc: '2.16.840.1.101.3.4.1.42',
+  sha1: '1.3.14.3.2.26',
   sha256: '2.16.840.1.101.3.4.2.1',
   x509Certificate: '1.2.840.113549.1.9.22.1',
   shroudedKeyBag: '1.2.840.113549.1.12.10.1.2',
@@ -79,15 +87,26 @@ const oids = {
   localKeyId: '1.2.840.113549.1.9.21',
 } as const;
 
-const iterations = 2048;
-const saltLength = 8;
+interface LayoutAlgorithms {
+  encrypt: PasswordEncryption;
+  macHash: 'SHA-1' | 'SHA-256';
+  macDigestOid: string;
+}
+
+const layouts: Readonly<Record<Pkcs12Layout, LayoutAlgorithms>> = {
+  legacy: { encrypt: encryptPbeSha1TripleDes, macHash: 'SHA-1', macDigestOid: oids.sha1 },
+  aes: { encrypt: encryptPbes2Aes256, macHash: 'SHA-256', macDigestOid: oids.sha256 },
+};
+
 const passwordBytes = 24;
 
 /**
  * One identity (key + certificate, paired by the same `localKeyID` and `friendlyName`) plus its chain,
- * in a PKCS#12 file under a fresh random password. `randomBytes` feeds the password, salts and IVs.
+ * in a PKCS#12 file of the given layout under a fresh random password. `randomBytes` feeds the
+ * password, salts and IVs, so injected randomness makes the output reproducible.
  */
-export async function buildPkcs12(contents: Pkcs12Contents, randomBytes: RandomBytes = defaultRandomBytes): Promise<Pkcs12File> {
+export async function buildPkcs12(contents: Pkcs12Contents, layout: Pkcs12Layout, randomBytes: RandomBytes = defaultRandomBytes): Promise<Pkcs12File> {
+  const algorithms = layouts[layout];
   const password = Buffer.from(randomBytes(passwordBytes)).toString('base64url');
   const secret = new TextEncoder().encode(password);
   // localKeyID = SHA-1 of the certificate, as OpenSSL writes it.
@@ -106,7 +125,7 @@ export async function buildPkcs12(contents: Pkcs12Contents, randomBytes: RandomB
         ...(index === 0 ? { bagAttributes: identityAttributes() } : {}),
       }),
   );
-  const certificates = await pbes2Encrypt(new SafeContents({ safeBags: certificateBags }).toSchema().toBER(false), secret, randomBytes);
+  const certificates = await algorithms.encrypt(new SafeContents({ safeBags: certificateBags }).toSchema().toBER(false), password, randomBytes);
   const certificatesInfo = new ContentInfo({
     contentType: oids.encryptedData,
     content: new EncryptedData({
@@ -121,7 +140,7 @@ export async function buildPkcs12(contents: Pkcs12Contents, randomBytes: RandomB
   });
 
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', contents.privateKey);
-  const key = await pbes2Encrypt(pkcs8, secret, randomBytes);
+  const key = await algorithms.encrypt(pkcs8, password, randomBytes);
   new Uint8Array(pkcs8).fill(0);
   const keyBag = new SafeBag({
     bagId: oids.shroudedKeyBag,
@@ -134,12 +153,13 @@ export async function buildPkcs12(contents: Pkcs12Contents, randomBytes: RandomB
   });
 
   const authenticatedSafe = new AuthenticatedSafe({ safeContents: [certificatesInfo, keyInfo] }).toSchema().toBER(false);
-  const macSalt = randomBytes(saltLength);
+  const macSalt = randomBytes(passwordEncryptionSaltLength);
+  // The MAC key comes from the PKCS#12 KDF (RFC 7292 appendix B, ID 3) over the password as BMPString.
   const mac = await getCrypto(true).stampDataWithPassword({
     password: secret.buffer,
-    hashAlgorithm: 'SHA-256',
+    hashAlgorithm: algorithms.macHash,
     salt: macSalt.slice().buffer,
-    iterationCount: iterations,
+    iterationCount: passwordEncryptionIterations,
     contentToStamp: authenticatedSafe,
   });
   const pfx = new PFX({
@@ -147,44 +167,14 @@ export async function buildPkcs12(contents: Pkcs12Contents, randomBytes: RandomB
     authSafe: new ContentInfo({ contentType: oids.data, content: new asn1js.OctetString({ valueHex: authenticatedSafe }) }),
     macData: new MacData({
       mac: new DigestInfo({
-        digestAlgorithm: new AlgorithmIdentifier({ algorithmId: oids.sha256, algorithmParams: new asn1js.Null() }),
+        digestAlgorithm: new AlgorithmIdentifier({ algorithmId: algorithms.macDigestOid, algorithmParams: new asn1js.Null() }),
         digest: new asn1js.OctetString({ valueHex: mac }),
       }),
       macSalt: new asn1js.OctetString({ valueHex: macSalt }),
-      iterations,
+      iterations: passwordEncryptionIterations,
     }),
   });
   return { bytes: new Uint8Array(pfx.toSchema().toBER(false)), password };
-}
-
-interface Pbes2Ciphertext {
-  algorithm: AlgorithmIdentifier;
-  ciphertext: ArrayBuffer;
-}
-
-/** PBES2: AES-256-CBC under a key from PBKDF2-HMAC-SHA256 over the UTF-8 password (RFC 8018 §6.2). */
-async function pbes2Encrypt(plaintext: ArrayBuffer, secret: Uint8Array, randomBytes: RandomBytes): Promise<Pbes2Ciphertext> {
-  const salt = randomBytes(saltLength);
-  const iv = randomBytes(16);
-  const base = await webcrypto.subtle.importKey('raw', secret, 'PBKDF2', false, ['deriveKey']);
-  const key = await webcrypto.subtle.deriveKey(
-    { name: 'PBKDF2', hash: 'SHA-256', salt, iterations },
-    base,
-    { name: 'AES-CBC', length: 256 },
-    false,
-    ['encrypt'],
-  );
-  const ciphertext = await webcrypto.subtle.encrypt({ name: 'AES-CBC', iv }, key, plaintext);
-  const kdf = new PBKDF2Params({
-    salt: new asn1js.OctetString({ valueHex: salt }),
-    iterationCount: iterations,
-    prf: new AlgorithmIdentifier({ algorithmId: oids.hmacWithSha256, algorithmParams: new asn1js.Null() }),
-  });
-  const parameters = new PBES2Params({
-    keyDerivationFunc: new AlgorithmIdentifier({ algorithmId: oids.pbkdf2, algorithmParams: kdf.toSchema() }),
-    encryptionScheme: new AlgorithmIdentifier({ algorithmId: oids.aes256Cbc, algorithmParams: new asn1js.OctetString({ valueHex: iv }) }),
-  });
-  return { algorithm: new AlgorithmIdentifier({ algorithmId: oids.pbes2, algorithmParams: parameters.toSchema() }), ciphertext };
 }
 
 /** Bag attributes are a DER `SET OF`, ordered by encoding (OpenSSL writes them so, too). */
