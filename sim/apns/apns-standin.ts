@@ -205,7 +205,8 @@ export class ApnsStandIn {
   }
 
   #answer(stream: ServerHttp2Stream, session: ServerHttp2Session, headers: IncomingHttpHeaders, body: Buffer): void {
-    const apnsId = typeof headers['apns-id'] === 'string' ? headers['apns-id'] : randomUUID();
+    const requestedId = headers['apns-id'];
+    const apnsId = typeof requestedId === 'string' && uuidPattern.test(requestedId) ? requestedId : randomUUID();
     const topic = this.#topics.get(session);
     const checked = validate(headers, body, topic);
     if ('status' in checked) {
