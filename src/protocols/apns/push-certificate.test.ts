@@ -39,8 +39,8 @@ describe('parsePushCertificate', () => {
     assert.equal(parsed.topic, topic);
     assert.equal(parsed.notAfter.getTime(), rsa.certificate.notAfter.getTime());
     assert.equal(parsed.notBefore.getTime(), rsa.certificate.notBefore.getTime());
-    assert.match(parsed.issuer, /Apple Application Integration 2 Certification Authority \(test\)/);
-    assert.match(parsed.subject, /CN=APSP:/);
+    assert.match(parsed.subject, new RegExp(`^UID=${topic.replaceAll('.', '\\.')}, CN=APSP:[0-9a-f-]{36}, C=US$`));
+    assert.equal(parsed.issuer, 'CN=Apple Application Integration 2 Certification Authority (test)');
     assert.equal(parsed.serialNumber, rsa.certificate.serialNumber.toUpperCase());
     assert.match(parsed.certificatePem, /^-----BEGIN CERTIFICATE-----\n/);
     assert.match(parsed.privateKeyPem, /^-----BEGIN PRIVATE KEY-----\n/);

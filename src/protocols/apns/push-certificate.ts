@@ -15,7 +15,7 @@ export interface PushCertificate {
   notBefore: Date;
   /** Expiry; Apple push certificates live one year and must be renewed with the same topic. */
   notAfter: Date;
-  /** RFC 4514-style subject and issuer, for display. */
+  /** Subject and issuer for display, in certificate order with OpenSSL's short names (`UID=…, CN=APSP:…, C=US`). */
   subject: string;
   issuer: string;
   /** Upper-case hex, as Apple's portal and `openssl x509 -serial` show it. */
@@ -83,12 +83,17 @@ export function parsePushCertificate(upload: PushCertificateUpload, now: Date): 
     topic,
     notBefore: peculiar.notBefore,
     notAfter: peculiar.notAfter,
-    subject: peculiar.subject,
-    issuer: peculiar.issuer,
+    subject: displayName(node.subject),
+    issuer: displayName(node.issuer),
     serialNumber: peculiar.serialNumber.toUpperCase(),
     certificatePem: peculiar.toString('pem'),
     privateKeyPem: key.export({ type: 'pkcs8', format: 'pem' }) as string,
   };
+}
+
+/** Node prints one attribute per line; a display string wants them on one. */
+function displayName(lines: string): string {
+  return lines.split('\n').join(', ');
 }
 
 interface PemBlock {
