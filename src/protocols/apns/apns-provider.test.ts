@@ -136,7 +136,7 @@ describe('ApnsProvider against the APNs stand-in over HTTP/2 and TLS', () => {
   });
 });
 
-describe('ApnsProvider and MAX_CONCURRENT_STREAMS', () => {
+describe('ApnsProvider: stream limits, closing and volume', () => {
   it('never has more streams in flight on a connection than the stand-in allows (1), spreading the load over its pool', async () => {
     const f = await startApnsFixture({ maxConcurrentStreams: 1 });
     try {
@@ -168,6 +168,28 @@ describe('ApnsProvider and MAX_CONCURRENT_STREAMS', () => {
       assert.equal(before, 1);
       assert.equal(f.standIn.counters.maxInFlightPerConnection, 1, 'one stream at a time once the limit dropped');
       assert.equal(provider.stats.requestsResent, 0);
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('on close, lets the request in flight finish, fails the queued ones and refuses new pushes', async () => {
+    const f = await startApnsFixture({ maxConcurrentStreams: 1 });
+    try {
+      const provider = f.provider({ maxConnections: 1 });
+      const tokens = [0, 1, 2].map((i) => deviceToken(750 + i));
+      for (const token of tokens) f.standIn.script(token, { status: 200, delayMs: 100 });
+      const pushed = provider.push(tokens.map((token) => ({ token, pushMagic: 'magic' })));
+      while (f.standIn.counters.requests === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await provider.close();
+      const results = await pushed;
+      assert.deepEqual(
+        results.map((result) => (result.ok ? 'ok' : `${result.reason}: ${result.detail}`)),
+        ['ok', 'ConnectionError: the provider is closed', 'ConnectionError: the provider is closed'],
+      );
+      const [late] = await provider.push([{ token: deviceToken(753), pushMagic: 'magic' }]);
+      assert.equal((late as PushFailed).detail, 'the provider is closed');
+      assert.equal(provider.openConnections, 0);
     } finally {
       await f.close();
     }

@@ -154,7 +154,7 @@ export class ApnsProvider implements Pusher {
     const goawayReason = connection.goawayReason;
     if ((outcome.kind === 'unsent' || outcome.kind === 'lost') && !(goawayReason !== undefined && isPermanentApnsFailure(0, goawayReason))) {
       job.attempts++;
-      if (job.attempts <= maxResends) {
+      if (job.attempts <= maxResends && !this.#closing) {
         this.stats.requestsResent++;
         this.#queue.unshift(job);
         this.#pump();
