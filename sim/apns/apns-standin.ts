@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import * as x509 from '../../src/lib/x509.ts';
 import { uidOid } from '../../src/protocols/apns/push-certificate.ts';
+import { isUuid, validateApnsRequest, type Rejection } from './validate-apns-request.ts';
 
 /**
  * A local stand-in for APNs' provider API, for tests and for the device simulators (a simulated device
@@ -69,18 +70,6 @@ export interface ApnsStandInCounters {
   maxInFlightPerConnection: number;
 }
 
-const deviceTokenPattern = /^[0-9a-fA-F]{64,200}$/;
-const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const pushTypes = new Set(['alert', 'background', 'controls', 'complication', 'fileprovider', 'liveactivity', 'location', 'mdm', 'pushtotalk', 'voip', 'widgets']);
-/** APNs' payload limit for MDM and regular remote notifications. */
-const maxPayloadBytes = 4096;
-
-interface Rejection {
-  status: number;
-  reason: string;
-  timestamp?: number;
-  retryAfter?: number;
-}
 
 export class ApnsStandIn {
   readonly #server: http2.Http2SecureServer;
@@ -206,9 +195,9 @@ export class ApnsStandIn {
 
   #answer(stream: ServerHttp2Stream, session: ServerHttp2Session, headers: IncomingHttpHeaders, body: Buffer): void {
     const requestedId = headers['apns-id'];
-    const apnsId = typeof requestedId === 'string' && uuidPattern.test(requestedId) ? requestedId : randomUUID();
+    const apnsId = typeof requestedId === 'string' && isUuid(requestedId) ? requestedId : randomUUID();
     const topic = this.#topics.get(session);
-    const checked = validate(headers, body, topic);
+    const checked = validateApnsRequest(headers, body, topic);
     if ('status' in checked) {
       this.#reject(stream, session, apnsId, checked);
       return;
@@ -269,40 +258,4 @@ export class ApnsStandIn {
     this.counters.delivered++;
     for (const listener of this.#listeners) listener(push);
   }
-}
-
-/**
- * Apple's request checks, in the order APNs reports them. Returns the rejection, or the token
- * (lower-cased) and PushMagic of a valid MDM push. `BadPayload` (invalid JSON, no string `mdm`) is the
- * stand-in's own reason: Apple documents none for a malformed body.
- */
-function validate(headers: IncomingHttpHeaders, body: Buffer, topic: string | undefined): Rejection | { token: string; pushMagic: string } {
-  if (headers[':method'] !== 'POST') return { status: 405, reason: 'MethodNotAllowed' };
-  const path = /^\/3\/device\/([^/?]*)$/.exec(headers[':path'] ?? '');
-  if (path === null) return { status: 404, reason: 'BadPath' };
-  const token = path[1]!;
-  if (token === '') return { status: 400, reason: 'MissingDeviceToken' };
-  if (!deviceTokenPattern.test(token) || token.length % 2 !== 0) return { status: 400, reason: 'BadDeviceToken' };
-  if (topic === undefined) return { status: 403, reason: 'BadCertificate' };
-  const requestedTopic = headers['apns-topic'];
-  if (requestedTopic !== undefined && requestedTopic !== topic) return { status: 400, reason: 'TopicDisallowed' };
-  const pushType = headers['apns-push-type'];
-  if (pushType !== undefined && (typeof pushType !== 'string' || !pushTypes.has(pushType))) return { status: 400, reason: 'InvalidPushType' };
-  if (pushType !== undefined && pushType !== 'mdm' && topic.startsWith('com.apple.mgmt')) return { status: 400, reason: 'InvalidPushType' };
-  const priority = headers['apns-priority'];
-  if (priority !== undefined && !['1', '5', '10'].includes(String(priority))) return { status: 400, reason: 'BadPriority' };
-  const expiration = headers['apns-expiration'];
-  if (expiration !== undefined && !/^\d+$/.test(String(expiration))) return { status: 400, reason: 'BadExpirationDate' };
-  const apnsId = headers['apns-id'];
-  if (apnsId !== undefined && !uuidPattern.test(String(apnsId))) return { status: 400, reason: 'BadMessageId' };
-  if (body.length === 0) return { status: 400, reason: 'PayloadEmpty' };
-  if (body.length > maxPayloadBytes) return { status: 413, reason: 'PayloadTooLarge' };
-  let pushMagic: unknown;
-  try {
-    pushMagic = (JSON.parse(body.toString('utf8')) as { mdm?: unknown } | null)?.mdm;
-  } catch {
-    pushMagic = undefined;
-  }
-  if (typeof pushMagic !== 'string') return { status: 400, reason: 'BadPayload' };
-  return { token: token.toLowerCase(), pushMagic };
 }
