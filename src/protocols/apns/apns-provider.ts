@@ -92,7 +92,10 @@ export class ApnsProvider implements Pusher {
     return Promise.all(results);
   }
 
-  /** Fails what is still queued, lets requests in flight finish, and closes every connection. */
+  /**
+   * Fails what is still queued, lets requests in flight finish, and closes every connection. Open
+   * connections keep the process alive, so call this at shutdown and when a certificate is replaced.
+   */
   async close(): Promise<void> {
     this.#closing = true;
     for (const job of this.#queue.splice(0)) job.resolve(failure(job.target, 0, localReasons.connectionError, 'the provider is closed'));
