@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { certificatesTravelInsideProfile, conflictKeyOf, promptKeyOf, recreateKeyOf, replacesOnUserChange } from './account-change-rules.ts';
+import { certificatesTravelInsideProfile, conflictKeyOf, hasEnvelopeAccountId, promptKeyOf, recreateKeyOf, replacesOnUserChange } from './account-change-rules.ts';
 
 const values = { userName: 'jdoe', domain: 'CONTOSO', emailAddress: 'Jane@Contoso.com' };
 
@@ -52,6 +52,12 @@ describe('platform delivery traits', () => {
   it('embeds certificates only on iOS', () => {
     assert.equal(certificatesTravelInsideProfile('iosPkcsCertificateProfile'), true);
     assert.equal(certificatesTravelInsideProfile('androidEasEmailProfileConfiguration'), false);
+  });
+  it('assigns account ids only where Envelope names the account: Windows and Knox email', () => {
+    assert.deepEqual(
+      (['windows10EasEmailProfileConfiguration', 'windowsPhoneEASEmailProfileConfiguration', 'androidEasEmailProfileConfiguration', 'iosEasEmailProfileConfiguration', 'androidWorkProfileGmailEasConfiguration', 'androidPkcsCertificateProfile'] as const).map(hasEnvelopeAccountId),
+      [true, true, true, false, false, false],
+    );
   });
   it('replaces the account on a new primary user everywhere but Android Enterprise', () => {
     assert.deepEqual(['ios', 'windows', 'knox', 'androidWorkProfile', 'androidForWork'].map((f) => replacesOnUserChange(f as never)), [true, true, true, false, false]);

@@ -7,7 +7,7 @@ export { computeDesiredSet, compareDeliveryOrder, type AssignedProfile, type Del
 export { deviceTargetingIndex, type DeviceTargeting } from './device-targeting.ts';
 export { certificateDependenciesOf, type CertificateDependency, type DependencyRole } from './certificate-dependencies.ts';
 export { compareOsVersions, inapplicabilityOf, minimumOsVersions, targetPlatformOf, type Inapplicability } from './platform-applicability.ts';
-export { certificatesTravelInsideProfile, conflictKeyOf, promptKeyOf, recreateKeyOf, replacesOnUserChange } from './account-change-rules.ts';
+export { certificatesTravelInsideProfile, conflictKeyOf, hasEnvelopeAccountId, promptKeyOf, recreateKeyOf, replacesOnUserChange } from './account-change-rules.ts';
 export { deliveryReasonCodes, type DeliveryReasonCode } from './delivery-reason.ts';
 export {
   isInFlight,

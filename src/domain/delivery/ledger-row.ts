@@ -67,10 +67,11 @@ export interface DeliveredSnapshot {
   dependencyProfileIds: string[];
   /**
    * The account's native id, derived by `accountIdFor`: the Windows ActiveSync account GUID, the
-   * Knox agent's account key. A replace moves to a new one; iOS and Android Enterprise derive their
-   * ids from profile and user instead (see ios-payload-ids.ts) and ignore it.
+   * Knox agent's account key; a replace moves to a new one. Null for iOS and Android Enterprise
+   * email profiles, which derive their ids from profile and user (see ios-payload-ids.ts), and for
+   * certificate profiles.
    */
-  accountId: string;
+  accountId: string | null;
 }
 
 export type UserPrompt = 'reenterPassword';

@@ -51,6 +51,10 @@ describe('planDeviceDelivery: installing and updating', () => {
     assert.equal(result.decisions[0]?.changed, true);
   });
 
+  it('leaves the account id to the iOS renderer, which derives its identifiers from profile and user', () => {
+    assert.equal(plan(iPhone, [mail], []).operations[0]?.target.accountId, null);
+  });
+
   it('derives the same command ids when a crashed reconcile runs again on the same ledger', () => {
     assert.deepEqual(plan(iPhone, [mail], []).operations, plan(iPhone, [mail], []).operations);
   });
@@ -132,6 +136,7 @@ describe('planDeviceDelivery: installing and updating', () => {
     assert.equal(op?.kind, 'replace');
     assert.equal(op?.reasonCode, 'accountMustBeRecreated');
     assert.equal(op?.previous?.accountId, rows[0]?.installed?.accountId);
+    assert.match(op?.target.accountId ?? '', /^[0-9A-F]{8}-[0-9A-F]{4}-5/);
     assert.notEqual(op?.target.accountId, op?.previous?.accountId);
     assert.equal(rowOf(result, 'win').accountIncarnation, 1);
     assert.match(op?.message ?? '', /Windows cannot change it on an account that has synced/);

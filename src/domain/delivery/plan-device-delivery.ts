@@ -1,5 +1,5 @@
 import { isEmailProfileType, platformFamilyOf, profileKindOf, type ProfileType } from '../profiles/profile-types.ts';
-import { certificatesTravelInsideProfile, replacesOnUserChange } from './account-change-rules.ts';
+import { certificatesTravelInsideProfile, hasEnvelopeAccountId, replacesOnUserChange } from './account-change-rules.ts';
 import { accountIdFor, deliveryCommandId } from './command-id.ts';
 import type { DeliveryReasonCode } from './delivery-reason.ts';
 import { kindRankOf, type DesiredEntry } from './desired-set.ts';
@@ -179,7 +179,9 @@ function planDesired(
 function newOperation(entry: DesiredEntry, row: LedgerRow | undefined, ctx: PlanContext): PlanDecision {
   const installed = row?.installed ?? null;
   const incarnation = row?.accountIncarnation ?? 0;
-  const snapshot = (accountId: string): DeliveredSnapshot => ({
+  const accountId = (incarnationOfAccount: number): string | null =>
+    hasEnvelopeAccountId(entry.odataType) ? accountIdFor(ctx.uuidNamespace, ctx.deviceId, entry.profileId, incarnationOfAccount) : null;
+  const snapshot = (accountId: string | null): DeliveredSnapshot => ({
     version: entry.version,
     renderKey: entry.renderKey,
     userId: entry.userId,
@@ -192,7 +194,7 @@ function newOperation(entry: DesiredEntry, row: LedgerRow | undefined, ctx: Plan
   const base = row ?? newRow(entry, ctx);
   if (installed === null) {
     const op = { kind: 'install' as const, reasonCode: 'newAssignment' as const, message: `Install '${entry.displayName}' version ${entry.version}.` };
-    return issue(base, op, snapshot(accountIdFor(ctx.uuidNamespace, ctx.deviceId, entry.profileId, incarnation)), null, 1, incarnation, null, ctx);
+    return issue(base, op, snapshot(accountId(incarnation)), null, 1, incarnation, null, ctx);
   }
   const userChanged = installed.userId !== entry.userId && replacesOnUserChange(platformFamilyOf(entry.odataType));
   const mustRecreate = installed.recreateKey !== null && entry.recreateKey !== null && installed.recreateKey !== entry.recreateKey;
@@ -202,7 +204,7 @@ function newOperation(entry: DesiredEntry, row: LedgerRow | undefined, ctx: Plan
       : `Replace '${entry.displayName}': ${recreateExplanation(entry.odataType)} The old account is deleted, then created again under a new id.`;
     const op = { kind: 'replace' as const, reasonCode: userChanged ? ('primaryUserChanged' as const) : ('accountMustBeRecreated' as const), message };
     const prompt: UserPrompt | null = entry.kind === 'email' && !entry.dependencies.some((d) => d.role === 'identityCertificate') ? 'reenterPassword' : null;
-    const next = snapshot(accountIdFor(ctx.uuidNamespace, ctx.deviceId, entry.profileId, incarnation + 1));
+    const next = snapshot(accountId(incarnation + 1));
     return issue(base, op, next, installed, 1, incarnation + 1, prompt, ctx);
   }
   const reasonCode: DeliveryReasonCode =

@@ -82,7 +82,19 @@ export function compareOsVersions(version: string, other: string): number {
   return 0;
 }
 
-function numericParts(version: string): number[] {
-  const match = /^\s*(\d+(?:\.\d+)*)/.exec(version);
-  return match?.[1] === undefined ? [] : match[1].split('.').map(Number);
+/**
+ * Parsed versions, memoised: a fleet reports few distinct OS versions and this runs for every
+ * profile at every check-in. Bounded so odd inputs cannot grow it without limit.
+ */
+const parsedVersions = new Map<string, readonly number[]>();
+
+function numericParts(version: string): readonly number[] {
+  let parts = parsedVersions.get(version);
+  if (parts === undefined) {
+    const match = /^\s*(\d+(?:\.\d+)*)/.exec(version);
+    parts = match?.[1] === undefined ? [] : match[1].split('.').map(Number);
+    if (parsedVersions.size >= 10_000) parsedVersions.clear();
+    parsedVersions.set(version, parts);
+  }
+  return parts;
 }
