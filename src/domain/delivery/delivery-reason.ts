@@ -20,7 +20,6 @@ export const deliveryReasonCodes = [
   'primaryUserChanged',
   'accountMustBeRecreated',
   'awaitingAcknowledgement',
-  'retryScheduled',
   'retrying',
   'adminResend',
   'upToDate',

@@ -77,6 +77,19 @@ describe('planDeviceDelivery: installing and updating', () => {
     assert.equal(rowOf(resend, 'mail').resendRequested, false);
   });
 
+  it('sends a profile held back for want of a primary user once the device has one', () => {
+    const blocked = plan(device('iPhone', { primaryUser: null }), [mail], []);
+    assert.equal(rowOf(blocked, 'mail').state, 'error');
+    assert.deepEqual(ops(plan(iPhone, [mail], blocked.decisions.map((d) => d.row))), ['install mail']);
+  });
+
+  it('records a renamed profile\'s new display name without sending anything', () => {
+    const result = plan(iPhone, [{ ...mail, displayName: 'Contoso Exchange' }], deliverAll(iPhone, [mail]));
+    assert.deepEqual(result.operations, []);
+    assert.equal(result.decisions[0]?.changed, true);
+    assert.equal(rowOf(result, 'mail').displayName, 'Contoso Exchange');
+  });
+
   it('does nothing for a profile installed at its current version', () => {
     const rows = deliverAll(iPhone, [mail]);
     const result = plan(iPhone, [mail], rows);

@@ -109,7 +109,7 @@ export function planDeviceDelivery(desired: readonly DesiredEntry[], ledger: rea
   const desiredById = new Map<string, DesiredEntry>();
   for (const entry of desired) desiredById.set(entry.profileId, entry);
   for (const entry of desired) {
-    const decision = planDesired(entry, rows.get(entry.profileId), rows, desiredById, ctx);
+    const decision = planDesiredRenamed(entry, rows.get(entry.profileId), rows, desiredById, ctx);
     decisions.push(decision);
     if (decision.operation !== null) installs.push(decision.operation);
   }
@@ -128,6 +128,20 @@ export function planDeviceDelivery(desired: readonly DesiredEntry[], ledger: rea
     }
   }
   return { operations: [...removals, ...installs], decisions };
+}
+
+/** `planDesired` on a row carrying the profile's current display name (admins rename profiles). */
+function planDesiredRenamed(
+  entry: DesiredEntry,
+  row: LedgerRow | undefined,
+  rows: ReadonlyMap<string, LedgerRow>,
+  desiredById: ReadonlyMap<string, DesiredEntry>,
+  ctx: PlanContext,
+): PlanDecision {
+  if (row === undefined || row.displayName === entry.displayName) return planDesired(entry, row, rows, desiredById, ctx);
+  const renamed = { ...row, displayName: entry.displayName };
+  const decision = planDesired(entry, renamed, rows, desiredById, ctx);
+  return decision.row === renamed ? { ...decision, changed: true } : decision;
 }
 
 function planDesired(
@@ -160,9 +174,11 @@ function planDesired(
     if (isInFlight(row)) {
       return row.resendRequested ? reissue(row, row.operation, 'adminResend', ctx) : reoffer(row, ctx);
     }
-    if (row.lastError !== null && (row.state === 'error' || row.state === 'conflict')) {
+    // Only a failure the device reported is retried; an error or conflict the desired set decided
+    // (no primary user, two profiles) is over once the entry is `deliver` again.
+    if (row.reasonCode === 'deliveryFailed' || row.reasonCode === 'duplicateAccount') {
       if (row.resendRequested) return reissue(row, row.operation, 'adminResend', ctx);
-      if (row.lastError.errorClass !== 'terminal' && row.nextAttemptAt !== null && ctx.now >= row.nextAttemptAt) {
+      if (row.nextAttemptAt !== null && ctx.now >= row.nextAttemptAt) {
         return reissue(row, row.operation, 'retrying', ctx);
       }
       return unchanged(row);
@@ -259,14 +275,16 @@ function keepReason(row: LedgerRow, ledger: readonly LedgerRow[], removing: Read
 function planLeftover(row: LedgerRow, keep: { code: DeliveryReasonCode; message: string } | null, ctx: PlanContext): PlanDecision {
   if (row.operation === 'remove' && row.target !== null) {
     if (isInFlight(row)) return row.resendRequested ? reissue(row, 'remove', 'adminResend', ctx) : reoffer(row, ctx);
-    if (row.state === 'error' && row.lastError !== null) {
+    if (row.state === 'error' && row.reasonCode === 'deliveryFailed') {
       if (row.resendRequested) return reissue(row, 'remove', 'adminResend', ctx);
-      if (row.lastError.errorClass !== 'terminal' && row.nextAttemptAt !== null && ctx.now >= row.nextAttemptAt) return reissue(row, 'remove', 'retrying', ctx);
+      if (row.nextAttemptAt !== null && ctx.now >= row.nextAttemptAt) return reissue(row, 'remove', 'retrying', ctx);
       return unchanged(row);
     }
     if (row.installed === null) return unchanged(row);
   }
-  const onDevice = row.installed ?? (isInFlight(row) ? row.target : null);
+  // With an install, update or replace on its way, remove what it puts there: queued after it, the
+  // removal runs last (after a replace, the new account is the one left to delete).
+  const onDevice = isInFlight(row) ? row.target : row.installed;
   if (onDevice === null) {
     if (row.state === 'removed') return unchanged(row);
     return changeRow(row, { state: 'removed', reasonCode: 'notAssigned', message: `'${row.displayName}' is no longer assigned to this device; nothing of it is on the device.`, stateChangedAt: ctx.now, userPrompt: null, resendRequested: false });
