@@ -210,6 +210,17 @@ describe('planDeviceDelivery: certificates first', () => {
     assert.match(rowOf(result, 'scep').message, /'Knox mail' on the device still uses it/);
   });
 
+  it('keeps the certificates of the only email profile when everything is unassigned', () => {
+    const rows = deliverAll(knoxPhone, [knoxMail, scep, root]);
+    const result = plan(knoxPhone, [], rows);
+    assert.deepEqual(result.operations, []);
+    assert.deepEqual(['knox', 'scep', 'root'].map((id) => [rowOf(result, id).state, rowOf(result, id).reasonCode]), [
+      ['kept', 'onlyEmailProfile'],
+      ['kept', 'certificateInUse'],
+      ['kept', 'certificateInUse'],
+    ]);
+  });
+
   it('removes the email account before the certificates it used, and the root last', () => {
     const other = assigned('androidEasEmailProfileConfiguration', 'other', { settings: { emailAddressSource: 'primarySmtpAddress' } });
     const rows = deliverAll(knoxPhone, [knoxMail, scep, root, other]);
