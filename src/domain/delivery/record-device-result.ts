@@ -1,0 +1,67 @@
+import type { DeliveryReasonCode } from './delivery-reason.ts';
+import type { DeliveryError, LedgerRow } from './ledger-row.ts';
+import { defaultRetryPolicy, nextAttemptAt, type RetryPolicy } from './retry-policy.ts';
+
+/**
+ * What a channel learned about one queued command:
+ * - `fetched`: the device took the command (Apple: returned in the check-in response; OMA-DM: sent
+ *   in a session; AMAPI: policy patched);
+ * - `acknowledged`: it applied it (Apple `Acknowledged`; SyncML 200/202 on every command; AMAPI
+ *   report with the policy version and no non-compliance for the app). For a remove, a device
+ *   saying the profile or account is not there (Apple 12075/4024, SyncML 404) is an acknowledgement;
+ * - `verified`: inventory confirms what the acknowledged command installed (ProfileList, Get, policy report);
+ * - `notNow`: the device deferred it (Apple `NotNow`); the channel re-offers it, nothing changes here;
+ * - `failed`: with the channel's classification (see `DeliveryErrorClass`).
+ * A channel that sends a replace as two commands reports a failure of either under the replace's
+ * command id.
+ */
+export type DeviceResult =
+  | { kind: 'fetched' | 'acknowledged' | 'verified' | 'notNow'; commandId: string }
+  | { kind: 'failed'; commandId: string; error: DeliveryError };
+
+/**
+ * The ledger row after a device result, or the same row object when the result changes nothing:
+ * a result for another command than the row's current one (superseded by a newer operation; the
+ * device's copy of the old one is overwritten by the newer one), or a repeat of a result already
+ * recorded — devices and Pub/Sub redeliver, so recording must be idempotent.
+ *
+ * A failure keeps `installed` as it was (a failed update leaves the previous version on the
+ * device), sets `error` — `conflict` for a user-made duplicate account — and schedules the next
+ * automatic attempt by `policy`.
+ */
+export function recordDeviceResult(row: LedgerRow, result: DeviceResult, now: number, policy: RetryPolicy = defaultRetryPolicy): LedgerRow {
+  if (result.commandId !== row.commandId || row.operation === null || row.target === null) return row;
+  const target = row.target;
+  switch (result.kind) {
+    case 'notNow':
+      return row;
+    case 'fetched':
+      return row.state === 'pending' ? { ...row, state: 'sent', stateChangedAt: now } : row;
+    case 'verified':
+      return row.state === 'succeeded' && row.operation !== 'remove'
+        ? { ...row, state: 'verified', reasonCode: 'verified', message: `Version ${target.version} is verified on the device.`, stateChangedAt: now, lastReportedAt: now }
+        : row;
+    case 'acknowledged': {
+      if (!(row.state === 'pending' || row.state === 'sent')) return row;
+      if (row.operation === 'remove') {
+        return { ...row, state: 'removed', reasonCode: 'removed', message: `'${row.displayName}' was removed from the device.`, installed: null, lastError: null, nextAttemptAt: null, userPrompt: null, stateChangedAt: now, lastReportedAt: now };
+      }
+      const message = row.userPrompt === 'reenterPassword'
+        ? `Version ${target.version} is installed; the device asks the user to enter the account's password again.`
+        : `Version ${target.version} is installed.`;
+      return { ...row, state: 'succeeded', reasonCode: 'installed', message, installed: target, lastError: null, nextAttemptAt: null, stateChangedAt: now, lastReportedAt: now };
+    }
+    case 'failed': {
+      if (!(row.state === 'pending' || row.state === 'sent')) return row;
+      const { error } = result;
+      const retryAt = nextAttemptAt(error.errorClass, row.attempts, now, row.commandId, policy);
+      const duplicate = error.errorClass === 'duplicateAccount';
+      const reasonCode: DeliveryReasonCode = duplicate ? 'duplicateAccount' : 'deliveryFailed';
+      const what = duplicate
+        ? `The device refused '${row.displayName}': the user has set up the same email account themselves (${error.code}). The user must remove that account; the profile then installs.`
+        : `The ${row.operation} of '${row.displayName}' version ${target.version} failed: ${error.code}: ${error.message}.`;
+      const next = retryAt === null ? ' Not retried automatically: fix the cause, then resend.' : ` Next automatic attempt at ${new Date(retryAt).toISOString()}.`;
+      return { ...row, state: duplicate ? 'conflict' : 'error', reasonCode, message: what + next, lastError: error, nextAttemptAt: retryAt, stateChangedAt: now, lastReportedAt: now };
+    }
+  }
+}
