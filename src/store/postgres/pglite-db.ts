@@ -1,14 +1,13 @@
 import { mkdirSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
-import lockfile from 'proper-lockfile';
 import type { Db, Queryable } from '../db.ts';
 
 /**
  * How old (ms) the data directory's lock may grow before another process may take it over: a
  * process killed with SIGKILL leaves a lock that expires after at most this long. The holder
- * refreshes the lock's mtime every lockRefreshMs, so its event loop may stall for up to the
- * difference (PGlite's WASM blocks it: 3 s measured while creating a database on a machine at load
- * 11) before the lock is lost.
+ * refreshes the lock's mtime every lockRefreshMs from a worker thread, whose event loop PGlite's
+ * WASM does not block.
  */
 export const pgliteLockStaleMs = 10_000;
 const lockRefreshMs = 2_000;
@@ -31,8 +30,8 @@ export class DataDirLockedError extends Error {
  * PGlite is a single-process database: two processes opening one data directory corrupt it. So a
  * `dataDir` is first locked (`<dataDir>.lock`, proper-lockfile) for as long as the database is
  * open; when another live process holds the lock this throws DataDirLockedError without touching
- * the data. Losing the lock while open (the holder stalled past the stale threshold and another
- * process took over) throws from a timer, ending the process rather than writing alongside another.
+ * the data. Losing the lock while open (another process took it over) throws from an event
+ * handler, ending the process rather than writing alongside another.
  */
 export async function openPgliteDb(options: { dataDir?: string; loadDataDir?: Blob } = {}): Promise<PgliteDb> {
   const { dataDir } = options;
@@ -46,21 +45,40 @@ export async function openPgliteDb(options: { dataDir?: string; loadDataDir?: Bl
   }
 }
 
+/**
+ * Takes the lock in a worker thread that then keeps it fresh (see pglite-lock-worker.ts) and
+ * returns its release. A lost lock throws from the message handler: the process ends.
+ */
 async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   mkdirSync(dataDir, { recursive: true });
-  try {
-    return await lockfile.lock(dataDir, {
-      lockfilePath: `${dataDir}.lock`,
-      stale: pgliteLockStaleMs,
-      update: lockRefreshMs,
-      onCompromised: (error) => {
-        throw new Error(`Lost the lock on ${dataDir} (${error.message}); stopping so that two processes never write one database.`);
-      },
-    });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') throw new DataDirLockedError(dataDir);
-    throw error;
-  }
+  const worker = new Worker(new URL('./pglite-lock-worker.ts', import.meta.url), {
+    workerData: { dataDir, stale: pgliteLockStaleMs, update: lockRefreshMs },
+  });
+  const reply = (): Promise<LockWorkerMessage> => new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  const first = await reply();
+  if (first.lockedBy) throw new DataDirLockedError(dataDir);
+  if (!first.locked) throw new Error(`Cannot lock ${dataDir}: ${first.failed ?? 'the lock worker ended'}.`);
+  worker.on('message', (message: LockWorkerMessage) => {
+    if (message.compromised) {
+      throw new Error(`Lost the lock on ${dataDir} (${message.compromised}); stopping so that two processes never write one database.`);
+    }
+  });
+  return async () => {
+    const released = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage('release');
+    await released;
+  };
+}
+
+interface LockWorkerMessage {
+  locked?: true;
+  lockedBy?: string;
+  failed?: string;
+  compromised?: string;
+  released?: true;
 }
 
 export class PgliteDb implements Db {
