@@ -1,0 +1,13 @@
+/**
+ * A failure the CLI reports as one line on stderr, exiting with `exitCode`: 2 for bad usage or
+ * input, 1 when the environment is at fault (database unreachable, data directory in use).
+ */
+export class CliError extends Error {
+  readonly exitCode: number;
+
+  constructor(message: string, exitCode: number) {
+    super(message);
+    this.name = 'CliError';
+    this.exitCode = exitCode;
+  }
+}
