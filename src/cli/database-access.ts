@@ -21,12 +21,12 @@ export type Found<T> = { opened: T } | { server: ControlClient };
  * PostgreSQL (DATABASE_URL) is shared by any number of processes: always `{ opened }`. Embedded
  * PGlite is one process's at a time (its data directory is locked): `{ server }` when a live
  * Envelope server answers on its control socket (it holds the lock: a server that loses it stops),
- * else `{ opened }` when this process gets the lock. A lock
- * whose holder does not answer is waited for, up to lockWaitMs, until the holder answers (a server
- * was starting), releases it (another CLI command ended) or goes stale (a killed process); if none
- * of that happens in time, this fails with a CliError naming the data directory. `open` is how the
- * database gets opened (`serve` passes the whole server start); `onWait` is called once, when the
- * first attempt found the lock held and nobody answering.
+ * else `{ opened }` when this process gets the lock. A lock whose holder does not answer is waited
+ * for, up to lockWaitMs, until the holder answers (a server was starting), releases it (another CLI
+ * command ended) or goes stale (a killed process); if none of that happens in time, this fails with
+ * a CliError naming the data directory. `open` is how the database gets opened (`serve` passes the
+ * whole server start); `onWait` is called once, when the first attempt found the lock held and
+ * nobody answering.
  */
 export async function openDatabaseOrFindServer<T>(
   config: Pick<Config, 'databaseUrl' | 'dataDir'>,
