@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import pinoPretty from 'pino-pretty';
+import { DatabaseUnavailableError } from './cli/cli-error.ts';
 import type { Config } from './config.ts';
 import { buildApp, type AppServices } from './http/app.ts';
 import { AssignmentService } from './services/assignments/assignment-service.ts';
@@ -27,14 +28,6 @@ import { createStores, createTransactor } from './store/postgres/stores.ts';
  */
 
 export const envelopeVersion = '0.1.0';
-
-/** The database could not be reached; the message names it (never its password) and the cause. */
-export class DatabaseUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DatabaseUnavailableError';
-  }
-}
 
 /**
  * Opens the configured database: a PostgreSQL server, or embedded PGlite in the data directory.

@@ -11,3 +11,11 @@ export class CliError extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/** The database could not be reached; the message names it (never its password) and the cause. */
+export class DatabaseUnavailableError extends CliError {
+  constructor(message: string) {
+    super(message, 1);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
