@@ -10,6 +10,8 @@ describe('loadConfig', () => {
     assert.equal(config.databaseUrl, null);
     assert.equal(config.dataDir, '/srv/envelope/data');
     assert.equal(config.secretKey, null);
+    assert.equal(config.logFormat, 'json');
+    assert.equal(loadConfig({}, '/', true).logFormat, 'pretty');
     assert.ok(Object.isFrozen(config));
   });
 
@@ -17,8 +19,8 @@ describe('loadConfig', () => {
     const config = loadConfig({
       PORT: '9443', HOST: '0.0.0.0', DATABASE_URL: 'postgres://envelope@db/envelope', ENVELOPE_DATA_DIR: '/var/lib/envelope',
       ENVELOPE_ADMIN_TOKEN: 'automation-token-0123456789', ENVELOPE_TLS_CERT: 'tls/cert.pem', ENVELOPE_TLS_KEY: 'tls/key.pem',
-      ENVELOPE_SECRET_KEY: 'aa'.repeat(32), ENVELOPE_PUBLIC_URL: 'https://mdm.contoso.com/', LOG_LEVEL: 'warn',
-    }, '/srv');
+      ENVELOPE_SECRET_KEY: 'aa'.repeat(32), ENVELOPE_PUBLIC_URL: 'https://mdm.contoso.com/', LOG_LEVEL: 'warn', LOG_FORMAT: 'json',
+    }, '/srv', true);
     assert.equal(config.port, 9443);
     assert.equal(config.host, '0.0.0.0');
     assert.equal(config.databaseUrl, 'postgres://envelope@db/envelope');
@@ -29,6 +31,7 @@ describe('loadConfig', () => {
     assert.equal(config.secretKey?.length, 32);
     assert.equal(config.publicUrl, 'https://mdm.contoso.com');
     assert.equal(config.logLevel, 'warn');
+    assert.equal(config.logFormat, 'json');
   });
 
   const bad: Array<[Record<string, string>, string]> = [
@@ -40,6 +43,7 @@ describe('loadConfig', () => {
     [{ ENVELOPE_ADMIN_TOKEN: 'short' }, 'ENVELOPE_ADMIN_TOKEN'],
     [{ ENVELOPE_SECRET_KEY: 'abc' }, 'ENVELOPE_SECRET_KEY'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT'],
     [{ ENVELOPE_PUBLIC_URL: 'mdm.contoso.com' }, 'ENVELOPE_PUBLIC_URL'],
   ];
   for (const [env, variable] of bad) {

@@ -17,6 +17,8 @@ export interface Config {
   /** 32-byte key sealing secrets at rest; null = read or generate `<dataDir>/secret.key`. */
   secretKey: Buffer | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `pretty` (human-readable lines) or `json` (one object per line); LOG_FORMAT, else pretty on a terminal. */
+  logFormat: 'pretty' | 'json';
   /** The externally visible base URL (for @odata.nextLink and device URLs); default from HOST/PORT. */
   publicUrl: string | null;
 }
@@ -29,9 +31,17 @@ export class ConfigError extends Error {
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const logFormats = ['pretty', 'json'] as const;
 
-/** Parses the environment (the process's, unless given); throws ConfigError naming the variable on bad input. */
-export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env, cwd: string = process.cwd()): Readonly<Config> {
+/**
+ * Parses the environment (the process's, unless given); throws ConfigError naming the variable on
+ * bad input. `stdoutIsTty` picks the default log format: pretty for a person, JSON for a collector.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  cwd: string = process.cwd(),
+  stdoutIsTty: boolean = process.stdout.isTTY === true,
+): Readonly<Config> {
   const value = (name: string): string | null => {
     const raw = env[name];
     return raw === undefined || raw.trim() === '' ? null : raw.trim();
@@ -64,6 +74,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     throw new ConfigError('LOG_LEVEL', `must be one of ${logLevels.join(', ')}.`);
   }
 
+  const logFormat = value('LOG_FORMAT') ?? (stdoutIsTty ? 'pretty' : 'json');
+  if (!(logFormats as readonly string[]).includes(logFormat)) {
+    throw new ConfigError('LOG_FORMAT', `must be one of ${logFormats.join(', ')}.`);
+  }
+
   const publicUrl = value('ENVELOPE_PUBLIC_URL');
   if (publicUrl !== null && !/^https?:\/\/[^/]+/.test(publicUrl)) {
     throw new ConfigError('ENVELOPE_PUBLIC_URL', 'must be an http(s) URL such as https://envelope.example.com.');
@@ -80,6 +95,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     tlsKeyPath: tlsKeyPath && resolve(cwd, tlsKeyPath),
     secretKey: parseSecretKey(value('ENVELOPE_SECRET_KEY')),
     logLevel: logLevel as Config['logLevel'],
+    logFormat: logFormat as Config['logFormat'],
     publicUrl: publicUrl?.replace(/\/+$/, '') ?? null,
   });
 }

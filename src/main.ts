@@ -2,6 +2,8 @@ import { randomUUID, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import pinoPretty from 'pino-pretty';
+import { DatabaseUnavailableError } from './cli/cli-error.ts';
 import type { Config } from './config.ts';
 import { buildApp, type AppServices } from './http/app.ts';
 import { AssignmentService } from './services/assignments/assignment-service.ts';
@@ -27,11 +29,35 @@ import { createStores, createTransactor } from './store/postgres/stores.ts';
 
 export const envelopeVersion = '0.1.0';
 
-/** Opens the configured database: a PostgreSQL server, or embedded PGlite in the data directory. */
+/**
+ * Opens the configured database: a PostgreSQL server, or embedded PGlite in the data directory.
+ * A PostgreSQL server is contacted once here, so an unreachable one fails now, as a
+ * DatabaseUnavailableError. PGlite's data directory is locked while open: a second process gets
+ * DataDirLockedError (see openPgliteDb).
+ */
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Db> {
-  if (config.databaseUrl) return openPostgresDb(config.databaseUrl);
+  if (config.databaseUrl) {
+    const db = openPostgresDb(config.databaseUrl);
+    try {
+      await db.query('SELECT 1');
+    } catch (error) {
+      await db.close().catch(() => undefined);
+      throw new DatabaseUnavailableError(`Cannot reach the PostgreSQL database at ${withoutPassword(config.databaseUrl)} (DATABASE_URL): ${(error as Error).message}`);
+    }
+    return db;
+  }
   mkdirSync(config.dataDir, { recursive: true });
   return openPgliteDb({ dataDir: join(config.dataDir, 'pglite') });
+}
+
+function withoutPassword(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return 'DATABASE_URL';
+  }
 }
 
 /**
@@ -118,20 +144,37 @@ export function loggerOptions(level: Config['logLevel']): FastifyServerOptions['
   };
 }
 
-/** `envelope serve`: opens the database, migrates, wires and listens. */
+/**
+ * `envelope serve`: opens the database, migrates, wires and listens. Logs go to stdout as JSON, or
+ * as pino-pretty lines when `config.logFormat` is `pretty`. If anything fails after the database
+ * is open, it is closed again (releasing PGlite's lock) before the error propagates.
+ */
 export async function startServer(config: Readonly<Config>): Promise<Envelope> {
   const db = await openDatabase(config);
-  const https = config.tlsCertPath && config.tlsKeyPath
-    ? { cert: readFileSync(config.tlsCertPath), key: readFileSync(config.tlsKeyPath) }
-    : null;
-  const envelope = await createEnvelope({
-    db,
-    secretKey: loadSecretKey(config),
-    adminToken: config.adminToken,
-    logger: loggerOptions(config.logLevel),
-    publicUrl: config.publicUrl,
-    https,
-  });
-  await envelope.app.listen({ port: config.port, host: config.host });
-  return envelope;
+  try {
+    const https = config.tlsCertPath && config.tlsKeyPath
+      ? { cert: readFileSync(config.tlsCertPath), key: readFileSync(config.tlsKeyPath) }
+      : null;
+    const logger = config.logFormat === 'pretty'
+      ? { ...loggerOptions(config.logLevel) as object, stream: pinoPretty({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }) }
+      : loggerOptions(config.logLevel);
+    const envelope = await createEnvelope({
+      db,
+      secretKey: loadSecretKey(config),
+      adminToken: config.adminToken,
+      logger,
+      publicUrl: config.publicUrl,
+      https,
+    });
+    try {
+      await envelope.app.listen({ port: config.port, host: config.host });
+    } catch (error) {
+      await envelope.app.close();
+      throw error;
+    }
+    return envelope;
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
 }

@@ -1,5 +1,4 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { DirectoryUser, ManagedDevice } from '../domain/directory.ts';
 import { deviceOperatingSystems } from '../domain/directory.ts';
 import { badRequest } from '../domain/errors.ts';
@@ -11,39 +10,23 @@ import { loadSigningIdentity } from './signing-identity-files.ts';
 import type { PreviewMaterialBuilder } from '../services/rendering/preview-service.ts';
 import { envelopeUuidNamespace, previewDevice, previewGuid, renderWithStandIns } from '../services/rendering/render-inputs.ts';
 
-export const renderUsage = `Usage: envelope render PROFILE.json --user USER.json [--certificate CERT.json ...] [--device DEVICE.json]
-                       [--sign-cert CHAIN.pem --sign-key KEY.pem] [--out FILE]
+export interface RenderOptions {
+  user: string;
+  certificate: string[];
+  device?: string;
+  signCert?: string;
+  signKey?: string;
+  out?: string;
+}
 
-Renders a Graph email profile (the JSON you would POST to deviceConfigurations) for one user into the
-device's native payload: .mobileconfig (iOS), SyncML (Windows), Knox account JSON or Android
-Enterprise managed configuration. USER.json is a Graph user (userPrincipalName, mail,
-onPremisesSamAccountName, onPremisesDomainName, onPremisesNetBiosName). Certificate profiles the
-email profile binds to are given as their Graph JSON with their "id". PKCS identities need Envelope's
-CA and cannot be issued offline. With --sign-cert/--sign-key an iOS profile is CMS-signed (DER output;
-devices show it as verified when they trust the chain).
-`;
-
-/** `envelope render`: offline profile compiler, so admins of any MDM can use Envelope's renderers. */
-export async function renderCommand(args: string[], material: PreviewMaterialBuilder): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      user: { type: 'string' },
-      out: { type: 'string' },
-      device: { type: 'string' },
-      certificate: { type: 'string', multiple: true },
-      'sign-cert': { type: 'string' },
-      'sign-key': { type: 'string' },
-    },
-  });
-  if (positionals.length !== 1 || !values.user) {
-    process.stderr.write(renderUsage);
-    return 2;
-  }
-  const profileJson = readJson(positionals[0]!);
+/**
+ * `envelope render`: offline profile compiler, so admins of any MDM can use Envelope's renderers.
+ * Writes the payload to `out` or stdout; bad input throws an EnvelopeError naming the field or file.
+ */
+export async function renderCommand(profileFile: string, values: RenderOptions, material: PreviewMaterialBuilder): Promise<void> {
+  const profileJson = readJson(profileFile);
   const profile = toProfile(parseProfileCreate(profileJson), profileJson);
-  const certificates = (values.certificate ?? []).map((file) => {
+  const certificates = values.certificate.map((file) => {
     const json = readJson(file) as Record<string, unknown>;
     if (typeof json.id !== 'string') throw badRequest(`${file}: a certificate profile needs the "id" the email profile binds to.`, 'id');
     return toProfile(parseProfileCreate(json), json);
@@ -68,10 +51,10 @@ export async function renderCommand(args: string[], material: PreviewMaterialBui
   }
   const rendered = renderWithStandIns({ profile, user, device, appleCertificates, tenantId: 'offline' });
   let output: string | Uint8Array = typeof rendered.content === 'string' ? rendered.content : `${JSON.stringify(rendered.content, null, 2)}\n`;
-  if (values['sign-cert'] || values['sign-key']) {
-    if (!values['sign-cert'] || !values['sign-key']) throw badRequest('Signing needs both --sign-cert and --sign-key.', values['sign-cert'] ? 'sign-key' : 'sign-cert');
+  if (values.signCert || values.signKey) {
+    if (!values.signCert || !values.signKey) throw badRequest('Signing needs both --sign-cert and --sign-key.', values.signCert ? 'sign-key' : 'sign-cert');
     if (rendered.format !== 'mobileconfig') throw badRequest(`Only iOS profiles are signed; this one renders as ${rendered.format}.`, 'sign-cert');
-    const identity = await loadSigningIdentity(values['sign-cert'], values['sign-key']);
+    const identity = await loadSigningIdentity(values.signCert, values.signKey);
     output = await signProfile(new TextEncoder().encode(rendered.content), identity);
   }
   if (values.out) {
@@ -80,7 +63,6 @@ export async function renderCommand(args: string[], material: PreviewMaterialBui
   } else {
     process.stdout.write(output);
   }
-  return 0;
 }
 
 function readJson(file: string): unknown {

@@ -8,6 +8,8 @@ const migrationsDir = join(import.meta.dirname, 'migrations');
 export interface Migration {
   version: number;
   name: string;
+  /** `NNNN_name.sql`, how admins see it. */
+  file: string;
   sql: string;
 }
 
@@ -19,6 +21,7 @@ export function listMigrations(): Migration[] {
     .map((file) => ({
       version: Number(file.slice(0, 4)),
       name: file.slice(5, -4),
+      file,
       sql: readFileSync(join(migrationsDir, file), 'utf8'),
     }));
 }
@@ -31,17 +34,18 @@ export function migrationsFingerprint(): string {
 }
 
 /**
- * Applies every migration not yet recorded in `schema_migrations`, each in its own transaction.
+ * Applies every migration not yet recorded in `schema_migrations`, each in its own transaction, and
+ * returns the files it applied (`NNNN_name.sql`, in order; empty when the database was up to date).
  * Safe when several server processes start at once on one PostgreSQL: a transaction-scoped advisory
  * lock serialises them, and each re-reads what is applied after taking it.
  */
-export async function migrate(db: Db): Promise<number[]> {
+export async function migrate(db: Db): Promise<string[]> {
   await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version integer PRIMARY KEY,
     name text NOT NULL,
     applied_at timestamptz NOT NULL DEFAULT now()
   )`);
-  const applied: number[] = [];
+  const applied: string[] = [];
   for (const migration of listMigrations()) {
     const didApply = await db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(4242001)');
@@ -51,7 +55,13 @@ export async function migrate(db: Db): Promise<number[]> {
       await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
       return true;
     });
-    if (didApply) applied.push(migration.version);
+    if (didApply) applied.push(migration.file);
   }
   return applied;
+}
+
+/** The migrations recorded in `schema_migrations`, as `NNNN_name.sql`, in order. */
+export async function appliedMigrations(db: Db): Promise<string[]> {
+  const rows = await db.query<{ version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version');
+  return rows.map((row) => `${String(row.version).padStart(4, '0')}_${row.name}.sql`);
 }

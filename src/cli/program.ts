@@ -1,0 +1,96 @@
+import { Command } from 'commander';
+import packageJson from '../../package.json' with { type: 'json' };
+import { loadConfig } from '../config.ts';
+import type { RenderOptions } from './render-command.ts';
+
+const envelopeVersion = packageJson.version;
+
+// Each command's module is imported when it runs: loading the server (Fastify, PGlite, the payload
+// compilers) costs seconds, which `--help`, `--version` and commands sent to a running server skip.
+const databaseCommands = () => import('./database-commands.ts');
+
+const renderHelp = `
+Renders a Graph email profile (the JSON you would POST to deviceConfigurations) for one user into the
+device's native payload: .mobileconfig (iOS), SyncML (Windows), Knox account JSON or Android
+Enterprise managed configuration. USER.json is a Graph user (userPrincipalName, mail,
+onPremisesSamAccountName, onPremisesDomainName, onPremisesNetBiosName). Certificate profiles the
+email profile binds to are given as their Graph JSON with their "id". PKCS identities need Envelope's
+CA and cannot be issued offline. With --sign-cert/--sign-key an iOS profile is CMS-signed (DER output;
+devices show it as verified when they trust the chain).`;
+
+const configurationHelp = `
+Configuration comes from the environment (see README): PORT, HOST, DATABASE_URL, ENVELOPE_DATA_DIR,
+ENVELOPE_ADMIN_TOKEN, ENVELOPE_TLS_CERT, ENVELOPE_TLS_KEY, ENVELOPE_SECRET_KEY, ENVELOPE_PUBLIC_URL,
+LOG_LEVEL, LOG_FORMAT.`;
+
+/**
+ * The `envelope` command line. Usage errors (unknown command or option, missing argument) are
+ * printed by commander as one line on stderr and thrown as CommanderError with a non-zero exitCode;
+ * `--help` and `--version` throw one with exitCode 0. The environment is read only by commands
+ * that need it, so `--help` and `render` work whatever it holds. Run it with parseCommandLine.
+ */
+export function buildProgram(): Command {
+  const program = new Command('envelope')
+    .description(`Envelope ${envelopeVersion}: corporate email profiles for managed devices.`)
+    .version(envelopeVersion, '-V, --version', 'print the version')
+    .helpCommand('help [command]', 'show help for a command')
+    .addHelpText('after', configurationHelp)
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`envelope: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`) });
+
+  program.command('serve')
+    .description('run the server (the default command)')
+    .action(async () => (await import('./serve-command.ts')).serveCommand(loadConfig()));
+
+  program.command('migrate')
+    .description('apply database migrations, say which, and exit')
+    .action(async () => (await databaseCommands()).migrateCommand(loadConfig()));
+
+  const tenant = program.command('tenant').description('manage tenants');
+  tenant.command('create')
+    .description('create a tenant')
+    .argument('<name>', "the tenant's name: 1-63 lower-case letters, digits, '.', '_' or '-'")
+    .action(async (name: string) => (await databaseCommands()).tenantCreateCommand(loadConfig(), name));
+  tenant.command('list')
+    .description('list tenants')
+    .action(async () => (await databaseCommands()).tenantListCommand(loadConfig()));
+
+  const token = program.command('token').description('manage API tokens');
+  token.command('create')
+    .description('issue an API token: the token alone on stdout, shown once')
+    .requiredOption('--tenant <name>', 'the tenant it belongs to')
+    .requiredOption('--role <role>', 'admin (read and write) or readOnly')
+    .option('--label <text>', 'what it is for')
+    .action(async (options: { tenant: string; role: string; label?: string }) => (await databaseCommands()).tokenCreateCommand(loadConfig(), options));
+  token.command('list')
+    .description("list a tenant's tokens: ids, roles, labels, never values")
+    .requiredOption('--tenant <name>', 'the tenant')
+    .action(async (options: { tenant: string }) => (await databaseCommands()).tokenListCommand(loadConfig(), options));
+  token.command('revoke')
+    .description('revoke a token at once')
+    .requiredOption('--tenant <name>', 'the tenant')
+    .requiredOption('--id <tokenId>', "the token's id (from token create or token list)")
+    .action(async (options: { tenant: string; id: string }) => (await databaseCommands()).tokenRevokeCommand(loadConfig(), options));
+
+  program.command('render')
+    .description("render a Graph email profile for one user into the device's native payload (offline, no server)")
+    .addHelpText('after', renderHelp)
+    .argument('<profile>', 'PROFILE.json: the Graph email profile')
+    .requiredOption('--user <file>', 'USER.json: the Graph user')
+    .option('--certificate <file>', 'a certificate profile it binds to, as Graph JSON with its id (repeatable)', (file: string, files: string[]) => [...files, file], [] as string[])
+    .option('--device <file>', 'DEVICE.json: the managed device (default: a typical one for the platform)')
+    .option('--sign-cert <file>', 'PEM signer certificate chain, signer first (iOS only)')
+    .option('--sign-key <file>', 'PEM private key of the signer')
+    .option('--out <file>', 'write here instead of stdout')
+    .action(async (profile: string, options: RenderOptions) => {
+      const [{ renderCommand }, { appleMaterialFor }] = await Promise.all([import('./render-command.ts'), import('../services/certificates/certificate-material.ts')]);
+      await renderCommand(profile, options, (input) => appleMaterialFor(input, { mode: 'preview' }));
+    });
+
+  return program;
+}
+
+/** Parses and runs the user's arguments; no arguments at all means `serve`. */
+export function parseCommandLine(program: Command, args: readonly string[]): Promise<Command> {
+  return program.parseAsync(args.length > 0 ? [...args] : ['serve'], { from: 'user' });
+}
