@@ -9,7 +9,7 @@ export function graphErrorBody(error: EnvelopeError): { error: { code: string; m
 }
 
 /**
- * The one error renderer. EnvelopeErrors keep their status and code; Fastify's own client errors
+ * The one error renderer. EnvelopeErrors keep their status and code (a 503 also gets `Retry-After`); Fastify's own client errors
  * (schema validation, bad JSON, body too large) become Graph-shaped 4xx naming the field; anything
  * else is a bug: logged with context, answered with a generic 500 that leaks nothing.
  */
@@ -18,6 +18,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     const error = toEnvelopeError(raw);
     if (error) {
       if (error.status >= 500) request.log.error({ err: raw }, 'request failed');
+    if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
       return reply.status(error.status).send(graphErrorBody(error));
     }
     request.log.error({ err: raw }, 'unhandled error');

@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { Db, Queryable } from '../db.ts';
+import { translateDriverError } from './pg-errors.ts';
 
 /**
  * Embedded PostgreSQL (PGlite, WASM, in-process). `dataDir` persists to disk; `undefined` keeps the
@@ -15,6 +16,7 @@ export class PgliteDb implements Db {
   readonly #pg: PGlite;
   /** PGlite is one connection: transactions must not interleave with other statements. */
   #queue: Promise<unknown> = Promise.resolve();
+  #closing: Promise<void> | undefined;
 
   constructor(pg: PGlite) {
     this.#pg = pg;
@@ -48,13 +50,18 @@ export class PgliteDb implements Db {
     return this.#serialised(() => this.#pg.dumpDataDir('none'));
   }
 
+  /** Closes the database once pending statements ran; later ones fail with a 503. Calling it again is harmless. */
   close(): Promise<void> {
-    return this.#serialised(() => this.#pg.close());
+    this.#closing ??= this.#serialised(() => this.#pg.close());
+    return this.#closing;
   }
 
+  /** Runs `task` after every earlier one; a closed database fails it with a 503 (`translateDriverError`). */
   #serialised<T>(task: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(task, task);
     this.#queue = run.catch(() => undefined);
-    return run;
+    return run.catch((error: unknown) => {
+      throw translateDriverError(error);
+    });
   }
 }
