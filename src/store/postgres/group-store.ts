@@ -58,10 +58,17 @@ export class GroupStore {
     return rows[0] ? toGroup(rows[0]) : null;
   }
 
-  /** Which of `ids` exist in the tenant. */
+  /**
+   * Which of `ids` exist in the tenant. Inside a transaction they stay that way until it ends: each is
+   * locked `FOR KEY SHARE`, so a concurrent delete waits and then sees any assignment this transaction
+   * made (and answers 409), instead of the assignment failing on a vanished group.
+   */
   async existing(tenantId: string, ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = await this.#db.query<{ id: string }>('SELECT id FROM groups WHERE tenant_id = $1 AND id = ANY($2::uuid[])', [tenantId, ids]);
+    const rows = await this.#db.query<{ id: string }>(
+      'SELECT id FROM groups WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR KEY SHARE',
+      [tenantId, ids],
+    );
     return new Set(rows.map((r) => r.id));
   }
 
@@ -125,7 +132,10 @@ export class GroupStore {
     return rows[0] ? { kind: rows[0].kind, id } : null;
   }
 
-  /** Adds members; returns those that were already members (nothing is added when any is). */
+  /**
+   * Adds members; returns those that were already members (nothing is added when any is). A member or
+   * the group deleted by a concurrent request is a 409.
+   */
   async addMembers(tenantId: string, groupId: string, members: readonly MemberRef[]): Promise<MemberRef[]> {
     const userIds = members.filter((m) => m.kind === 'user').map((m) => m.id);
     const deviceIds = members.filter((m) => m.kind === 'device').map((m) => m.id);
@@ -136,7 +146,12 @@ export class GroupStore {
        ON CONFLICT DO NOTHING
        RETURNING COALESCE(user_id, device_id) AS id, CASE WHEN user_id IS NULL THEN 'device' ELSE 'user' END AS kind`,
       [tenantId, groupId, userIds, deviceIds],
-    );
+    ).catch((error: unknown) => {
+      if (pgErrorCode(error) === pgErrorCodes.foreignKeyViolation) {
+        throw conflict('The group or one of the new members was deleted meanwhile; check them and retry.', 'members@odata.bind');
+      }
+      throw error;
+    });
     const added = new Set(rows.map((r) => r.id));
     return members.filter((m) => !added.has(m.id));
   }
