@@ -1,4 +1,5 @@
 import { badRequest, conflict, notFound } from '../../domain/errors.ts';
+import { isUuid } from '../../domain/ids.ts';
 import type { ListQuery, Page } from '../../store/list-query.ts';
 import type { DeviceRecord, DeviceStore } from '../../store/postgres/device-store.ts';
 import type { GroupFields, GroupRecord, GroupStore, MemberRef } from '../../store/postgres/group-store.ts';
@@ -12,12 +13,13 @@ export type GroupMember = ({ kind: 'user' } & UserRecord) | ({ kind: 'device' } 
  */
 export function parseDirectoryObjectRef(value: unknown, field: string): string {
   const text = typeof value === 'string' ? value.trim() : '';
-  const match = /(?:^|\/)(?:directoryObjects|users|devices|managedDevices)(?:\/|\(')([0-9a-fA-F-]{36})(?:'\))?\/?$/.exec(text)
-    ?? /^([0-9a-fA-F-]{36})$/.exec(text);
-  if (!match?.[1]) {
+  const match = /(?:^|\/)(?:directoryObjects|users|devices|managedDevices)(?:\/|\(')([^/'()]+)(?:'\))?\/?$/.exec(text)
+    ?? /^([^/'()]+)$/.exec(text);
+  const id = match?.[1];
+  if (!isUuid(id)) {
     throw badRequest(`${field} must be a directory object URL such as https://graph.microsoft.com/beta/directoryObjects/{id}.`, field);
   }
-  return match[1].toLowerCase();
+  return id.toLowerCase();
 }
 
 /** Groups of users and devices; membership changes are checked against the tenant's directory. */
