@@ -66,4 +66,25 @@ describe('concurrent writes', () => {
       assert.equal((await t.request('POST', `${configs}/${profileId}/assign`, { body: { assignments: [] } })).status, 200);
     }
   });
+
+  it('a group created with a member being deleted is created whole or not at all, never a 500', async () => {
+    for (let round = 0; round < 6; round++) {
+      const userId = await create('/graph/beta/users', { displayName: `Leaver ${round}`, userPrincipalName: `leaver${round}@contoso.com` });
+      const name = `Team ${round}`;
+      const [created, removed] = await Promise.all([
+        t.request('POST', '/graph/beta/groups', { body: { displayName: name, 'members@odata.bind': [`https://graph.microsoft.com/beta/users/${userId}`] } }),
+        t.request('DELETE', `/graph/beta/users/${userId}`),
+      ]);
+      const outcome = `create ${created.status} ${JSON.stringify(created.body)}, delete ${removed.status}`;
+      assert.equal(removed.status, 204, outcome);
+      const listed = await t.request('GET', `/graph/beta/groups?$filter=displayName eq '${name}'`);
+      if (created.status === 201) {
+        assert.equal(listed.body.value.length, 1, outcome);
+      } else {
+        assert.ok([400, 409].includes(created.status), outcome);
+        assert.equal(created.body.error.target, created.status === 400 ? 'members@odata.bind[0]' : 'members@odata.bind', outcome);
+        assert.equal(listed.body.value.length, 0, `no group is left behind: ${outcome}`);
+      }
+    }
+  });
 });

@@ -49,9 +49,7 @@ export class GroupService {
   /** Creates the group, with initial members from `members@odata.bind` if given. */
   async create(tenantId: string, fields: { displayName: string; description?: string | null }, memberRefs: unknown[] = []): Promise<GroupRecord> {
     const members = await this.#resolveMembers(tenantId, memberRefs, 'members@odata.bind');
-    const group = await this.#groups.insert(tenantId, this.#newId(), { displayName: fields.displayName, description: fields.description ?? null });
-    if (members.length > 0) await this.#groups.addMembers(tenantId, group.id, members);
-    return group;
+    return this.#groups.insert(tenantId, this.#newId(), { displayName: fields.displayName, description: fields.description ?? null }, members);
   }
 
   async update(tenantId: string, id: string, changes: Partial<GroupFields>, memberRefs: unknown[] = []): Promise<GroupRecord> {
@@ -60,9 +58,8 @@ export class GroupService {
     const updated = await this.#groups.update(tenantId, id, {
       displayName: changes.displayName ?? current.displayName,
       description: changes.description === undefined ? current.description : changes.description,
-    });
+    }, members);
     if (!updated) throw notFound('Group', id);
-    if (members.length > 0) await this.#groups.addMembers(tenantId, id, members);
     return updated;
   }
 
