@@ -15,7 +15,7 @@ const knox = 'androidEasEmailProfileConfiguration';
 const gmail = 'androidWorkProfileGmailEasConfiguration';
 const iosScep = 'iosScepCertificateProfile';
 const iosRoot = 'iosTrustedRootCertificate';
-const identity = { authenticationMethod: 'certificate', 'identityCertificate@odata.bind': bindUrl('00000000-0000-4000-8000-000001000001') };
+const identity = { authenticationMethod: 'certificate', 'identityCertificate@odata.bind': bindUrl('cert-1') };
 
 interface Row {
   row: string;
@@ -64,11 +64,11 @@ const createRows: Row[] = [
   { row: 'an empty easServices', body: body(ios, { easServices: '' }), target: 'easServices' },
   { row: 'certificate authentication without an identity certificate', body: body(ios, { authenticationMethod: 'certificate' }), target: 'identityCertificate@odata.bind', says: ['SCEP or PKCS'] },
   { row: 'derived-credential authentication', body: body(gmail, { authenticationMethod: 'derivedCredential' }), target: 'authenticationMethod', says: ['not supported'] },
-  { row: 'an identity certificate with password authentication', body: body(knox, { 'identityCertificate@odata.bind': bindUrl('00000000-0000-4000-8000-000001000001') }), target: 'identityCertificate@odata.bind', says: ['authenticationMethod certificate'] },
-  { row: 'an identity certificate on Windows', body: body(w10, { 'identityCertificate@odata.bind': bindUrl('00000000-0000-4000-8000-000001000001') }), target: 'identityCertificate@odata.bind', says: ['not allowed'] },
-  { row: 'an S/MIME encryption certificate on Knox', body: body(knox, { requireSmime: true, 'smimeEncryptionCertificate@odata.bind': bindUrl('00000000-0000-4000-8000-000001000001') }), target: 'smimeEncryptionCertificate@odata.bind', says: ['not allowed'] },
-  { row: 'an S/MIME signing certificate with S/MIME off on Knox', body: body(knox, { 'smimeSigningCertificate@odata.bind': bindUrl('00000000-0000-4000-8000-000001000001') }), target: 'smimeSigningCertificate@odata.bind', says: ['requireSmime'] },
-  { row: 'an S/MIME encryption certificate with S/MIME unset on iOS', body: body(ios, { 'smimeEncryptionCertificate@odata.bind': bindUrl('00000000-0000-4000-8000-000001000001') }), target: 'smimeEncryptionCertificate@odata.bind', says: ['requireSmime'] },
+  { row: 'an identity certificate with password authentication', body: body(knox, { 'identityCertificate@odata.bind': bindUrl('cert-1') }), target: 'identityCertificate@odata.bind', says: ['authenticationMethod certificate'] },
+  { row: 'an identity certificate on Windows', body: body(w10, { 'identityCertificate@odata.bind': bindUrl('cert-1') }), target: 'identityCertificate@odata.bind', says: ['not allowed'] },
+  { row: 'an S/MIME encryption certificate on Knox', body: body(knox, { requireSmime: true, 'smimeEncryptionCertificate@odata.bind': bindUrl('cert-1') }), target: 'smimeEncryptionCertificate@odata.bind', says: ['not allowed'] },
+  { row: 'an S/MIME signing certificate with S/MIME off on Knox', body: body(knox, { 'smimeSigningCertificate@odata.bind': bindUrl('cert-1') }), target: 'smimeSigningCertificate@odata.bind', says: ['requireSmime'] },
+  { row: 'an S/MIME encryption certificate with S/MIME unset on iOS', body: body(ios, { 'smimeEncryptionCertificate@odata.bind': bindUrl('cert-1') }), target: 'smimeEncryptionCertificate@odata.bind', says: ['requireSmime'] },
   { row: 'signing certificate type certificate without a certificate', body: body(ios, { requireSmime: true, signingCertificateType: 'certificate' }), target: 'smimeSigningCertificate@odata.bind' },
   { row: 'a derived-credential encryption certificate type', body: body(ios, { encryptionCertificateType: 'derivedCredential' }), target: 'encryptionCertificateType', says: ['not supported'] },
   { row: 'a bind that is not a string', body: body(ios, { ...identity, 'identityCertificate@odata.bind': 42 }), target: 'identityCertificate@odata.bind' },
@@ -86,7 +86,7 @@ const createRows: Row[] = [
   { row: 'a SCEP server URL over http', body: body(iosScep, { scepServerUrls: ['http://ndes.contoso.com/certsrv/mscep/mscep.dll'] }), target: 'scepServerUrls[0]', says: ['https'] },
   { row: 'no SCEP server URL', body: body(iosScep, { scepServerUrls: [] }), target: 'scepServerUrls', says: ['1–20 items'] },
   { row: 'a SCEP profile without its trusted root', body: body(iosScep, { 'rootCertificate@odata.bind': undefined }), target: 'rootCertificate@odata.bind', says: ['required'] },
-  { row: 'a trusted root link on a PKCS profile', body: body('iosPkcsCertificateProfile', { 'rootCertificate@odata.bind': bindUrl('00000000-0000-4000-8000-000002000001') }), target: 'rootCertificate@odata.bind', says: ['not allowed'] },
+  { row: 'a trusted root link on a PKCS profile', body: body('iosPkcsCertificateProfile', { 'rootCertificate@odata.bind': bindUrl('root-1') }), target: 'rootCertificate@odata.bind', says: ['not allowed'] },
   { row: 'an unknown keySize', body: body(iosScep, { keySize: 'size512' }), target: 'keySize', says: ['size2048'] },
   { row: 'an unknown keyUsage flag', body: body(iosScep, { keyUsage: 'keyAgreement' }), target: 'keyUsage', says: ["'keyAgreement'"] },
   { row: 'a renewal threshold of 100 %', body: body(iosScep, { renewalThresholdPercentage: 100 }), target: 'renewalThresholdPercentage', says: ['from 1 to 99'] },
@@ -103,7 +103,7 @@ describe('Invalid create bodies are refused with a 400 naming the field', () => 
 });
 
 const knoxWithSmime = asProfile(
-  parseProfileCreate(body(knox, { ...identity, requireSmime: true, 'smimeSigningCertificate@odata.bind': bindUrl('00000000-0000-4000-8000-000001000002') })),
+  parseProfileCreate(body(knox, { ...identity, requireSmime: true, 'smimeSigningCertificate@odata.bind': bindUrl('cert-2') })),
 );
 const scep = asProfile(parseProfileCreate(body(iosScep)));
 

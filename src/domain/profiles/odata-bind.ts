@@ -1,5 +1,4 @@
 import { badRequest } from '../errors.ts';
-import { isUuid } from '../ids.ts';
 import type { NavigationProperty } from './profile-types.ts';
 
 /**
@@ -13,6 +12,7 @@ import type { NavigationProperty } from './profile-types.ts';
 
 const bindPattern =
   /^(?:https?:\/\/[^/?#\s]+)?\/?(?:[A-Za-z0-9.$_-]+\/)*deviceConfigurations(?:\('([^'/\s]+)'\)|\/([^'/()?#\s]+))$/;
+const idPattern = /^[A-Za-z0-9._~-]{1,128}$/;
 
 export function bindKeyOf(nav: NavigationProperty): string {
   return `${nav}@odata.bind`;
@@ -30,13 +30,13 @@ export function parseBindOrThrow(nav: NavigationProperty, value: unknown): strin
   }
   const match = bindPattern.exec(value.trim());
   const id = match?.[1] ?? match?.[2];
-  if (!isUuid(id)) {
+  if (id === undefined || !idPattern.test(id)) {
     throw badRequest(
       `${key} must reference a profile of deviceManagement/deviceConfigurations, e.g. "https://graph.microsoft.com/beta/deviceManagement/deviceConfigurations('<id>')" or "deviceConfigurations/<id>"; got "${value}".`,
       key,
     );
   }
-  return id.toLowerCase();
+  return id;
 }
 
 /** The relative bind Envelope itself writes for a link, e.g. when exporting a profile with its links. */

@@ -84,15 +84,15 @@ describe('parseProfileCreate', () => {
 
   it('reads a bind in absolute, rooted and relative forms, and null as no link', () => {
     const forms = [
-      "https://graph.microsoft.com/beta/deviceManagement/deviceConfigurations('00000000-0000-4000-8000-000001000001')",
-      "https://envelope.contoso.com/graph/beta/deviceManagement/deviceConfigurations('00000000-0000-4000-8000-000001000001')",
-      '/graph/beta/deviceManagement/deviceConfigurations/00000000-0000-4000-8000-000001000001',
-      "deviceConfigurations('00000000-0000-4000-8000-000001000001')",
-      'deviceConfigurations/00000000-0000-4000-8000-000001000001',
+      "https://graph.microsoft.com/beta/deviceManagement/deviceConfigurations('cert-1')",
+      "https://envelope.contoso.com/graph/beta/deviceManagement/deviceConfigurations('cert-1')",
+      '/graph/beta/deviceManagement/deviceConfigurations/cert-1',
+      "deviceConfigurations('cert-1')",
+      'deviceConfigurations/cert-1',
     ];
     for (const bind of forms) {
       const draft = parseProfileCreate({ ...minimalBody(gmail), authenticationMethod: 'certificate', 'identityCertificate@odata.bind': bind });
-      assert.equal(draft.links.identityCertificate, '00000000-0000-4000-8000-000001000001', bind);
+      assert.equal(draft.links.identityCertificate, 'cert-1', bind);
     }
     const unlinked = parseProfileCreate({ ...minimalBody(gmail), 'identityCertificate@odata.bind': null });
     assert.equal(unlinked.links.identityCertificate, null);
@@ -104,8 +104,8 @@ describe('parseProfileCreate', () => {
   });
 
   it('links Knox S/MIME signing when S/MIME is on', () => {
-    const draft = parseProfileCreate({ ...minimalBody(knox), requireSmime: true, 'smimeSigningCertificate@odata.bind': bindUrl('00000000-0000-4000-8000-000003000001') });
-    assert.equal(draft.links.smimeSigningCertificate, '00000000-0000-4000-8000-000003000001');
+    const draft = parseProfileCreate({ ...minimalBody(knox), requireSmime: true, 'smimeSigningCertificate@odata.bind': bindUrl('sign-1') });
+    assert.equal(draft.links.smimeSigningCertificate, 'sign-1');
   });
 
   it('stores a trusted root as canonical base64 DER with its defaults', () => {
@@ -140,8 +140,8 @@ describe('parseProfilePatch', () => {
       useOAuth: true,
       requireSmime: true,
       authenticationMethod: 'certificate',
-      'identityCertificate@odata.bind': bindUrl('00000000-0000-4000-8000-000001000001'),
-      'smimeSigningCertificate@odata.bind': bindUrl('00000000-0000-4000-8000-000001000002'),
+      'identityCertificate@odata.bind': bindUrl('cert-1'),
+      'smimeSigningCertificate@odata.bind': bindUrl('cert-2'),
     }),
   );
 
@@ -164,7 +164,7 @@ describe('parseProfilePatch', () => {
     assert.equal(draft.description, null);
     assert.equal(draft.settings.useOAuth, null);
     assert.equal(draft.links.smimeSigningCertificate, null);
-    assert.equal(draft.links.identityCertificate, '00000000-0000-4000-8000-000001000001');
+    assert.equal(draft.links.identityCertificate, 'cert-1');
   });
 
   it('accepts its own GET representation back unchanged', () => {
@@ -175,9 +175,9 @@ describe('parseProfilePatch', () => {
   it('accepts the same @odata.type and relinks to another certificate', () => {
     const draft = parseProfilePatch(existing, {
       '@odata.type': '#microsoft.graph.iosEasEmailProfileConfiguration',
-      'identityCertificate@odata.bind': 'deviceConfigurations/00000000-0000-4000-8000-000001000009',
+      'identityCertificate@odata.bind': 'deviceConfigurations/cert-9',
     });
-    assert.equal(draft.links.identityCertificate, '00000000-0000-4000-8000-000001000009');
+    assert.equal(draft.links.identityCertificate, 'cert-9');
   });
 
   it('leaves the existing profile untouched', () => {

@@ -14,7 +14,7 @@ import { asProfile, assertBadRequest, bindUrl, minimalBody } from './profile-tes
 
 const identityBind = 'identityCertificate@odata.bind';
 
-function emailWithIdentity(type: ProfileType, certificateId = '00000000-0000-4000-8000-000001000001') {
+function emailWithIdentity(type: ProfileType, certificateId = 'cert-1') {
   return parseProfileCreate({ ...minimalBody(type), authenticationMethod: 'certificate', [identityBind]: bindUrl(certificateId) });
 }
 
@@ -30,7 +30,7 @@ describe('checkProfileLinks', () => {
       ['androidForWorkNineWorkEasConfiguration', 'androidForWorkPkcsCertificateProfile'],
     ];
     for (const [emailType, certificateType] of cases) {
-      checkProfileLinks(emailWithIdentity(emailType), new Map([['00000000-0000-4000-8000-000001000001', certificateType]]));
+      checkProfileLinks(emailWithIdentity(emailType), new Map([['cert-1', certificateType]]));
     }
   });
 
@@ -38,14 +38,14 @@ describe('checkProfileLinks', () => {
     assertBadRequest(
       () => checkProfileLinks(emailWithIdentity('iosEasEmailProfileConfiguration'), new Map()),
       identityBind,
-      "'00000000-0000-4000-8000-000001000001'",
+      "'cert-1'",
       'does not exist',
     );
   });
 
   it('refuses a certificate of another platform family', () => {
     assertBadRequest(
-      () => checkProfileLinks(emailWithIdentity('iosEasEmailProfileConfiguration'), new Map([['00000000-0000-4000-8000-000001000001', 'androidScepCertificateProfile']])),
+      () => checkProfileLinks(emailWithIdentity('iosEasEmailProfileConfiguration'), new Map([['cert-1', 'androidScepCertificateProfile']])),
       identityBind,
       'iosScepCertificateProfile or iosPkcsCertificateProfile',
     );
@@ -53,7 +53,7 @@ describe('checkProfileLinks', () => {
       () =>
         checkProfileLinks(
           emailWithIdentity('androidWorkProfileGmailEasConfiguration'),
-          new Map([['00000000-0000-4000-8000-000001000001', 'androidForWorkScepCertificateProfile']]),
+          new Map([['cert-1', 'androidForWorkScepCertificateProfile']]),
         ),
       identityBind,
       'androidWorkProfileScepCertificateProfile',
@@ -63,7 +63,7 @@ describe('checkProfileLinks', () => {
   it('refuses an identity link to a trusted root or to an email profile', () => {
     for (const wrong of ['iosTrustedRootCertificate', 'iosEasEmailProfileConfiguration'] as const) {
       assertBadRequest(
-        () => checkProfileLinks(emailWithIdentity('iosEasEmailProfileConfiguration'), new Map([['00000000-0000-4000-8000-000001000001', wrong]])),
+        () => checkProfileLinks(emailWithIdentity('iosEasEmailProfileConfiguration'), new Map([['cert-1', wrong]])),
         identityBind,
         wrong,
       );
@@ -72,9 +72,9 @@ describe('checkProfileLinks', () => {
 
   it('requires a SCEP profile to link a trusted root of its own family', () => {
     const scep = parseProfileCreate(minimalBody('androidWorkProfileScepCertificateProfile'));
-    checkProfileLinks(scep, new Map([['00000000-0000-4000-8000-000002000001', 'androidWorkProfileTrustedRootCertificate']]));
+    checkProfileLinks(scep, new Map([['root-1', 'androidWorkProfileTrustedRootCertificate']]));
     for (const wrong of ['androidTrustedRootCertificate', 'androidWorkProfilePkcsCertificateProfile'] as const) {
-      assertBadRequest(() => checkProfileLinks(scep, new Map([['00000000-0000-4000-8000-000002000001', wrong]])), 'rootCertificate@odata.bind');
+      assertBadRequest(() => checkProfileLinks(scep, new Map([['root-1', wrong]])), 'rootCertificate@odata.bind');
     }
   });
 
@@ -82,20 +82,20 @@ describe('checkProfileLinks', () => {
     const draft = parseProfileCreate({
       ...minimalBody('iosEasEmailProfileConfiguration'),
       requireSmime: true,
-      'smimeSigningCertificate@odata.bind': bindUrl('00000000-0000-4000-8000-000003000001'),
-      'smimeEncryptionCertificate@odata.bind': bindUrl('00000000-0000-4000-8000-000004000001'),
+      'smimeSigningCertificate@odata.bind': bindUrl('sign-1'),
+      'smimeEncryptionCertificate@odata.bind': bindUrl('enc-1'),
     });
-    assert.deepEqual(linkedIdsOf(draft.links), ['00000000-0000-4000-8000-000003000001', '00000000-0000-4000-8000-000004000001']);
-    const types = new Map<string, ProfileType>([['00000000-0000-4000-8000-000003000001', 'iosPkcsCertificateProfile'], ['00000000-0000-4000-8000-000004000001', 'androidPkcsCertificateProfile']]);
+    assert.deepEqual(linkedIdsOf(draft.links), ['sign-1', 'enc-1']);
+    const types = new Map<string, ProfileType>([['sign-1', 'iosPkcsCertificateProfile'], ['enc-1', 'androidPkcsCertificateProfile']]);
     assertBadRequest(() => checkProfileLinks(draft, types), 'smimeEncryptionCertificate@odata.bind');
   });
 });
 
 describe('linkBinds', () => {
   it('renders links as binds that parse back to the same links', () => {
-    const draft = emailWithIdentity('androidEasEmailProfileConfiguration', '00000000-0000-4000-8000-000001000007');
+    const draft = emailWithIdentity('androidEasEmailProfileConfiguration', 'cert-7');
     const binds = linkBinds(draft.links);
-    assert.deepEqual(binds, { [identityBind]: "deviceConfigurations('00000000-0000-4000-8000-000001000007')" });
+    assert.deepEqual(binds, { [identityBind]: "deviceConfigurations('cert-7')" });
     assert.deepEqual(parseProfileCreate({ ...minimalBody('androidEasEmailProfileConfiguration'), authenticationMethod: 'certificate', ...binds }).links, draft.links);
   });
 });

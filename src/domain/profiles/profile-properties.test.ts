@@ -84,7 +84,7 @@ function userDomain(sourceField: string, sources: readonly string[]) {
 function emailSettings(type: ProfileType): fc.Arbitrary<Body> {
   const family = platformFamilyOf(type);
   const identity = fc.constantFrom('usernameAndPassword', 'certificate').map((method) =>
-    method === 'certificate' ? { authenticationMethod: method, 'identityCertificate@odata.bind': bindUrl('00000000-0000-4000-8000-000001000001') } : { authenticationMethod: method },
+    method === 'certificate' ? { authenticationMethod: method, 'identityCertificate@odata.bind': bindUrl('cert-1') } : { authenticationMethod: method },
   );
   const common = {
     durationOfEmailToSync: sometimes(fc.constantFrom(...emailSyncDurations)),
@@ -118,8 +118,8 @@ function emailSettings(type: ProfileType): fc.Arbitrary<Body> {
         requireSmime: signing === 'certificate' || encryption === 'certificate' ? true : null,
         signingCertificateType: signing,
         encryptionCertificateType: encryption,
-        ...(signing === 'certificate' ? { 'smimeSigningCertificate@odata.bind': bindUrl('00000000-0000-4000-8000-000001000002') } : {}),
-        ...(encryption === 'certificate' ? { 'smimeEncryptionCertificate@odata.bind': bindUrl('00000000-0000-4000-8000-000001000003') } : {}),
+        ...(signing === 'certificate' ? { 'smimeSigningCertificate@odata.bind': bindUrl('cert-2') } : {}),
+        ...(encryption === 'certificate' ? { 'smimeEncryptionCertificate@odata.bind': bindUrl('cert-3') } : {}),
       }));
   }
   if (family === 'windows') {
@@ -156,7 +156,7 @@ function emailSettings(type: ProfileType): fc.Arbitrary<Body> {
         ...settings,
         ...domain,
         ...auth,
-        ...(settings.requireSmime ? { 'smimeSigningCertificate@odata.bind': bindUrl('00000000-0000-4000-8000-000001000002') } : {}),
+        ...(settings.requireSmime ? { 'smimeSigningCertificate@odata.bind': bindUrl('cert-2') } : {}),
       }));
   }
   const nineWork = type.endsWith('NineWorkEasConfiguration') ? syncs : {};
@@ -203,7 +203,7 @@ function certificateSettings(type: ProfileType): fc.Arbitrary<Body> {
         ...(ios ? {} : { hashAlgorithm: sometimes(flagList(hashAlgorithmFlags)) }),
       }),
     )
-    .map(([a, b]) => ({ ...a, ...b, 'rootCertificate@odata.bind': bindUrl('00000000-0000-4000-8000-000002000001') }));
+    .map(([a, b]) => ({ ...a, ...b, 'rootCertificate@odata.bind': bindUrl('root-1') }));
 }
 
 function validBody(type: ProfileType): fc.Arbitrary<Body> {

@@ -26,7 +26,7 @@ export const testRootCertificate =
 
 export const bindUrl = (id: string) => `https://graph.microsoft.com/beta/deviceManagement/deviceConfigurations('${id}')`;
 
-/** The smallest valid create body of each type (SCEP profiles link the trusted root `00000000-0000-4000-8000-000002000001`). */
+/** The smallest valid create body of each type (SCEP profiles link the trusted root `root-1`). */
 export function minimalBody(type: ProfileType): Record<string, unknown> {
   const body: Record<string, unknown> = { '@odata.type': odataTypeOf(type), displayName: `Test ${type}` };
   if (type.endsWith('TrustedRootCertificate')) return { ...body, trustedRootCertificate: testRootCertificate };
@@ -34,7 +34,7 @@ export function minimalBody(type: ProfileType): Record<string, unknown> {
     return {
       ...body,
       scepServerUrls: ['https://ndes.contoso.com/certsrv/mscep/mscep.dll'],
-      'rootCertificate@odata.bind': bindUrl('00000000-0000-4000-8000-000002000001'),
+      'rootCertificate@odata.bind': bindUrl('root-1'),
     };
   }
   if (type.endsWith('PkcsCertificateProfile')) return body;
