@@ -45,7 +45,9 @@ export async function openDatabase(
       await db.query('SELECT 1');
     } catch (error) {
       await db.close().catch(() => undefined);
-      throw new DatabaseUnavailableError(`Cannot reach the PostgreSQL database at ${withoutPassword(config.databaseUrl)} (DATABASE_URL): ${(error as Error).message}`);
+      // The store turns a refused connection into a 503 for API clients; the operator wants the driver's reason.
+      const reason = (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message;
+      throw new DatabaseUnavailableError(`Cannot reach the PostgreSQL database at ${withoutPassword(config.databaseUrl)} (DATABASE_URL): ${reason}`);
     }
     return db;
   }
