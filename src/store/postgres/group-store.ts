@@ -171,13 +171,18 @@ export class GroupStore {
     return rows.length > 0;
   }
 
-  /** Direct members (users and devices), keyset-paged in the order they were added. */
+  /**
+   * Direct members (users and devices), keyset-paged in the order they were added. `added_at` keeps
+   * microseconds on PostgreSQL while cursors carry milliseconds, so the order key is truncated to
+   * milliseconds like every other table's `created_at` — or a page's last member would come back.
+   */
   async listMembers(tenantId: string, groupId: string, query: ListQuery): Promise<Page<MemberRef>> {
     return listPage<{ id: string; kind: 'user' | 'device'; created_at: Date | string }, MemberRef>(
       this.#db,
       {
         from: `(SELECT tenant_id, group_id, COALESCE(user_id, device_id) AS id,
-                  CASE WHEN user_id IS NULL THEN 'device' ELSE 'user' END AS kind, added_at AS created_at
+                  CASE WHEN user_id IS NULL THEN 'device' ELSE 'user' END AS kind,
+                  date_trunc('milliseconds', added_at) AS created_at
                 FROM group_members) m`,
         alias: 'm',
         select: 'm.id, m.kind, m.created_at',
