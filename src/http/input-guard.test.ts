@@ -23,4 +23,10 @@ describe('findUnstorableInput', () => {
     const deep = JSON.parse(`${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`) as unknown;
     assert.equal(findUnstorableInput(deep)?.field, '[0]'.repeat(maxJsonDepth));
   });
+
+  it('passes raw byte bodies (device plists, SyncML) to their codecs without walking them', () => {
+    const body = Buffer.alloc(1 << 20, 0);
+    assert.equal(findUnstorableInput(body), null);
+    assert.equal(findUnstorableInput(new Uint8Array([0, 0xd8])), null);
+  });
 });

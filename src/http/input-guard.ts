@@ -30,7 +30,8 @@ export function findUnstorableInput(input: unknown, rootName = 'body'): Unstorab
       if (problem) return { field: path || rootName, problem };
       continue;
     }
-    if (value === null || typeof value !== 'object') continue;
+    // Raw bodies (device plists, SyncML) are bytes their own codecs check, not JSON to walk.
+    if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) continue;
     if (depth >= maxJsonDepth) return { field: path || rootName, problem: `nests deeper than ${maxJsonDepth} levels` };
     if (Array.isArray(value)) {
       value.forEach((item, index) => pending.push({ value: item, path: `${path}[${index}]`, depth: depth + 1 }));
