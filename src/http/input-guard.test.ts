@@ -26,6 +26,7 @@ describe('findUnstorableInput', () => {
 
   it('passes raw byte bodies (device plists, SyncML) to their codecs without walking them', () => {
     const body = Buffer.alloc(1 << 20, 0);
+    Object.defineProperty(body, 'walked', { enumerable: true, get: () => assert.fail('the guard walked a byte body') });
     assert.equal(findUnstorableInput(body), null);
     assert.equal(findUnstorableInput(new Uint8Array([0, 0xd8])), null);
   });
