@@ -11,6 +11,7 @@ import type { ProfileService } from '../services/profiles/profile-service.ts';
 import type { AssignmentService } from '../services/assignments/assignment-service.ts';
 import type { TenantCaService } from '../services/certificates/tenant-ca.ts';
 import type { PreviewService } from '../services/rendering/preview-service.ts';
+import type { DeliveryService } from '../services/delivery/delivery-service.ts';
 import { requireBearerAuth } from './auth.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { installMetrics } from './metrics.ts';
@@ -33,6 +34,7 @@ export interface AppServices {
   assignments: AssignmentService;
   tenantCa: TenantCaService;
   previews: PreviewService;
+  delivery: DeliveryService;
 }
 
 export interface AppOptions {
