@@ -15,7 +15,9 @@ import { TenantCaService } from './services/certificates/tenant-ca.ts';
 import { appleMaterialFor } from './services/certificates/certificate-material.ts';
 import { PreviewService } from './services/rendering/preview-service.ts';
 import { envelopeUuidNamespace } from './services/rendering/render-inputs.ts';
-import { DeliveryService } from './services/delivery/delivery-service.ts';
+import { DeliveryService, defaultDeliveryOptions } from './services/delivery/delivery-service.ts';
+import { DeliveryStatusService } from './services/delivery/delivery-status-service.ts';
+import { DeliveryStatusStore } from './store/postgres/delivery-status-store.ts';
 import { uuidBytes } from './domain/name-based-uuid.ts';
 import type { Db } from './store/db.ts';
 import { migrate } from './store/postgres/migrate.ts';
@@ -95,6 +97,13 @@ export async function createEnvelope(options: {
       transact: (fn) => transact((tx) => fn(tx.delivery)),
       uuidNamespace: uuidBytes(envelopeUuidNamespace),
       log: { warn: (details, message) => deliveryLog.app?.log.warn(details, message) },
+    }),
+    deliveryStatus: new DeliveryStatusService({
+      status: new DeliveryStatusStore(db),
+      profiles: stores.profiles,
+      devices: stores.devices,
+      now: Date.now,
+      stuckAfterMs: defaultDeliveryOptions.stuckAfterMs,
     }),
   };
   const firstToken = await services.tenants.issueFirstAdminToken(options.adminToken);

@@ -61,9 +61,9 @@ export interface DeliveryStore {
   /**
    * Sets `resend_requested` on the profile's rows that match (device ids; Graph statuses `error`,
    * `conflict`; `stuck` = waiting since before `stuckBefore`) and marks their devices stale.
-   * Returns the number of devices.
+   * Returns the number of devices, or null when the profile does not exist in the tenant.
    */
-  requestResend(tenantId: string, profileId: string, filter: ResendFilter): Promise<number>;
+  requestResend(tenantId: string, profileId: string, filter: ResendFilter): Promise<number | null>;
   /**
    * Devices whose next check-in has work: never reconciled, stale, behind the tenant's epoch, a retry
    * due, or an active command; keyset-paged by device id. Read-only — the push side wakes them.

@@ -181,8 +181,8 @@ describe('delivery service: a scripted device checking in and answering', () => 
     assert.notEqual(retry.commandId, first.commandId);
     await delivery.recordResult(f.tenantId, phone, retry.commandId, { kind: 'failed', error: { errorClass: 'terminal', code: 'CommandFormatError', message: 'bad' } }, tick());
     assert.equal(await delivery.checkIn(f.tenantId, phone, tick(24 * 3600_000)), null, 'a terminal failure is not retried by itself');
-    assert.equal(await delivery.resend(f.tenantId, mail, { statuses: ['conflict'] }, now), 0);
-    assert.equal(await delivery.resend(f.tenantId, mail, { deviceIds: [phone], statuses: ['error'] }, now), 1);
+    assert.equal(await delivery.resend(f.tenantId, mail, { statuses: ['conflict'] }), 0);
+    assert.equal(await delivery.resend(f.tenantId, mail, { deviceIds: [phone], statuses: ['error'] }), 1);
     const resent = await delivery.checkIn(f.tenantId, phone, tick());
     assert.ok(resent);
     assert.notEqual(resent.commandId, retry.commandId);

@@ -12,6 +12,7 @@ import {
   type RetryPolicy,
   type UserPrompt,
 } from '../../domain/delivery/index.ts';
+import { notFound } from '../../domain/errors.ts';
 import type { ProfileType } from '../../domain/profiles/index.ts';
 import type { DeliveryStore, DeviceDeliveryLock, ResendFilter } from '../../store/delivery-store.ts';
 import { writeCountedRows } from './count-changes.ts';
@@ -75,6 +76,7 @@ export class DeliveryService {
   readonly #uuidNamespace: Uint8Array;
   readonly #options: DeliveryOptions;
   readonly #log: Logger;
+  readonly #now: () => number;
 
   constructor(deps: {
     delivery: DeliveryStore;
@@ -82,7 +84,10 @@ export class DeliveryService {
     uuidNamespace: Uint8Array;
     options?: Partial<DeliveryOptions>;
     log?: Logger;
+    /** Epoch ms, for admin actions (device paths take `now` from their channel). */
+    now?: () => number;
   }) {
+    this.#now = deps.now ?? Date.now;
     this.#delivery = deps.delivery;
     this.#transact = deps.transact;
     this.#uuidNamespace = deps.uuidNamespace;
@@ -167,11 +172,15 @@ export class DeliveryService {
   /**
    * Admin resend of a profile: marks the matching rows (`deviceIds`; `statuses` error, conflict,
    * stuck — all three when omitted) for a new attempt and their devices for reconcile at their next
-   * check-in. Returns the number of devices; nothing is rendered or queued here.
+   * check-in. Returns the number of devices; nothing is rendered or queued here. 404 for a profile
+   * not in the tenant.
    */
-  resend(tenantId: string, profileId: string, filter: { deviceIds?: readonly string[]; statuses?: readonly ('error' | 'conflict' | 'stuck')[] }, now: number): Promise<number> {
-    const resendFilter: ResendFilter = { deviceIds: filter.deviceIds ?? null, statuses: filter.statuses ?? null, stuckBefore: now - this.#options.stuckAfterMs };
-    return this.#transact((store) => store.requestResend(tenantId, profileId, resendFilter));
+  async resend(tenantId: string, profileId: string, filter: { deviceIds?: readonly string[]; statuses?: readonly ('error' | 'conflict' | 'stuck')[] }): Promise<number> {
+    const stuckBefore = this.#now() - this.#options.stuckAfterMs;
+    const resendFilter: ResendFilter = { deviceIds: filter.deviceIds ?? null, statuses: filter.statuses ?? null, stuckBefore };
+    const count = await this.#transact((store) => store.requestResend(tenantId, profileId, resendFilter));
+    if (count === null) throw notFound('Device configuration', profileId);
+    return count;
   }
 
   /**

@@ -393,7 +393,9 @@ export class PostgresDeliveryStore implements DeliveryStore {
     }
   }
 
-  async requestResend(tenantId: string, profileId: string, filter: ResendFilter): Promise<number> {
+  async requestResend(tenantId: string, profileId: string, filter: ResendFilter): Promise<number | null> {
+    const profile = await this.#db.query('SELECT 1 FROM device_configurations WHERE tenant_id = $1 AND id = $2', [tenantId, profileId]);
+    if (profile.length === 0) return null;
     const statuses = filter.statuses ?? ['error', 'conflict', 'stuck'];
     const rows = await this.#db.query<{ device_id: string }>(
       `UPDATE delivery_ledger SET resend_requested = true
