@@ -192,3 +192,82 @@ CREATE TRIGGER delivery_stale_on_user AFTER UPDATE ON users
   FOR EACH ROW EXECUTE FUNCTION delivery_mark_stale();
 CREATE TRIGGER delivery_stale_on_membership AFTER INSERT OR DELETE ON group_members
   FOR EACH ROW EXECUTE FUNCTION delivery_mark_stale();
+
+-- A device's ledger rows go with the device (ON DELETE CASCADE); this takes them out of the counters
+-- in the same transaction. The two functions mirror overviewBucketOf and userBucketOf
+-- (src/domain/delivery/status-count-deltas.ts); the counter recount test deletes devices to hold
+-- them together.
+CREATE FUNCTION delivery_bucket(status text, reason text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE status
+    WHEN 'unknown' THEN 'pending' WHEN 'compliant' THEN 'success' WHEN 'remediated' THEN 'success'
+    WHEN 'nonCompliant' THEN 'failed' WHEN 'error' THEN 'error' WHEN 'conflict' THEN 'conflict'
+    WHEN 'notApplicable' THEN CASE WHEN reason = 'platformMismatch' THEN 'notApplicablePlatform' ELSE 'notApplicable' END
+  END $$;
+
+CREATE FUNCTION delivery_user_bucket(t delivery_user_tally) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN t.error > 0 THEN 'error' WHEN t.conflict > 0 THEN 'conflict' WHEN t.failed > 0 THEN 'failed'
+    WHEN t.pending > 0 THEN 'pending' WHEN t.success > 0 THEN 'success'
+    WHEN t.not_applicable > 0 OR t.not_applicable_platform > 0 THEN 'notApplicable' END $$;
+
+CREATE FUNCTION delivery_uncount_deleted_row() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  bucket text := delivery_bucket(OLD.compliance_status, OLD.reason_code);
+  row_shard smallint := position(substr(OLD.device_id::text, 1, 1) IN '0123456789abcdef') - 1;
+  tally_before delivery_user_tally;
+  tally_after delivery_user_tally;
+  user_before text;
+  user_after text;
+BEGIN
+  -- Nothing counted, or the whole tenant is being deleted (its counters go with it).
+  IF bucket IS NULL OR NOT EXISTS (SELECT 1 FROM tenants WHERE id = OLD.tenant_id) THEN RETURN NULL; END IF;
+  UPDATE delivery_overview SET
+      pending_count = pending_count - (bucket = 'pending')::int,
+      not_applicable_count = not_applicable_count - (bucket IN ('notApplicable', 'notApplicablePlatform'))::int,
+      not_applicable_platform_count = not_applicable_platform_count - (bucket = 'notApplicablePlatform')::int,
+      success_count = success_count - (bucket = 'success')::int,
+      error_count = error_count - (bucket = 'error')::int,
+      failed_count = failed_count - (bucket = 'failed')::int,
+      conflict_count = conflict_count - (bucket = 'conflict')::int,
+      updated_at = now()
+    WHERE tenant_id = OLD.tenant_id AND profile_id = OLD.profile_id AND kind = 'device' AND shard = row_shard;
+  IF OLD.counted_user_id IS NULL THEN RETURN NULL; END IF;
+  SELECT * INTO tally_before FROM delivery_user_tally
+    WHERE tenant_id = OLD.tenant_id AND profile_id = OLD.profile_id AND user_id = OLD.counted_user_id FOR UPDATE;
+  IF NOT FOUND THEN RETURN NULL; END IF;
+  UPDATE delivery_user_tally SET
+      pending = pending - (bucket = 'pending')::int,
+      not_applicable = not_applicable - (bucket = 'notApplicable')::int,
+      not_applicable_platform = not_applicable_platform - (bucket = 'notApplicablePlatform')::int,
+      success = success - (bucket = 'success')::int,
+      error = error - (bucket = 'error')::int,
+      failed = failed - (bucket = 'failed')::int,
+      conflict = conflict - (bucket = 'conflict')::int
+    WHERE tenant_id = OLD.tenant_id AND profile_id = OLD.profile_id AND user_id = OLD.counted_user_id
+    RETURNING * INTO tally_after;
+  user_before := delivery_user_bucket(tally_before);
+  user_after := delivery_user_bucket(tally_after);
+  IF user_before IS DISTINCT FROM user_after THEN
+    INSERT INTO delivery_overview AS o (tenant_id, profile_id, kind, shard, pending_count, not_applicable_count, success_count,
+        error_count, failed_count, conflict_count, updated_at)
+      VALUES (OLD.tenant_id, OLD.profile_id, 'user', row_shard,
+        COALESCE((user_after = 'pending')::int, 0) - COALESCE((user_before = 'pending')::int, 0),
+        COALESCE((user_after = 'notApplicable')::int, 0) - COALESCE((user_before = 'notApplicable')::int, 0),
+        COALESCE((user_after = 'success')::int, 0) - COALESCE((user_before = 'success')::int, 0),
+        COALESCE((user_after = 'error')::int, 0) - COALESCE((user_before = 'error')::int, 0),
+        COALESCE((user_after = 'failed')::int, 0) - COALESCE((user_before = 'failed')::int, 0),
+        COALESCE((user_after = 'conflict')::int, 0) - COALESCE((user_before = 'conflict')::int, 0),
+        now())
+      ON CONFLICT (tenant_id, profile_id, kind, shard) DO UPDATE SET
+        pending_count = o.pending_count + EXCLUDED.pending_count,
+        not_applicable_count = o.not_applicable_count + EXCLUDED.not_applicable_count,
+        success_count = o.success_count + EXCLUDED.success_count,
+        error_count = o.error_count + EXCLUDED.error_count,
+        failed_count = o.failed_count + EXCLUDED.failed_count,
+        conflict_count = o.conflict_count + EXCLUDED.conflict_count,
+        updated_at = EXCLUDED.updated_at;
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER delivery_uncount_on_ledger_delete AFTER DELETE ON delivery_ledger
+  FOR EACH ROW EXECUTE FUNCTION delivery_uncount_deleted_row();
