@@ -1,5 +1,6 @@
 import {
   complianceStatusOf,
+  overviewBucketOf,
   overviewBuckets,
   statusCountDeltas,
   type CountedStatus,
@@ -52,6 +53,9 @@ export async function writeCountedRows(
   }
   if (toWrite.length === 0) return;
   await store.writeLedgerRows(tenantId, toWrite, now);
+  // Most writes (queued → sent, a re-offer) move no counter: skip the tally locks then.
+  const bucket = (status: CountedStatus | null) => (status === null ? null : overviewBucketOf(status));
+  if (moves.every((m) => m.fromUser === m.toUser && bucket(m.from) === bucket(m.to))) return;
 
   const keys = moves.flatMap((m) => [m.fromUser, m.toUser].filter((u): u is string => u !== null).map((u) => ({ profileId: m.profileId, userId: u })));
   const tallies = await store.lockUserTallies(tenantId, keys);

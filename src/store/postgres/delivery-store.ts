@@ -274,7 +274,8 @@ export class PostgresDeliveryStore implements DeliveryStore {
 
   async enqueue(tenantId: string, deviceId: string, operations: readonly PlannedOperation[], now: number): Promise<void> {
     for (const op of operations) {
-      if (!op.reoffer) {
+      // Generation 1 is the row's first command: there is nothing older to supersede.
+      if (!op.reoffer && op.generation > 1) {
         await this.#db.query(
           `UPDATE delivery_commands SET status = 'superseded', active = false, updated_at = $5
             WHERE tenant_id = $1 AND device_id = $2 AND profile_id = $3 AND active AND command_id <> $4`,
