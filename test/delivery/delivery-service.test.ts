@@ -210,6 +210,37 @@ describe('delivery service: a scripted device checking in and answering', () => 
     assert.ok(recording.statements.includes('BEGIN'));
   });
 
+  it('reconciles a device when it joins a group that has a profile, with no tenant-wide epoch bump', async () => {
+    const jo = await f.user('Jo');
+    const phone = await f.device('Jo iPhone', jo);
+    const team = await f.group('Jo team', {});
+    const mail = await f.iosProfile('Jo mail', 'jo.contoso.com');
+    await f.assign(mail, [team]);
+    assert.deepEqual(await drain(phone), []);
+    const epoch = await testDb.db.query('SELECT epoch FROM delivery_epochs WHERE tenant_id = $1', [f.tenantId]);
+    await f.envelope.services.groups.addMember(f.tenantId, team, `https://graph.microsoft.com/beta/users/${jo}`);
+    assert.deepEqual(await testDb.db.query('SELECT epoch FROM delivery_epochs WHERE tenant_id = $1', [f.tenantId]), epoch);
+    assert.deepEqual((await drain(phone)).map((c) => `${c.kind} ${c.profileId === mail}`), ['install true']);
+  });
+
+  it('garbage-collects answered commands older than the given age and keeps active ones', async () => {
+    const kai = await f.user('Kai');
+    const phone = await f.device('Kai iPhone', kai);
+    const team = await f.group('Kai team', { users: [kai] });
+    const a = await f.iosProfile('Kai A', 'a.kai.contoso.com');
+    const b = await f.iosProfile('Kai B', 'b.kai.contoso.com');
+    await f.assign(a, [team]);
+    await f.assign(b, [team]);
+    const first = await delivery.checkIn(f.tenantId, phone, tick());
+    assert.ok(first);
+    await delivery.recordResult(f.tenantId, phone, first.commandId, { kind: 'acknowledged' }, tick());
+    const mine = () => testDb.db.query<{ command_id: string; active: boolean }>('SELECT command_id, active FROM delivery_commands WHERE device_id = $1', [phone]);
+    await delivery.collectFinishedCommands(now, 3600_000);
+    assert.equal((await mine()).length, 2, 'this device’s answered command is not old enough yet');
+    assert.ok((await delivery.collectFinishedCommands(now + 2 * 3600_000, 3600_000)) >= 1);
+    assert.deepEqual((await mine()).map((c) => c.active), [true], 'the answered command is gone, the queued one stays');
+  });
+
   it('lists the devices to wake after an assignment change without writing a row per device', async () => {
     const ivy = await f.user('Ivy');
     const phones = [await f.device('Ivy 1', ivy), await f.device('Ivy 2', ivy)];
