@@ -217,9 +217,17 @@ DECLARE
   tally_after delivery_user_tally;
   user_before text;
   user_after text;
+  has_tally boolean := false;
 BEGIN
   -- Nothing counted, or the whole tenant is being deleted (its counters go with it).
   IF bucket IS NULL OR NOT EXISTS (SELECT 1 FROM tenants WHERE id = OLD.tenant_id) THEN RETURN NULL; END IF;
+  -- Locks in the service's order (tally, then device overview, then user overview), so a deletion
+  -- cannot deadlock with a reconcile of another device of the same user.
+  IF OLD.counted_user_id IS NOT NULL THEN
+    SELECT * INTO tally_before FROM delivery_user_tally
+      WHERE tenant_id = OLD.tenant_id AND profile_id = OLD.profile_id AND user_id = OLD.counted_user_id FOR UPDATE;
+    has_tally := FOUND;
+  END IF;
   UPDATE delivery_overview SET
       pending_count = pending_count - (bucket = 'pending')::int,
       not_applicable_count = not_applicable_count - (bucket IN ('notApplicable', 'notApplicablePlatform'))::int,
@@ -230,10 +238,7 @@ BEGIN
       conflict_count = conflict_count - (bucket = 'conflict')::int,
       updated_at = now()
     WHERE tenant_id = OLD.tenant_id AND profile_id = OLD.profile_id AND kind = 'device' AND shard = row_shard;
-  IF OLD.counted_user_id IS NULL THEN RETURN NULL; END IF;
-  SELECT * INTO tally_before FROM delivery_user_tally
-    WHERE tenant_id = OLD.tenant_id AND profile_id = OLD.profile_id AND user_id = OLD.counted_user_id FOR UPDATE;
-  IF NOT FOUND THEN RETURN NULL; END IF;
+  IF NOT has_tally THEN RETURN NULL; END IF;
   UPDATE delivery_user_tally SET
       pending = pending - (bucket = 'pending')::int,
       not_applicable = not_applicable - (bucket = 'notApplicable')::int,
