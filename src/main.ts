@@ -16,6 +16,11 @@ import { SecretBox } from './services/secrets/secret-box.ts';
 import { TenantCaService } from './services/certificates/tenant-ca.ts';
 import { appleMaterialFor } from './services/certificates/certificate-material.ts';
 import { PreviewService } from './services/rendering/preview-service.ts';
+import { envelopeUuidNamespace } from './services/rendering/render-inputs.ts';
+import { DeliveryService, defaultDeliveryOptions } from './services/delivery/delivery-service.ts';
+import { DeliveryStatusService } from './services/delivery/delivery-status-service.ts';
+import { DeliveryStatusStore } from './store/postgres/delivery-status-store.ts';
+import { uuidBytes } from './domain/name-based-uuid.ts';
 import type { Db } from './store/db.ts';
 import { migrate } from './store/postgres/migrate.ts';
 import { openPostgresDb } from './store/postgres/pg-db.ts';
@@ -106,6 +111,8 @@ export async function createEnvelope(options: {
   const stores = createStores(db);
   const transact = createTransactor(db);
   const secrets = new SecretBox(options.secretKey);
+  // Delivery logs through the app's logger, which exists once the app is built below.
+  const deliveryLog: { app?: FastifyInstance } = {};
   const tenantCa = new TenantCaService(stores.secrets, secrets);
   const services: AppServices = {
     tenants: new TenantService(stores.tenants),
@@ -116,6 +123,19 @@ export async function createEnvelope(options: {
     tenantCa,
     previews: new PreviewService(stores, (input) => appleMaterialFor(input, { mode: 'preview' })),
     assignments: new AssignmentService(stores, transact),
+    delivery: new DeliveryService({
+      delivery: stores.delivery,
+      transact: (fn) => transact((tx) => fn(tx.delivery)),
+      uuidNamespace: uuidBytes(envelopeUuidNamespace),
+      log: { warn: (details, message) => deliveryLog.app?.log.warn(details, message) },
+    }),
+    deliveryStatus: new DeliveryStatusService({
+      status: new DeliveryStatusStore(db),
+      profiles: stores.profiles,
+      devices: stores.devices,
+      now: Date.now,
+      stuckAfterMs: defaultDeliveryOptions.stuckAfterMs,
+    }),
   };
   const firstToken = await services.tenants.issueFirstAdminToken(options.adminToken);
   const app = await buildApp({
@@ -126,6 +146,7 @@ export async function createEnvelope(options: {
     publicUrl: options.publicUrl,
     version: envelopeVersion,
   });
+  deliveryLog.app = app;
   return {
     app,
     db,

@@ -11,6 +11,8 @@ import type { ProfileService } from '../services/profiles/profile-service.ts';
 import type { AssignmentService } from '../services/assignments/assignment-service.ts';
 import type { TenantCaService } from '../services/certificates/tenant-ca.ts';
 import type { PreviewService } from '../services/rendering/preview-service.ts';
+import type { DeliveryService } from '../services/delivery/delivery-service.ts';
+import type { DeliveryStatusService } from '../services/delivery/delivery-status-service.ts';
 import { requireBearerAuth } from './auth.ts';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './error-handler.ts';
 import { installInputGuard } from './input-guard.ts';
@@ -25,6 +27,7 @@ import { registerProfileRoutes } from './graph/device-configurations.ts';
 import { registerAssignmentRoutes } from './graph/assignments.ts';
 import { registerCertificateAuthorityRoutes } from './graph/certificate-authority.ts';
 import { registerProfilePreviewRoutes } from './graph/profile-preview.ts';
+import { registerDeliveryStatusRoutes } from './graph/delivery-status.ts';
 
 export interface AppServices {
   tenants: TenantService;
@@ -35,6 +38,8 @@ export interface AppServices {
   assignments: AssignmentService;
   tenantCa: TenantCaService;
   previews: PreviewService;
+  delivery: DeliveryService;
+  deliveryStatus: DeliveryStatusService;
 }
 
 export interface AppOptions {
@@ -124,6 +129,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerAssignmentRoutes(graph, options.services.assignments);
     registerCertificateAuthorityRoutes(graph, options.services.tenants, options.services.tenantCa);
     registerProfilePreviewRoutes(graph, options.services.previews);
+    registerDeliveryStatusRoutes(graph, options.services.deliveryStatus, options.services.delivery);
   }, { prefix: graphPrefix });
 
   return app;

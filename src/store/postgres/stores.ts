@@ -1,5 +1,6 @@
 import type { Db, Queryable } from '../db.ts';
 import { AssignmentStore } from './assignment-store.ts';
+import { PostgresDeliveryStore } from './delivery-store.ts';
 import { DeviceStore } from './device-store.ts';
 import { GroupStore } from './group-store.ts';
 import { ProfileStore } from './profile-store.ts';
@@ -18,6 +19,7 @@ export interface Stores {
   assignments: AssignmentStore;
   targeting: TargetingStore;
   secrets: SecretStore;
+  delivery: PostgresDeliveryStore;
 }
 
 export function createStores(db: Queryable): Stores {
@@ -30,6 +32,7 @@ export function createStores(db: Queryable): Stores {
     assignments: new AssignmentStore(db),
     targeting: new TargetingStore(db),
     secrets: new SecretStore(db),
+    delivery: new PostgresDeliveryStore(db),
   };
 }
 

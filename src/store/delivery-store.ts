@@ -1,0 +1,138 @@
+import type { AssignmentTarget } from '../domain/assignments/assignment-target.ts';
+import type { ManagedDevice, DirectoryUser } from '../domain/directory.ts';
+import type {
+  ComplianceStatus,
+  DeliveredSnapshot,
+  DeliveryOperationKind,
+  LedgerRow,
+  OverviewBucket,
+  OverviewCounts,
+  PlannedOperation,
+  UserPrompt,
+} from '../domain/delivery/index.ts';
+import type { Profile, ProfileType } from '../domain/profiles/index.ts';
+
+/**
+ * What delivery persists (docs/decisions/0011): the ledger, the per-device command queue, the
+ * overview counters and the epochs that say whether a device must be reconciled. One implementation
+ * per backend (store/postgres/delivery-store.ts); the service asks only for this.
+ *
+ * Methods that change a device's rows expect the caller to hold the device's lock (`lockDevice`) in
+ * the same transaction: that is what keeps two server processes from reconciling one device at once.
+ */
+export interface DeliveryStore {
+  /**
+   * The idle check-in test, one indexed read and no write: true when the device must be reconciled
+   * (never seen, stale, behind its tenant's epoch, a retry due at `now`) or has an active command.
+   */
+  needsCheckInWork(tenantId: string, deviceId: string, now: number): Promise<boolean>;
+  /** Locks the device's delivery state (`FOR UPDATE`), creating it on first use; null when the device does not exist. */
+  lockDevice(tenantId: string, deviceId: string): Promise<DeviceDeliveryLock | null>;
+  /** The device, its primary user, their groups and the profiles whose `apply` assignments could reach it. */
+  reconcileInput(tenantId: string, deviceId: string): Promise<ReconcileInput | null>;
+  ledgerRows(tenantId: string, deviceId: string): Promise<StoredLedgerRow[]>;
+  ledgerRow(tenantId: string, deviceId: string, profileId: string): Promise<StoredLedgerRow | null>;
+  /** Inserts or replaces ledger rows (with how they are counted now). */
+  writeLedgerRows(tenantId: string, rows: readonly StoredLedgerRow[], now: number): Promise<void>;
+  /**
+   * Enqueues operations in plan order with `ON CONFLICT (command id) DO NOTHING`; a new (not
+   * re-offered) operation deactivates the profile's older active command on this device (superseded).
+   */
+  enqueue(tenantId: string, deviceId: string, operations: readonly PlannedOperation[], now: number): Promise<void>;
+  /** Records a completed reconcile at `epoch` and the device's earliest automatic retry. */
+  markReconciled(tenantId: string, deviceId: string, epoch: number, nextAttemptAt: number | null, now: number): Promise<void>;
+  /** Recomputes the device's earliest automatic retry from its ledger rows. */
+  refreshNextAttempt(tenantId: string, deviceId: string): Promise<void>;
+  /**
+   * The next command to hand out: the oldest active one (queue order), skipping NotNow'd ones when
+   * `skipNotNow`, and sent ones whose send is more recent than `sentBefore` (a concurrent check-in's).
+   */
+  nextCommand(tenantId: string, deviceId: string, options: { skipNotNow: boolean; sentBefore: number }): Promise<QueuedCommand | null>;
+  command(commandId: string): Promise<QueuedCommand | null>;
+  markCommandSent(commandId: string, now: number): Promise<void>;
+  markCommandNotNow(commandId: string, now: number): Promise<void>;
+  /** A final result: the command leaves the active queue. */
+  finishCommand(commandId: string, status: 'acknowledged' | 'failed', now: number): Promise<void>;
+  /** Locks (creating empty ones) the tallies of these (profile, user) pairs, in key order. */
+  lockUserTallies(tenantId: string, keys: readonly TallyKey[]): Promise<Map<string, Record<OverviewBucket, number>>>;
+  writeUserTallies(tenantId: string, tallies: ReadonlyMap<string, Record<OverviewBucket, number>>): Promise<void>;
+  /** Adds counter deltas to one shard of each profile's device or user overview. */
+  addToOverview(tenantId: string, shard: number, deltas: readonly OverviewDelta[], now: number): Promise<void>;
+  /**
+   * Sets `resend_requested` on the profile's rows that match (device ids; Graph statuses `error`,
+   * `conflict`; `stuck` = waiting since before `stuckBefore`) and marks their devices stale.
+   * Returns the number of devices, or null when the profile does not exist in the tenant.
+   */
+  requestResend(tenantId: string, profileId: string, filter: ResendFilter): Promise<number | null>;
+  /**
+   * Devices whose next check-in has work: never reconciled, stale, behind the tenant's epoch, a retry
+   * due, or an active command; keyset-paged by device id. Read-only — the push side wakes them.
+   */
+  devicesToWake(tenantId: string, now: number, afterDeviceId: string | null, limit: number): Promise<string[]>;
+  /** Deletes inactive commands last changed before `before`; returns how many. */
+  deleteFinishedCommands(before: number, limit: number): Promise<number>;
+}
+
+/** A ledger row as stored: the domain row plus how the overview counters count it now. */
+export interface StoredLedgerRow extends LedgerRow {
+  complianceStatus: ComplianceStatus;
+  /** The user the row is tallied under (the device's primary user when last written). */
+  countedUserId: string | null;
+}
+
+export interface DeviceDeliveryLock {
+  tenantEpoch: number;
+  reconciledEpoch: number;
+  stale: boolean;
+  nextAttemptAt: number | null;
+  /** The device's primary user now (whom its rows are counted under). */
+  userId: string | null;
+}
+
+export interface ReconcileInput {
+  device: ManagedDevice;
+  user: DirectoryUser | null;
+  deviceGroupIds: string[];
+  userGroupIds: string[];
+  /** Candidate profiles (an `apply` assignment names all users/devices or one of the groups) with their `apply` targets. */
+  profiles: { profile: Profile; targets: AssignmentTarget[] }[];
+}
+
+export interface QueuedCommand {
+  commandId: string;
+  tenantId: string;
+  deviceId: string;
+  profileId: string;
+  kind: DeliveryOperationKind;
+  odataType: ProfileType;
+  version: number;
+  generation: number;
+  removeCommandId: string | null;
+  userPrompt: UserPrompt | null;
+  target: DeliveredSnapshot;
+  previous: DeliveredSnapshot | null;
+  status: 'queued' | 'sent' | 'notNow' | 'acknowledged' | 'failed' | 'superseded';
+  active: boolean;
+  notNowCount: number;
+}
+
+export interface TallyKey {
+  profileId: string;
+  userId: string;
+}
+
+export interface OverviewDelta {
+  profileId: string;
+  kind: 'device' | 'user';
+  counts: Partial<OverviewCounts>;
+}
+
+export interface ResendFilter {
+  deviceIds: readonly string[] | null;
+  statuses: readonly ('error' | 'conflict' | 'stuck')[] | null;
+  stuckBefore: number;
+}
+
+export function tallyKey(key: TallyKey): string {
+  return `${key.profileId}|${key.userId}`;
+}
