@@ -16,6 +16,11 @@ import { SecretBox } from './services/secrets/secret-box.ts';
 import { TenantCaService } from './services/certificates/tenant-ca.ts';
 import { appleMaterialFor } from './services/certificates/certificate-material.ts';
 import { PreviewService } from './services/rendering/preview-service.ts';
+import { ProfileSigningService } from './services/certificates/profile-signing.ts';
+import { EnrollmentTokenService } from './services/enrollment/enrollment-token-service.ts';
+import { PushCertificateService } from './services/enrollment/push-certificate-service.ts';
+import { EnrollmentProfileService } from './services/enrollment/enrollment-profile-service.ts';
+import { AppleEnrollmentService } from './services/enrollment/apple-enrollment-service.ts';
 import type { Db } from './store/db.ts';
 import { migrate } from './store/postgres/migrate.ts';
 import { openPostgresDb } from './store/postgres/pg-db.ts';
@@ -111,6 +116,16 @@ export async function createEnvelope(options: {
     tenantCa,
     previews: new PreviewService(stores, (input) => appleMaterialFor(input, { mode: 'preview' })),
     assignments: new AssignmentService(stores, transact),
+    enrollmentTokens: new EnrollmentTokenService({ enrollmentTokens: stores.enrollmentTokens, publicUrl: options.publicUrl, newId }),
+    pushCertificates: new PushCertificateService({ stores, transact, box: secrets }),
+    enrollmentProfiles: new EnrollmentProfileService({
+      stores,
+      tenantCa,
+      profileSigning: new ProfileSigningService(stores.secrets, secrets, tenantCa),
+      publicUrl: options.publicUrl,
+      newId,
+    }),
+    appleEnrollments: new AppleEnrollmentService({ transact, newId }),
   };
   const firstToken = await services.tenants.issueFirstAdminToken(options.adminToken);
   const app = await buildApp({

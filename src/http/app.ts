@@ -11,6 +11,10 @@ import type { ProfileService } from '../services/profiles/profile-service.ts';
 import type { AssignmentService } from '../services/assignments/assignment-service.ts';
 import type { TenantCaService } from '../services/certificates/tenant-ca.ts';
 import type { PreviewService } from '../services/rendering/preview-service.ts';
+import type { EnrollmentTokenService } from '../services/enrollment/enrollment-token-service.ts';
+import type { PushCertificateService } from '../services/enrollment/push-certificate-service.ts';
+import type { EnrollmentProfileService } from '../services/enrollment/enrollment-profile-service.ts';
+import type { AppleEnrollmentService } from '../services/enrollment/apple-enrollment-service.ts';
 import { requireBearerAuth } from './auth.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { installMetrics } from './metrics.ts';
@@ -23,6 +27,9 @@ import { registerProfileRoutes } from './graph/device-configurations.ts';
 import { registerAssignmentRoutes } from './graph/assignments.ts';
 import { registerCertificateAuthorityRoutes } from './graph/certificate-authority.ts';
 import { registerProfilePreviewRoutes } from './graph/profile-preview.ts';
+import { registerEnrollmentTokenRoutes } from './graph/enrollment-tokens.ts';
+import { registerApplePushCertificateRoutes } from './graph/apple-push-certificate.ts';
+import { registerAppleEnrollRoutes } from './device/apple/enroll.ts';
 
 export interface AppServices {
   tenants: TenantService;
@@ -33,6 +40,11 @@ export interface AppServices {
   assignments: AssignmentService;
   tenantCa: TenantCaService;
   previews: PreviewService;
+  enrollmentTokens: EnrollmentTokenService;
+  pushCertificates: PushCertificateService;
+  enrollmentProfiles: EnrollmentProfileService;
+  /** For the Apple check-in endpoint (Authenticate, TokenUpdate). */
+  appleEnrollments: AppleEnrollmentService;
 }
 
 export interface AppOptions {
@@ -114,7 +126,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerAssignmentRoutes(graph, options.services.assignments);
     registerCertificateAuthorityRoutes(graph, options.services.tenants, options.services.tenantCa);
     registerProfilePreviewRoutes(graph, options.services.previews);
+    registerEnrollmentTokenRoutes(graph, options.services.enrollmentTokens);
+    registerApplePushCertificateRoutes(graph, options.services.pushCertificates);
   }, { prefix: graphPrefix });
+
+  // Device-facing routes: no bearer token (devices carry their own credentials), rate-limited.
+  await app.register((scope) => registerAppleEnrollRoutes(scope, options.services.enrollmentProfiles));
 
   return app;
 }

@@ -1,6 +1,9 @@
 import type { Db, Queryable } from '../db.ts';
+import { AppleEnrollmentStore } from './apple-enrollment-store.ts';
+import { ApplePushCertificateStore } from './apple-push-certificate-store.ts';
 import { AssignmentStore } from './assignment-store.ts';
 import { DeviceStore } from './device-store.ts';
+import { EnrollmentTokenStore } from './enrollment-token-store.ts';
 import { GroupStore } from './group-store.ts';
 import { ProfileStore } from './profile-store.ts';
 import { SecretStore } from './secret-store.ts';
@@ -18,6 +21,9 @@ export interface Stores {
   assignments: AssignmentStore;
   targeting: TargetingStore;
   secrets: SecretStore;
+  enrollmentTokens: EnrollmentTokenStore;
+  applePushCertificates: ApplePushCertificateStore;
+  appleEnrollments: AppleEnrollmentStore;
 }
 
 export function createStores(db: Queryable): Stores {
@@ -30,6 +36,9 @@ export function createStores(db: Queryable): Stores {
     assignments: new AssignmentStore(db),
     targeting: new TargetingStore(db),
     secrets: new SecretStore(db),
+    enrollmentTokens: new EnrollmentTokenStore(db),
+    applePushCertificates: new ApplePushCertificateStore(db),
+    appleEnrollments: new AppleEnrollmentStore(db),
   };
 }
 
