@@ -1,11 +1,12 @@
 import { randomUUID, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
 import pinoPretty from 'pino-pretty';
 import { DatabaseUnavailableError } from './cli/cli-error.ts';
 import type { Config } from './config.ts';
 import { buildApp, type AppServices } from './http/app.ts';
+import { redactTokenInUrl } from './http/device/apple/enroll.ts';
 import { AssignmentService } from './services/assignments/assignment-service.ts';
 import { TenantService, type IssuedToken } from './services/auth/tenant-service.ts';
 import { DeviceService } from './services/directory/device-service.ts';
@@ -155,6 +156,16 @@ export function loggerOptions(level: Config['logLevel']): FastifyServerOptions['
     redact: {
       paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.password', '*.privateKey', '*.secretKey'],
       censor: '[redacted]',
+    },
+    serializers: {
+      // Fastify's request serializer, with enrollment tokens (`/mdm/apple/enroll?token=…`) taken out of the URL.
+      req: (request: FastifyRequest) => ({
+        method: request.method,
+        url: redactTokenInUrl(request.url),
+        host: request.host,
+        remoteAddress: request.ip,
+        remotePort: request.socket?.remotePort,
+      }),
     },
   };
 }

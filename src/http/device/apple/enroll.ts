@@ -15,6 +15,11 @@ export const mobileconfigContentType = 'application/x-apple-aspen-config';
  */
 export const enrollRateLimit = { max: 60, timeWindow: 60_000 } as const;
 
+/** `url` with the value of every `token` query parameter replaced: enrollment links are credentials and never reach logs. */
+export function redactTokenInUrl(url: string): string {
+  return url.replace(/([?&]token=)[^&#]*/g, '$1[redacted]');
+}
+
 const EnrollQuery = Type.Object(
   { token: Type.String({ minLength: 1, maxLength: 256, description: 'The enrollment token from the enrollment link.' }) },
   { additionalProperties: false },
