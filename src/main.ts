@@ -41,14 +41,19 @@ export const envelopeVersion = '0.1.0';
  * DatabaseUnavailableError. PGlite's data directory is locked while open: a second process gets
  * DataDirLockedError (see openPgliteDb).
  */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Db> {
+export async function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
+  options: { onConnectionError?: (error: Error) => void } = {},
+): Promise<Db> {
   if (config.databaseUrl) {
-    const db = openPostgresDb(config.databaseUrl);
+    const db = openPostgresDb(config.databaseUrl, { onConnectionError: options.onConnectionError });
     try {
       await db.query('SELECT 1');
     } catch (error) {
       await db.close().catch(() => undefined);
-      throw new DatabaseUnavailableError(`Cannot reach the PostgreSQL database at ${withoutPassword(config.databaseUrl)} (DATABASE_URL): ${(error as Error).message}`);
+      // The store turns a refused connection into a 503 for API clients; the operator wants the driver's reason.
+      const reason = (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message;
+      throw new DatabaseUnavailableError(`Cannot reach the PostgreSQL database at ${withoutPassword(config.databaseUrl)} (DATABASE_URL): ${reason}`);
     }
     return db;
   }
@@ -176,7 +181,10 @@ export function loggerOptions(level: Config['logLevel']): FastifyServerOptions['
  * is open, it is closed again (releasing PGlite's lock) before the error propagates.
  */
 export async function startServer(config: Readonly<Config>): Promise<Envelope> {
-  const db = await openDatabase(config);
+  // A pooled connection PostgreSQL drops while idle is replaced quietly by the pool; log it once the
+  // logger exists (requests during an outage log their own 503s).
+  let onConnectionError = (error: Error): void => void process.stderr.write(`database connection lost: ${error.message}\n`);
+  const db = await openDatabase(config, { onConnectionError: (error) => onConnectionError(error) });
   try {
     const https = config.tlsCertPath && config.tlsKeyPath
       ? { cert: readFileSync(config.tlsCertPath), key: readFileSync(config.tlsKeyPath) }
@@ -192,6 +200,7 @@ export async function startServer(config: Readonly<Config>): Promise<Envelope> {
       publicUrl: config.publicUrl,
       https,
     });
+    onConnectionError = (error) => envelope.app.log.warn({ err: error }, 'database connection lost');
     try {
       await envelope.app.listen({ port: config.port, host: config.host });
     } catch (error) {

@@ -9,13 +9,16 @@ export class EnvelopeError extends Error {
   readonly status: number;
   /** The offending property path (e.g. `hostName`, `assignments[0].target.groupId`), when there is one. */
   readonly target: string | undefined;
+  /** For 503s: seconds after which the client may retry (sent as `Retry-After`). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: string, status: number, message: string, target?: string) {
-    super(message);
+  constructor(code: string, status: number, message: string, target?: string, options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'EnvelopeError';
     this.code = code;
     this.status = status;
     this.target = target;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
@@ -54,4 +57,12 @@ export function conflict(message: string, field?: string): EnvelopeError {
  */
 export function unprocessable(code: string, message: string, field?: string): EnvelopeError {
   return new EnvelopeError(code, 422, message, field);
+}
+
+/**
+ * 503: a dependency (the database) cannot be reached right now; nothing was changed by this request
+ * unless a commit raced the outage. Rendered with `Retry-After`. `cause` keeps the driver's error for logs.
+ */
+export function serviceUnavailable(message: string, cause?: unknown, retryAfterSeconds = 5): EnvelopeError {
+  return new EnvelopeError('ServiceUnavailable', 503, message, undefined, { retryAfterSeconds, cause });
 }

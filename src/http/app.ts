@@ -16,7 +16,9 @@ import type { PushCertificateService } from '../services/enrollment/push-certifi
 import type { EnrollmentProfileService } from '../services/enrollment/enrollment-profile-service.ts';
 import type { AppleEnrollmentService } from '../services/enrollment/apple-enrollment-service.ts';
 import { requireBearerAuth } from './auth.ts';
-import { installErrorHandler } from './error-handler.ts';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './error-handler.ts';
+import { installInputGuard } from './input-guard.ts';
+import { uuidPattern } from '../domain/ids.ts';
 import { installMetrics } from './metrics.ts';
 import { GraphError } from './graph/common-schemas.ts';
 import type { GraphScope } from './graph/graph-scope.ts';
@@ -66,10 +68,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: options.logger,
     ...(options.https ? { https: options.https } : {}),
     bodyLimit: 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
+      // Ajv's own 'uuid' also accepts a `urn:uuid:` prefix, which PostgreSQL's uuid type refuses.
+      onCreate: (ajv) => ajv.addFormat('uuid', uuidPattern),
+    },
+    // Unroutable URLs and unparseable HTTP are answered by the one renderer too, in Graph's shape.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandler(app);
+  installInputGuard(app);
   // Graph clients POST body-less actions (getTargetedUsersAndDevices) with a JSON content type.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createEnvelope, type Envelope } from '../../src/main.ts';
-import { openTestDb } from './test-db.ts';
+import { openTestDb, type TestDb } from './test-db.ts';
 
 export interface TestApp {
   envelope: Envelope;
@@ -26,9 +26,12 @@ export interface Reply {
   raw: LightMyRequestResponse;
 }
 
-/** A complete Envelope (real database, real Fastify) for one test suite; `close()` disposes it all. */
-export async function createTestApp(): Promise<TestApp> {
-  const testDb = await openTestDb();
+/**
+ * A complete Envelope (real database, real Fastify) for one test suite; `close()` disposes it all.
+ * `db` replaces the suite's fresh database (e.g. one reached through a proxy); it is disposed too.
+ */
+export async function createTestApp(options: { db?: TestDb } = {}): Promise<TestApp> {
+  const testDb = options.db ?? (await openTestDb());
   const adminToken = `env_test_${randomBytes(24).toString('base64url')}`;
   const secretKey = randomBytes(32);
   const envelope = await createEnvelope({

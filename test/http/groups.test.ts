@@ -30,6 +30,26 @@ describe('/graph/beta/groups and members', () => {
     assert.deepEqual(byType, { '#microsoft.graph.user': userId, '#microsoft.graph.managedDevice': deviceId });
   });
 
+  it('pages through members added in one request without repeating or skipping any', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push((await t.request('POST', '/graph/beta/users', { body: { displayName: `Pager ${i}`, userPrincipalName: `pager${i}@contoso.com` } })).body.id);
+    }
+    const { body: group } = await t.request('POST', '/graph/beta/groups', {
+      body: { displayName: 'Paged', 'members@odata.bind': ids.map((id) => `https://graph.microsoft.com/beta/users/${id}`) },
+    });
+    const seen: string[] = [];
+    let url: string | undefined = `/graph/beta/groups/${group.id}/members?$top=2`;
+    for (let page = 0; url !== undefined && page < 10; page++) {
+      const reply = await t.request('GET', url);
+      assert.equal(reply.status, 200, JSON.stringify(reply.body));
+      seen.push(...reply.body.value.map((m: { id: string }) => m.id));
+      const next: string | undefined = reply.body['@odata.nextLink'];
+      url = next === undefined ? undefined : next.slice(next.indexOf('/graph/beta'));
+    }
+    assert.deepEqual([...seen].sort(), [...ids].sort());
+  });
+
   it('adds a member with members/$ref (204), refuses adding it twice (409), removes it (204)', async () => {
     const { body: group } = await t.request('POST', '/graph/beta/groups', { body: { displayName: 'Ref group' } });
     const ref = { '@odata.id': `https://graph.microsoft.com/beta/directoryObjects/${userId}` };

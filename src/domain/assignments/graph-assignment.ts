@@ -12,7 +12,7 @@ import { assignmentId, graphNamespace, type Assignment, type AssignmentTarget } 
  * offending field and the reason (e.g. "filters are not supported").
  */
 
-const groupId = Type.String({ minLength: 1, pattern: '^\\S+$', description: 'Id of a group of users and/or devices.' });
+const groupId = Type.String({ format: 'uuid', description: 'Id of a group of users and/or devices.' });
 
 /** Envelope has no assignment filters: the filter properties are accepted only in their empty form. */
 const requestFilter = {

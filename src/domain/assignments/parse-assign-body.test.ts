@@ -89,8 +89,9 @@ describe('parseAssignBody', () => {
     { name: 'a target is a Configuration Manager collection', body: withTarget({ '@odata.type': '#microsoft.graph.configurationManagerCollectionAssignmentTarget', collectionId: 'SMS00001' }), field: 'assignments[0].target.@odata.type', message: /Configuration Manager collection targets are not supported/ },
     { name: 'an include group has no groupId', body: withTarget({ '@odata.type': '#microsoft.graph.groupAssignmentTarget' }), field: 'assignments[0].target.groupId', message: /required for target type groupAssignmentTarget/ },
     { name: 'an exclusion group has a null groupId', body: withTarget({ '@odata.type': '#microsoft.graph.exclusionGroupAssignmentTarget', groupId: null }), field: 'assignments[0].target.groupId', message: /required for target type exclusionGroupAssignmentTarget/ },
-    { name: 'a groupId is blank', body: groupTarget({ groupId: '  ' }), field: 'assignments[0].target.groupId', message: /non-empty group id/ },
-    { name: 'a groupId is a number', body: groupTarget({ groupId: 7 }), field: 'assignments[0].target.groupId', message: /non-empty group id/ },
+    { name: 'a groupId is blank', body: groupTarget({ groupId: '  ' }), field: 'assignments[0].target.groupId', message: /must be a group id \(a UUID/ },
+    { name: 'a groupId is a number', body: groupTarget({ groupId: 7 }), field: 'assignments[0].target.groupId', message: /must be a group id \(a UUID/ },
+    { name: 'a groupId is not a UUID', body: groupTarget({ groupId: 'urn:uuid:7f3c5a4e-1b2d-4c8e-9f00-123456789abc' }), field: 'assignments[0].target.groupId', message: /must be a group id \(a UUID/ },
     { name: 'a groupId is the virtual all-users group', body: groupTarget({ groupId: 'ACACACAC-9DF4-4C7D-9D50-4EF0226F57A9' }), field: 'assignments[0].target.groupId', message: /allLicensedUsersAssignmentTarget/, semantic: true },
     { name: 'an all-devices target carries a groupId', body: withTarget({ '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget', groupId: groupA }), field: 'assignments[0].target.groupId', message: /not a property of allDevicesAssignmentTarget/ },
     { name: 'a target names an assignment filter', body: groupTarget({ deviceAndAppManagementAssignmentFilterId: groupB, deviceAndAppManagementAssignmentFilterType: 'include' }), field: 'assignments[0].target.deviceAndAppManagementAssignmentFilterId', message: /filters are not supported/ },
@@ -104,7 +105,7 @@ describe('parseAssignBody', () => {
     { name: 'the same group is included twice', body: { assignments: [include(groupA), allUsers, { ...include(groupA), intent: 'remove' }] }, field: 'assignments[2].target', message: /repeats the target of assignments\[0\]/, semantic: true },
     { name: 'all devices is targeted twice', body: { assignments: [allDevices, include(groupA), allDevices] }, field: 'assignments[2].target', message: /repeats the target of assignments\[0\]/, semantic: true },
     { name: 'a group is both included and excluded', body: { assignments: [exclude(groupB), include(groupA), include(groupB)] }, field: 'assignments[2].target.groupId', message: /both included and excluded \(assignments\[0\] and assignments\[2\]\)/, semantic: true },
-    { name: 'the error is in a later assignment', body: { assignments: [include(groupA), allUsers, { target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: '' } }] }, field: 'assignments[2].target.groupId', message: /non-empty group id/ },
+    { name: 'the error is in a later assignment', body: { assignments: [include(groupA), allUsers, { target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: '' } }] }, field: 'assignments[2].target.groupId', message: /must be a group id \(a UUID/ },
   ];
 
   for (const { name, body, field, message, semantic } of invalid) {

@@ -1,4 +1,5 @@
 import { badRequest } from '../errors.ts';
+import { isUuid } from '../ids.ts';
 import {
   allDevicesVirtualGroupId,
   allLicensedUsersVirtualGroupId,
@@ -157,15 +158,15 @@ function parseGroupId(value: unknown, path: string, type: AssignmentTargetType):
   if (value === undefined || value === null) {
     throw badRequest(`${path} is required for target type ${type}.`, path);
   }
-  if (typeof value !== 'string' || !/^\S+$/.test(value)) {
-    throw badRequest(`${path} must be a non-empty group id without spaces.`, path);
+  if (!isUuid(value)) {
+    throw badRequest(`${path} must be a group id (a UUID such as 7f3c5a4e-1b2d-4c8e-9f00-123456789abc).`, path);
   }
   const lower = value.toLowerCase();
   if (lower === allLicensedUsersVirtualGroupId || lower === allDevicesVirtualGroupId) {
     const instead = lower === allLicensedUsersVirtualGroupId ? 'allLicensedUsersAssignmentTarget' : 'allDevicesAssignmentTarget';
     throw badRequest(`${path} is Intune's virtual group id for ${instead}; use that target type instead.`, path);
   }
-  return value;
+  return lower;
 }
 
 function rejectUnknownProperties(object: Record<string, unknown>, allowed: ReadonlySet<string>, path: string, what: string): void {

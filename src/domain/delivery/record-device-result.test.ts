@@ -107,4 +107,19 @@ describe('recordDeviceResult', () => {
     assert.equal(removed.state, 'removed');
     assert.equal(removed.installed, null);
   });
+
+  it('records a removal failing with a duplicate-account code as a retried error, never a conflict that would stick', () => {
+    // Found by the random-history property (seed 1043260971): a removal queued behind an install the
+    // device had put off (NotNow) failed as "duplicate account" and stayed in conflict forever.
+    const { row, commandId } = pendingInstall();
+    const sent = recordDeviceResult(row, { kind: 'fetched', commandId }, t0);
+    const removal = planDeviceDelivery([], [sent], context(iPhone.id, t0, { keepOnlyEmailProfile: false })).decisions[0];
+    assert.equal(removal?.operation?.kind, 'remove');
+    const failed = recordDeviceResult(removal.row, { kind: 'failed', commandId: removal.operation.commandId, error: { errorClass: 'duplicateAccount', code: 'MCEASErrorDomain (21005)', message: 'account not unique' } }, t0);
+    assert.equal(failed.state, 'error');
+    assert.equal(failed.lastError?.errorClass, 'transient');
+    assert.ok(failed.nextAttemptAt !== null && failed.nextAttemptAt > t0);
+    const retried = planDeviceDelivery([], [{ ...failed, resendRequested: true }], context(iPhone.id, t0, { keepOnlyEmailProfile: false })).decisions[0];
+    assert.equal(retried?.operation?.kind, 'remove');
+  });
 });

@@ -26,8 +26,8 @@ export type DeviceResult =
  * recorded — devices and Pub/Sub redeliver, so recording must be idempotent.
  *
  * A failure keeps `installed` as it was (a failed update leaves the previous version on the
- * device), sets `error` — `conflict` for a user-made duplicate account — and schedules the next
- * automatic attempt by `policy`.
+ * device), sets `error` — `conflict` for a user-made duplicate account blocking an install, update
+ * or replace; a removal is never a conflict — and schedules the next automatic attempt by `policy`.
  */
 export function recordDeviceResult(row: LedgerRow, result: DeviceResult, now: number, policy: RetryPolicy = defaultRetryPolicy): LedgerRow {
   if (result.commandId !== row.commandId || row.operation === null || row.target === null) return row;
@@ -53,7 +53,11 @@ export function recordDeviceResult(row: LedgerRow, result: DeviceResult, now: nu
     }
     case 'failed': {
       if (!(row.state === 'pending' || row.state === 'sent')) return row;
-      const { error } = result;
+      // A user-made duplicate account can only block what creates an account; a removal failing
+      // with it (a channel's misclassification) is retried like any transient failure.
+      const error = row.operation === 'remove' && result.error.errorClass === 'duplicateAccount'
+        ? { ...result.error, errorClass: 'transient' as const }
+        : result.error;
       const retryAt = nextAttemptAt(error.errorClass, row.attempts, now, row.commandId, policy);
       const duplicate = error.errorClass === 'duplicateAccount';
       const reasonCode: DeliveryReasonCode = duplicate ? 'duplicateAccount' : 'deliveryFailed';

@@ -27,7 +27,7 @@ export {
   type ProfileSettingsByType,
 } from './profile.ts';
 export { parseProfileCreate, parseProfilePatch } from './parse-profile.ts';
-export { checkProfileLinks, linkBinds, linkedIdsOf } from './profile-links.ts';
+export { checkLinkIdsOrThrow, checkProfileLinks, linkBinds, linkedIdsOf } from './profile-links.ts';
 export { changedIdentityFields } from './identity-fields.ts';
 export { profileToGraph } from './profile-to-graph.ts';
 export {

@@ -68,8 +68,8 @@ export function parseProfilePatch(existing: Profile, body: unknown): ProfileDraf
     model,
     {
       displayName: (base.displayName as string | undefined) ?? existing.displayName,
-      description: 'description' in base ? (base.description as string | null) : existing.description,
-      roleScopeTagIds: 'roleScopeTagIds' in base ? (base.roleScopeTagIds as string[] | null) : existing.roleScopeTagIds,
+      description: Object.hasOwn(base, 'description') ? (base.description as string | null) : existing.description,
+      roleScopeTagIds: Object.hasOwn(base, 'roleScopeTagIds') ? (base.roleScopeTagIds as string[] | null) : existing.roleScopeTagIds,
     },
     { ...existing.settings, ...parts.settings },
     { ...existing.links, ...parts.links },
@@ -112,7 +112,7 @@ function buildDraft(
 function normaliseSettings(model: ProfileModel, input: Record<string, unknown>): Record<string, unknown> {
   const settings: Record<string, unknown> = {};
   for (const key of model.settingKeys) {
-    const value = structuredClone(key in input ? input[key] : model.defaults[key]);
+    const value = structuredClone(Object.hasOwn(input, key) ? input[key] : model.defaults[key]);
     const members = model.flags[key];
     if (members !== undefined && typeof value === 'string') settings[key] = canonicalFlags(value, members);
     else if (key === 'hostName' && typeof value === 'string') settings[key] = value.toLowerCase();

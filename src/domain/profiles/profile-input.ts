@@ -57,7 +57,8 @@ export function readOdataTypeOrThrow(value: unknown): ProfileType {
 export function checkKnownPropertiesOrThrow(model: ProfileModel, input: Record<string, unknown>): void {
   const known = model.schema.properties;
   for (const key of Object.keys(input)) {
-    if (key in known) continue;
+    // Own properties only: a body key such as `toString` or `constructor` must not match Object.prototype.
+    if (Object.hasOwn(known, key)) continue;
     const nav = key.endsWith('@odata.bind') ? key.slice(0, -'@odata.bind'.length) : null;
     if (nav !== null && (navigationProperties as readonly string[]).includes(nav)) {
       const allowed = navigationPropertiesOf(model.type).map(bindKeyOf);
@@ -117,5 +118,5 @@ export function splitInput(model: ProfileModel, input: Record<string, unknown>):
 
 /** `input` with `@odata.type` in its canonical `#microsoft.graph.X` spelling, for schema validation. */
 export function withCanonicalOdataType(input: Record<string, unknown>, type: ProfileType): Record<string, unknown> {
-  return '@odata.type' in input ? { ...input, '@odata.type': odataTypeOf(type) } : input;
+  return Object.hasOwn(input, '@odata.type') ? { ...input, '@odata.type': odataTypeOf(type) } : input;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   changedIdentityFields,
+  checkLinkIdsOrThrow,
   checkProfileLinks,
   linkBinds,
   linkedIdsOf,
@@ -129,5 +130,14 @@ describe('changedIdentityFields', () => {
   it('reports nothing for certificate profiles', () => {
     const root = asProfile(parseProfileCreate(minimalBody('iosTrustedRootCertificate')));
     assert.deepEqual(changedIdentityFields(root, parseProfilePatch(root, { certFileName: 'x.cer' })), []);
+  });
+});
+
+describe('checkLinkIdsOrThrow', () => {
+  it('accepts UUID link ids in either case and refuses any other id, naming the bind', () => {
+    checkLinkIdsOrThrow(emailWithIdentity('iosEasEmailProfileConfiguration', '7F3C5A4E-1B2D-4C8E-9F00-123456789ABC').links);
+    for (const id of ['cert-1', '------------------------------------', '7f3c5a4e1b2d4c8e9f00123456789abc']) {
+      assertBadRequest(() => checkLinkIdsOrThrow(emailWithIdentity('iosEasEmailProfileConfiguration', id).links), identityBind, 'not a profile id');
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { badRequest } from '../errors.ts';
+import { isUuid } from '../ids.ts';
 import { bindKeyOf, bindValueOf } from './odata-bind.ts';
 import type { ProfileDraft, ProfileLinks } from './profile.ts';
 import {
@@ -31,6 +32,19 @@ export function checkProfileLinks(draft: ProfileDraft, linkedTypes: ReadonlyMap<
     const allowed = allowedLinkTargetTypes(nav, family);
     if (!allowed.includes(target)) {
       throw badRequest(`${bind} must reference ${allowed.join(' or ')}; profile '${id}' is a ${target}.`, bind);
+    }
+  }
+}
+
+/**
+ * Refuses, with a 400 naming the bind, a link whose id is not a UUID: it can name no profile, and the
+ * database's uuid columns would reject it. Run before loading the linked types.
+ */
+export function checkLinkIdsOrThrow(links: ProfileLinks): void {
+  for (const nav of navigationProperties) {
+    const id = links[nav];
+    if (id !== null && !isUuid(id)) {
+      throw badRequest(`${bindKeyOf(nav)} references '${id}', which is not a profile id (a UUID).`, bindKeyOf(nav));
     }
   }
 }

@@ -24,7 +24,8 @@ export function schemaErrorToBadRequest(
   if (segments.length === 0 || expected === undefined) {
     return badRequest(`${field || 'The body'} is not an allowed property here.`, field || undefined);
   }
-  const members = segments.length === 1 ? flags[segments[0] ?? ''] : undefined;
+  // Segments come from the client's body: look up own properties only (`toString` is not a flags setting).
+  const members = segments.length === 1 ? ownValue(flags, segments[0] ?? '') : undefined;
   if (members !== undefined && typeof value === 'string') {
     const unknown = unknownFlagNames(value, members).map((name) => `'${name}'`);
     return badRequest(
@@ -82,7 +83,7 @@ function schemaAt(schema: JsonSchemaView | undefined, segments: readonly string[
     if (current === undefined) return undefined;
     const container: JsonSchemaView =
       current.anyOf?.find((branch) => branch.properties !== undefined || branch.items !== undefined) ?? current;
-    current = /^\d+$/.test(segment) ? container.items : container.properties?.[segment];
+    current = /^\d+$/.test(segment) ? container.items : ownValue(container.properties, segment);
   }
   return current;
 }
@@ -91,7 +92,7 @@ function valueAt(body: unknown, segments: readonly string[]): unknown {
   let current = body;
   for (const segment of segments) {
     if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<string, unknown>)[segment];
+    current = ownValue(current as Record<string, unknown>, segment);
   }
   return current;
 }
@@ -102,6 +103,11 @@ export function fieldPath(segments: readonly string[]): string {
     if (/^\d+$/.test(segment)) return `${path}[${segment}]`;
     return path === '' ? segment : `${path}.${segment}`;
   }, '');
+}
+
+/** `record[key]` if `record` has `key` as an own property, else undefined. */
+function ownValue<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 function unescapePointer(segment: string): string {

@@ -1,4 +1,5 @@
 import { badRequest } from '../../domain/errors.ts';
+import { isUuid } from '../../domain/ids.ts';
 import type { FilterClause, ListQuery, Page, PageCursor } from '../../store/list-query.ts';
 
 /**
@@ -42,16 +43,28 @@ function parseTop(raw: unknown): number {
   return top;
 }
 
+/**
+ * A cursor is exactly what `encodeSkipToken` writes: an ISO-8601 UTC time as `Date#toISOString` prints
+ * it for years 0001–9999 (the range PostgreSQL's timestamptz and JavaScript share) and a UUID. Any other
+ * token, however Date.parse reads it, is refused naming $skiptoken.
+ */
 function parseSkipToken(raw: unknown): PageCursor | null {
   const text = single(raw, '$skiptoken');
   if (text === undefined) return null;
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof createdAt === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(createdAt))) return { createdAt, id };
+    const cursor = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
+    const [createdAt, id] = Array.isArray(cursor) && cursor.length === 2 ? cursor : [];
+    if (isCursorTime(createdAt) && isUuid(id)) return { createdAt, id };
   } catch {
     // fall through to the error below
   }
   throw badRequest('$skiptoken is not valid; use the @odata.nextLink returned by the previous page.', '$skiptoken');
+}
+
+function isCursorTime(value: unknown): value is string {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(value) || value.startsWith('0000')) return false;
+  const time = new Date(value);
+  return !Number.isNaN(time.getTime()) && time.toISOString() === value;
 }
 
 export function encodeSkipToken(cursor: PageCursor): string {
@@ -103,7 +116,7 @@ export function applySelect<T extends object>(item: T, select: string[] | null):
   if (!select) return item;
   const out: Partial<T> = {};
   for (const key of ['@odata.type', 'id', ...select]) {
-    if (key in item) (out as Record<string, unknown>)[key] = (item as Record<string, unknown>)[key];
+    if (Object.hasOwn(item, key)) (out as Record<string, unknown>)[key] = (item as Record<string, unknown>)[key];
   }
   return out;
 }

@@ -44,11 +44,15 @@ export class AssignmentService {
     return this.#stores.assignments.list(tenantId, profileId);
   }
 
-  /** Validates the body, checks every group exists in the tenant, then replaces the set atomically. */
+  /**
+   * Validates the body, checks every group exists in the tenant, then replaces the set atomically.
+   * Concurrent assigns of one profile run one after another (the profile row is locked), and the last
+   * one wins whole; the groups are locked against deletion until the new set is committed.
+   */
   async assign(tenantId: string, profileId: string, body: unknown): Promise<Assignment[]> {
     const assignments = parseAssignBody(body);
     return this.#transact(async (stores) => {
-      if (!(await stores.profiles.get(tenantId, profileId))) throw notFound('Device configuration', profileId);
+      if (!(await stores.profiles.lockForUpdate(tenantId, profileId))) throw notFound('Device configuration', profileId);
       const groupIds = assignments.flatMap((a) => ('groupId' in a.target ? [a.target.groupId] : []));
       const existing = await stores.groups.existing(tenantId, groupIds);
       assignments.forEach((a, index) => {

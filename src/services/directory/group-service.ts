@@ -1,4 +1,5 @@
 import { badRequest, conflict, notFound } from '../../domain/errors.ts';
+import { isUuid } from '../../domain/ids.ts';
 import type { ListQuery, Page } from '../../store/list-query.ts';
 import type { DeviceRecord, DeviceStore } from '../../store/postgres/device-store.ts';
 import type { GroupFields, GroupRecord, GroupStore, MemberRef } from '../../store/postgres/group-store.ts';
@@ -12,12 +13,13 @@ export type GroupMember = ({ kind: 'user' } & UserRecord) | ({ kind: 'device' } 
  */
 export function parseDirectoryObjectRef(value: unknown, field: string): string {
   const text = typeof value === 'string' ? value.trim() : '';
-  const match = /(?:^|\/)(?:directoryObjects|users|devices|managedDevices)(?:\/|\(')([0-9a-fA-F-]{36})(?:'\))?\/?$/.exec(text)
-    ?? /^([0-9a-fA-F-]{36})$/.exec(text);
-  if (!match?.[1]) {
+  const match = /(?:^|\/)(?:directoryObjects|users|devices|managedDevices)(?:\/|\(')([^/'()]+)(?:'\))?\/?$/.exec(text)
+    ?? /^([^/'()]+)$/.exec(text);
+  const id = match?.[1];
+  if (!isUuid(id)) {
     throw badRequest(`${field} must be a directory object URL such as https://graph.microsoft.com/beta/directoryObjects/{id}.`, field);
   }
-  return match[1].toLowerCase();
+  return id.toLowerCase();
 }
 
 /** Groups of users and devices; membership changes are checked against the tenant's directory. */
@@ -47,9 +49,7 @@ export class GroupService {
   /** Creates the group, with initial members from `members@odata.bind` if given. */
   async create(tenantId: string, fields: { displayName: string; description?: string | null }, memberRefs: unknown[] = []): Promise<GroupRecord> {
     const members = await this.#resolveMembers(tenantId, memberRefs, 'members@odata.bind');
-    const group = await this.#groups.insert(tenantId, this.#newId(), { displayName: fields.displayName, description: fields.description ?? null });
-    if (members.length > 0) await this.#groups.addMembers(tenantId, group.id, members);
-    return group;
+    return this.#groups.insert(tenantId, this.#newId(), { displayName: fields.displayName, description: fields.description ?? null }, members);
   }
 
   async update(tenantId: string, id: string, changes: Partial<GroupFields>, memberRefs: unknown[] = []): Promise<GroupRecord> {
@@ -58,9 +58,8 @@ export class GroupService {
     const updated = await this.#groups.update(tenantId, id, {
       displayName: changes.displayName ?? current.displayName,
       description: changes.description === undefined ? current.description : changes.description,
-    });
+    }, members);
     if (!updated) throw notFound('Group', id);
-    if (members.length > 0) await this.#groups.addMembers(tenantId, id, members);
     return updated;
   }
 

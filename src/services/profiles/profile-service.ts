@@ -1,6 +1,7 @@
 import { conflict, notFound } from '../../domain/errors.ts';
 import {
   changedIdentityFields,
+  checkLinkIdsOrThrow,
   checkProfileLinks,
   parseProfileCreate,
   parseProfilePatch,
@@ -84,6 +85,7 @@ export class ProfileService {
 }
 
 async function checkLinks(stores: Stores, tenantId: string, draft: ProfileDraft, selfId?: string): Promise<void> {
+  checkLinkIdsOrThrow(draft.links);
   const ids = Object.values(draft.links).filter((id): id is string => typeof id === 'string' && id !== selfId);
   const types = await stores.profiles.typesOf(tenantId, ids);
   checkProfileLinks(draft, types);

@@ -1,6 +1,6 @@
 import type { Assignment, AssignmentTarget } from '../../domain/assignments/assignment-target.ts';
 import { assignmentId } from '../../domain/assignments/assignment-target.ts';
-import { badRequest } from '../../domain/errors.ts';
+import { conflict } from '../../domain/errors.ts';
 import type { Queryable } from '../db.ts';
 import { pgErrorCode, pgErrorCodes } from './pg-errors.ts';
 
@@ -59,8 +59,9 @@ export class AssignmentStore {
         ],
       );
     } catch (error) {
+      // Callers lock the groups first (GroupStore.existing); this is the backstop if one did not.
       if (pgErrorCode(error) === pgErrorCodes.foreignKeyViolation) {
-        throw badRequest('A target group was deleted meanwhile; check the groupIds and retry.', 'assignments');
+        throw conflict('A target group was deleted meanwhile; check the groupIds and retry.', 'assignments');
       }
       throw error;
     }

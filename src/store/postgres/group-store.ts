@@ -58,18 +58,32 @@ export class GroupStore {
     return rows[0] ? toGroup(rows[0]) : null;
   }
 
-  /** Which of `ids` exist in the tenant. */
+  /**
+   * Which of `ids` exist in the tenant. Inside a transaction they stay that way until it ends: each is
+   * locked `FOR KEY SHARE`, so a concurrent delete waits and then sees any assignment this transaction
+   * made (and answers 409), instead of the assignment failing on a vanished group.
+   */
   async existing(tenantId: string, ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows = await this.#db.query<{ id: string }>('SELECT id FROM groups WHERE tenant_id = $1 AND id = ANY($2::uuid[])', [tenantId, ids]);
+    const rows = await this.#db.query<{ id: string }>(
+      'SELECT id FROM groups WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR KEY SHARE',
+      [tenantId, ids],
+    );
     return new Set(rows.map((r) => r.id));
   }
 
-  async insert(tenantId: string, id: string, fields: GroupFields): Promise<GroupRecord> {
+  /**
+   * Creates the group with its first `members` in one statement: a member deleted meanwhile fails
+   * the whole creation with a 409, leaving no group behind.
+   */
+  async insert(tenantId: string, id: string, fields: GroupFields, members: readonly MemberRef[] = []): Promise<GroupRecord> {
     try {
       const rows = await this.#db.query<GroupRow>(
-        `INSERT INTO groups AS g (tenant_id, id, display_name, description) VALUES ($1, $2, $3, $4) RETURNING ${columns}`,
-        [tenantId, id, fields.displayName, fields.description],
+        `WITH g AS (
+           INSERT INTO groups AS g (tenant_id, id, display_name, description) VALUES ($1, $2, $3, $4) RETURNING ${columns}
+         ), m AS (${insertMembersSql('g', '$5', '$6')} ON CONFLICT DO NOTHING)
+         SELECT * FROM g`,
+        [tenantId, id, fields.displayName, fields.description, ...memberIdArrays(members)],
       );
       return toGroup(rows[0]!);
     } catch (error) {
@@ -77,11 +91,15 @@ export class GroupStore {
     }
   }
 
-  async update(tenantId: string, id: string, fields: GroupFields): Promise<GroupRecord | null> {
+  /** Updates the group and adds `members` (existing members are kept) in one statement; null if it does not exist. */
+  async update(tenantId: string, id: string, fields: GroupFields, members: readonly MemberRef[] = []): Promise<GroupRecord | null> {
     try {
       const rows = await this.#db.query<GroupRow>(
-        `UPDATE groups AS g SET display_name = $3, description = $4 WHERE g.tenant_id = $1 AND g.id = $2 RETURNING ${columns}`,
-        [tenantId, id, fields.displayName, fields.description],
+        `WITH g AS (
+           UPDATE groups AS g SET display_name = $3, description = $4 WHERE g.tenant_id = $1 AND g.id = $2 RETURNING ${columns}
+         ), m AS (${insertMembersSql('g', '$5', '$6')} ON CONFLICT DO NOTHING)
+         SELECT * FROM g`,
+        [tenantId, id, fields.displayName, fields.description, ...memberIdArrays(members)],
       );
       return rows[0] ? toGroup(rows[0]) : null;
     } catch (error) {
@@ -125,18 +143,22 @@ export class GroupStore {
     return rows[0] ? { kind: rows[0].kind, id } : null;
   }
 
-  /** Adds members; returns those that were already members (nothing is added when any is). */
+  /**
+   * Adds members; returns those that were already members (nothing is added when any is). A member or
+   * the group deleted by a concurrent request is a 409.
+   */
   async addMembers(tenantId: string, groupId: string, members: readonly MemberRef[]): Promise<MemberRef[]> {
-    const userIds = members.filter((m) => m.kind === 'user').map((m) => m.id);
-    const deviceIds = members.filter((m) => m.kind === 'device').map((m) => m.id);
     const rows = await this.#db.query<{ id: string; kind: 'user' | 'device' }>(
-      `INSERT INTO group_members (tenant_id, group_id, user_id, device_id)
-       SELECT $1::uuid, $2::uuid, u, NULL::uuid FROM unnest($3::uuid[]) AS u
-       UNION ALL SELECT $1::uuid, $2::uuid, NULL::uuid, d FROM unnest($4::uuid[]) AS d
+      `${insertMembersSql('(SELECT $2::uuid AS id) g', '$3', '$4')}
        ON CONFLICT DO NOTHING
        RETURNING COALESCE(user_id, device_id) AS id, CASE WHEN user_id IS NULL THEN 'device' ELSE 'user' END AS kind`,
-      [tenantId, groupId, userIds, deviceIds],
-    );
+      [tenantId, groupId, ...memberIdArrays(members)],
+    ).catch((error: unknown) => {
+      if (pgErrorCode(error) === pgErrorCodes.foreignKeyViolation) {
+        throw conflict('The group or one of the new members was deleted meanwhile; check them and retry.', 'members@odata.bind');
+      }
+      throw error;
+    });
     const added = new Set(rows.map((r) => r.id));
     return members.filter((m) => !added.has(m.id));
   }
@@ -149,13 +171,18 @@ export class GroupStore {
     return rows.length > 0;
   }
 
-  /** Direct members (users and devices), keyset-paged in the order they were added. */
+  /**
+   * Direct members (users and devices), keyset-paged in the order they were added. `added_at` keeps
+   * microseconds on PostgreSQL while cursors carry milliseconds, so the order key is truncated to
+   * milliseconds like every other table's `created_at` — or a page's last member would come back.
+   */
   async listMembers(tenantId: string, groupId: string, query: ListQuery): Promise<Page<MemberRef>> {
     return listPage<{ id: string; kind: 'user' | 'device'; created_at: Date | string }, MemberRef>(
       this.#db,
       {
         from: `(SELECT tenant_id, group_id, COALESCE(user_id, device_id) AS id,
-                  CASE WHEN user_id IS NULL THEN 'device' ELSE 'user' END AS kind, added_at AS created_at
+                  CASE WHEN user_id IS NULL THEN 'device' ELSE 'user' END AS kind,
+                  date_trunc('milliseconds', added_at) AS created_at
                 FROM group_members) m`,
         alias: 'm',
         select: 'm.id, m.kind, m.created_at',
@@ -169,9 +196,28 @@ export class GroupStore {
   }
 }
 
+/**
+ * `INSERT INTO group_members` of the user ids in array parameter `users` and the device ids in
+ * `devices`, for each group row of `groups` (a relation `g` with an `id`; none: nothing is inserted).
+ * The tenant is `$1`.
+ */
+function insertMembersSql(groups: string, users: string, devices: string): string {
+  return `INSERT INTO group_members (tenant_id, group_id, user_id, device_id)
+       SELECT $1::uuid, g.id, u, NULL::uuid FROM ${groups}, unnest(${users}::uuid[]) AS u
+       UNION ALL SELECT $1::uuid, g.id, NULL::uuid, d FROM ${groups}, unnest(${devices}::uuid[]) AS d`;
+}
+
+function memberIdArrays(members: readonly MemberRef[]): [string[], string[]] {
+  return [members.filter((m) => m.kind === 'user').map((m) => m.id), members.filter((m) => m.kind === 'device').map((m) => m.id)];
+}
+
 function mapGroupError(error: unknown, name: string): unknown {
-  if (pgErrorCode(error) === pgErrorCodes.uniqueViolation) {
-    return conflict(`Another group is already named '${name}'.`, 'displayName');
+  switch (pgErrorCode(error)) {
+    case pgErrorCodes.uniqueViolation:
+      return conflict(`Another group is already named '${name}'.`, 'displayName');
+    case pgErrorCodes.foreignKeyViolation:
+      return conflict('A new member was deleted meanwhile; check members@odata.bind and retry.', 'members@odata.bind');
+    default:
+      return error;
   }
-  return error;
 }

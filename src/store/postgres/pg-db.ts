@@ -1,30 +1,76 @@
 import pg from 'pg';
+import { isEnvelopeError } from '../../domain/errors.ts';
 import type { Db, Queryable } from '../db.ts';
+import { isConnectionFailure, translateDriverError } from './pg-errors.ts';
 
-/** A pooled connection to a PostgreSQL server (`DATABASE_URL`). */
-export function openPostgresDb(connectionString: string, options: { max?: number } = {}): PostgresDb {
-  return new PostgresDb(new pg.Pool({ connectionString, max: options.max ?? 10 }));
+export interface PostgresDbOptions {
+  /** Pool size (default 10). */
+  max?: number;
+  /** How long a request waits for a connection before it fails with a 503 (default 10 s). */
+  connectionTimeoutMillis?: number;
+  /**
+   * Told about connection errors no request is waiting for (an idle pooled connection dropped by a
+   * restarting server or a proxy). The pool discards that connection and opens a new one on demand.
+   */
+  onConnectionError?: (error: Error) => void;
 }
 
+/** A pooled connection to a PostgreSQL server (`DATABASE_URL`). */
+export function openPostgresDb(connectionString: string, options: PostgresDbOptions = {}): PostgresDb {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
+  });
+  return new PostgresDb(pool, options.onConnectionError);
+}
+
+/**
+ * PostgreSQL through a `pg` pool. Survives the server going away: idle connections that fail are
+ * reported to `onConnectionError` and dropped (without a pool `'error'` listener Node would crash the
+ * process), statements fail with a 503 while the server is unreachable, and the pool reconnects by
+ * itself when it is back. See `translateDriverError` for what callers receive.
+ */
 export class PostgresDb implements Db {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
+  readonly #onConnectionError: (error: Error) => void;
+  #closing: Promise<void> | undefined;
 
-  constructor(pool: pg.Pool) {
+  constructor(pool: pg.Pool, onConnectionError: (error: Error) => void = () => undefined) {
     this.#pool = pool;
+    this.#onConnectionError = onConnectionError;
+    pool.on('error', (error) => this.#onConnectionError(error));
   }
 
   async query<R>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    const result = await this.#pool.query(sql, params as unknown[]);
-    return result.rows as R[];
+    try {
+      const result = await this.#pool.query(sql, params as unknown[]);
+      return result.rows as R[];
+    } catch (error) {
+      throw translateDriverError(error);
+    }
   }
 
   async exec(sql: string): Promise<void> {
-    await this.#pool.query(sql);
+    await this.query(sql);
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw translateDriverError(error);
+    }
+    // A checked-out client has no pool listener: a connection error between two statements of this
+    // transaction would otherwise be an unhandled 'error' event. The next statement fails instead.
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+      this.#onConnectionError(error);
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await fn({
@@ -37,14 +83,21 @@ export class PostgresDb implements Db {
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      if (!isEnvelopeError(error) && isConnectionFailure(error)) broken ??= error as Error;
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+        broken ??= rollbackError as Error;
+      });
+      throw translateDriverError(error);
     } finally {
-      client.release();
+      client.removeListener('error', onError);
+      // Passing an error makes the pool discard the connection instead of reusing a broken one.
+      client.release(broken);
     }
   }
 
+  /** Ends the pool; later statements fail with a 503. Calling it again is harmless. */
   close(): Promise<void> {
-    return this.#pool.end();
+    this.#closing ??= this.#pool.end();
+    return this.#closing;
   }
 }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import type { Db, Queryable } from '../db.ts';
+import { translateDriverError } from './pg-errors.ts';
 
 /**
  * How old (ms) the data directory's lock may grow before another process may take it over: a
@@ -87,6 +88,7 @@ export class PgliteDb implements Db {
   readonly #releaseLock: (() => Promise<void>) | null;
   /** PGlite is one connection: transactions must not interleave with other statements. */
   #queue: Promise<unknown> = Promise.resolve();
+  #closing: Promise<void> | undefined;
 
   constructor(pg: PGlite, releaseLock: (() => Promise<void>) | null = null) {
     this.#pg = pg;
@@ -121,17 +123,24 @@ export class PgliteDb implements Db {
     return this.#serialised(() => this.#pg.dumpDataDir('none'));
   }
 
-  /** Closes the database, then releases the data directory's lock. */
+  /**
+   * Closes the database once pending statements ran, then releases the data directory's lock; later
+   * statements fail with a 503. Calling it again is harmless.
+   */
   close(): Promise<void> {
-    return this.#serialised(async () => {
+    this.#closing ??= this.#serialised(async () => {
       await this.#pg.close();
       await this.#releaseLock?.();
     });
+    return this.#closing;
   }
 
+  /** Runs `task` after every earlier one; a closed database fails it with a 503 (`translateDriverError`). */
   #serialised<T>(task: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(task, task);
     this.#queue = run.catch(() => undefined);
-    return run;
+    return run.catch((error: unknown) => {
+      throw translateDriverError(error);
+    });
   }
 }

@@ -89,6 +89,16 @@ export class ProfileStore {
     return rows[0] ? toProfile(rows[0]) : null;
   }
 
+  /**
+   * Locks the profile row `FOR UPDATE` until the surrounding transaction ends, so that writes which
+   * replace a profile's dependent rows (its assignment set) run one after another; false if it does
+   * not exist in the tenant.
+   */
+  async lockForUpdate(tenantId: string, id: string): Promise<boolean> {
+    const rows = await this.#db.query('SELECT 1 FROM device_configurations WHERE tenant_id = $1 AND id = $2 FOR UPDATE', [tenantId, id]);
+    return rows.length > 0;
+  }
+
   async getMany(tenantId: string, ids: readonly string[]): Promise<Profile[]> {
     if (ids.length === 0) return [];
     const rows = await this.#db.query<ProfileRow>(`SELECT ${columns} FROM device_configurations p WHERE p.tenant_id = $1 AND p.id = ANY($2::uuid[])`, [tenantId, ids]);
