@@ -21,6 +21,8 @@ export interface Config {
   logFormat: 'pretty' | 'json';
   /** The externally visible base URL (for @odata.nextLink and device URLs); default from HOST/PORT. */
   publicUrl: string | null;
+  /** APNs base URL for MDM pushes (ENVELOPE_APNS_URL); Apple's production service unless a test stand-in is named. */
+  apnsUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -29,6 +31,9 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** Apple's production APNs (MDM push certificates from Apple's portal are production-only). */
+export const defaultApnsUrl = 'https://api.push.apple.com';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const logFormats = ['pretty', 'json'] as const;
@@ -84,6 +89,11 @@ export function loadConfig(
     throw new ConfigError('ENVELOPE_PUBLIC_URL', 'must be an http(s) URL such as https://envelope.example.com.');
   }
 
+  const apnsUrl = value('ENVELOPE_APNS_URL') ?? defaultApnsUrl;
+  if (!/^https:\/\/[^/\s]+$/.test(apnsUrl.replace(/\/+$/, ''))) {
+    throw new ConfigError('ENVELOPE_APNS_URL', `'${apnsUrl}' is not an https base URL such as ${defaultApnsUrl}.`);
+  }
+
   const dataDir = value('ENVELOPE_DATA_DIR') ?? './data';
   return Object.freeze({
     port,
@@ -97,6 +107,7 @@ export function loadConfig(
     logLevel: logLevel as Config['logLevel'],
     logFormat: logFormat as Config['logFormat'],
     publicUrl: publicUrl?.replace(/\/+$/, '') ?? null,
+    apnsUrl: apnsUrl.replace(/\/+$/, ''),
   });
 }
 

@@ -1,11 +1,12 @@
 import { randomUUID, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
 import pinoPretty from 'pino-pretty';
 import { DatabaseUnavailableError } from './cli/cli-error.ts';
 import type { Config } from './config.ts';
 import { buildApp, type AppServices } from './http/app.ts';
+import { redactTokenInUrl } from './http/device/apple/enroll.ts';
 import { AssignmentService } from './services/assignments/assignment-service.ts';
 import { TenantService, type IssuedToken } from './services/auth/tenant-service.ts';
 import { DeviceService } from './services/directory/device-service.ts';
@@ -21,6 +22,11 @@ import { DeliveryService, defaultDeliveryOptions } from './services/delivery/del
 import { DeliveryStatusService } from './services/delivery/delivery-status-service.ts';
 import { DeliveryStatusStore } from './store/postgres/delivery-status-store.ts';
 import { uuidBytes } from './domain/name-based-uuid.ts';
+import { ProfileSigningService } from './services/certificates/profile-signing.ts';
+import { EnrollmentTokenService } from './services/enrollment/enrollment-token-service.ts';
+import { PushCertificateService } from './services/enrollment/push-certificate-service.ts';
+import { EnrollmentProfileService } from './services/enrollment/enrollment-profile-service.ts';
+import { AppleEnrollmentService } from './services/enrollment/apple-enrollment-service.ts';
 import type { Db } from './store/db.ts';
 import { migrate } from './store/postgres/migrate.ts';
 import { openPostgresDb } from './store/postgres/pg-db.ts';
@@ -136,6 +142,16 @@ export async function createEnvelope(options: {
       now: Date.now,
       stuckAfterMs: defaultDeliveryOptions.stuckAfterMs,
     }),
+    enrollmentTokens: new EnrollmentTokenService({ enrollmentTokens: stores.enrollmentTokens, publicUrl: options.publicUrl, newId }),
+    pushCertificates: new PushCertificateService({ stores, transact, box: secrets }),
+    enrollmentProfiles: new EnrollmentProfileService({
+      stores,
+      tenantCa,
+      profileSigning: new ProfileSigningService(stores.secrets, secrets, tenantCa),
+      publicUrl: options.publicUrl,
+      newId,
+    }),
+    appleEnrollments: new AppleEnrollmentService({ transact, newId }),
   };
   const firstToken = await services.tenants.issueFirstAdminToken(options.adminToken);
   const app = await buildApp({
@@ -166,6 +182,16 @@ export function loggerOptions(level: Config['logLevel']): FastifyServerOptions['
     redact: {
       paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.password', '*.privateKey', '*.secretKey'],
       censor: '[redacted]',
+    },
+    serializers: {
+      // Fastify's request serializer, with enrollment tokens (`/mdm/apple/enroll?token=…`) taken out of the URL.
+      req: (request: FastifyRequest) => ({
+        method: request.method,
+        url: redactTokenInUrl(request.url),
+        host: request.host,
+        remoteAddress: request.ip,
+        remotePort: request.socket?.remotePort,
+      }),
     },
   };
 }

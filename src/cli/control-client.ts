@@ -2,6 +2,8 @@ import { connect } from 'node:net';
 import { EnvelopeError } from '../domain/errors.ts';
 import type { IssuedToken } from '../services/auth/tenant-service.ts';
 import type { Tenant, TokenInfo } from '../store/postgres/tenant-store.ts';
+import type { IssuedEnrollmentToken } from '../services/enrollment/enrollment-token-service.ts';
+import type { StoredPushCertificateInfo } from '../store/postgres/apple-push-certificate-store.ts';
 import type { ControlOperations } from './control-operations.ts';
 import type { ControlErrorBody } from './control-server.ts';
 
@@ -54,6 +56,18 @@ export class ControlClient implements ControlOperations {
 
   appliedMigrations(): Promise<string[]> {
     return this.#call('appliedMigrations', []) as Promise<string[]>;
+  }
+
+  createEnrollmentToken(tenantName: string, userPrincipalName: string, platform: string, maxDevices: string, expiresDays: string): Promise<IssuedEnrollmentToken> {
+    return this.#call('createEnrollmentToken', [tenantName, userPrincipalName, platform, maxDevices, expiresDays]) as Promise<IssuedEnrollmentToken>;
+  }
+
+  setApplePushCertificate(tenantName: string, certificatePem: string, privateKeyPem: string): Promise<StoredPushCertificateInfo> {
+    return this.#call('setApplePushCertificate', [tenantName, certificatePem, privateKeyPem]) as Promise<StoredPushCertificateInfo>;
+  }
+
+  showApplePushCertificate(tenantName: string): Promise<StoredPushCertificateInfo> {
+    return this.#call('showApplePushCertificate', [tenantName]) as Promise<StoredPushCertificateInfo>;
   }
 
   #call(op: string, args: string[], timeoutMs = replyTimeoutMs): Promise<unknown> {

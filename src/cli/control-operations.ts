@@ -1,9 +1,13 @@
 import { join } from 'node:path';
+import { notFound } from '../domain/errors.ts';
 import { TenantService, type IssuedToken } from '../services/auth/tenant-service.ts';
+import type { IssuedEnrollmentToken } from '../services/enrollment/enrollment-token-service.ts';
+import type { StoredPushCertificateInfo } from '../store/postgres/apple-push-certificate-store.ts';
 import type { Db } from '../store/db.ts';
 import { appliedMigrations } from '../store/postgres/migrate.ts';
 import type { Tenant, TokenInfo } from '../store/postgres/tenant-store.ts';
 import { TenantStore } from '../store/postgres/tenant-store.ts';
+import type { EnrollmentServices } from './enrollment-services.ts';
 
 /**
  * What the CLI's database commands do, whichever process runs them: this process on a database it
@@ -19,18 +23,36 @@ export interface ControlOperations {
   revokeToken(tenantName: string, tokenId: string): Promise<void>;
   /** The migrations the database has (`NNNN_name.sql`, in order). */
   appliedMigrations(): Promise<string[]>;
+  /** `maxDevices` and `expiresDays` as typed; '' for the default. */
+  createEnrollmentToken(tenantName: string, userPrincipalName: string, platform: string, maxDevices: string, expiresDays: string): Promise<IssuedEnrollmentToken>;
+  /** PEM texts (the CLI reads the files). */
+  setApplePushCertificate(tenantName: string, certificatePem: string, privateKeyPem: string): Promise<StoredPushCertificateInfo>;
+  showApplePushCertificate(tenantName: string): Promise<StoredPushCertificateInfo>;
 }
 
-export const controlOperationNames = ['createTenant', 'listTenants', 'createToken', 'listTokens', 'revokeToken', 'appliedMigrations'] as const satisfies ReadonlyArray<keyof ControlOperations>;
+export const controlOperationNames = [
+  'createTenant', 'listTenants', 'createToken', 'listTokens', 'revokeToken', 'appliedMigrations',
+  'createEnrollmentToken', 'setApplePushCertificate', 'showApplePushCertificate',
+] as const satisfies ReadonlyArray<keyof ControlOperations>;
 
 /** The control socket of the server that runs on `dataDir` (only when it runs on embedded PGlite). */
 export function controlSocketPath(dataDir: string): string {
   return join(dataDir, 'control.sock');
 }
 
-/** The operations on an open, migrated database. */
-export function localOperations(db: Db): ControlOperations {
-  const tenants = new TenantService(new TenantStore(db));
+/**
+ * The operations on an open, migrated database. `enrollment` supplies the enrollment services (the
+ * server's own, or ones built for this process); it is called only by the enrollment and push
+ * certificate operations, so tenant and token commands never need the secret key.
+ */
+export function localOperations(db: Db, enrollment: () => EnrollmentServices): ControlOperations {
+  const store = new TenantStore(db);
+  const tenants = new TenantService(store);
+  const tenantIdOf = async (name: string): Promise<string> => {
+    const tenant = await store.findByName(name);
+    if (!tenant) throw notFound('Tenant', name);
+    return tenant.id;
+  };
   return {
     createTenant: (name) => tenants.createTenant(name),
     listTenants: () => tenants.listTenants(),
@@ -38,5 +60,15 @@ export function localOperations(db: Db): ControlOperations {
     listTokens: (tenantName) => tenants.listTokens(tenantName),
     revokeToken: (tenantName, tokenId) => tenants.revokeToken(tenantName, tokenId),
     appliedMigrations: () => appliedMigrations(db),
+    createEnrollmentToken: async (tenantName, userPrincipalName, platform, maxDevices, expiresDays) =>
+      enrollment().enrollmentTokens.createForPrincipalName(await tenantIdOf(tenantName), {
+        userPrincipalName,
+        platform,
+        maxDevices: maxDevices === '' ? undefined : maxDevices,
+        expiresDays: expiresDays === '' ? undefined : expiresDays,
+      }),
+    setApplePushCertificate: async (tenantName, certificate, privateKey) =>
+      enrollment().pushCertificates.put(await tenantIdOf(tenantName), { certificate, privateKey }),
+    showApplePushCertificate: async (tenantName) => enrollment().pushCertificates.getOrThrow(await tenantIdOf(tenantName)),
   };
 }

@@ -1,9 +1,13 @@
+import { readFileSync } from 'node:fs';
 import type { Config } from '../config.ts';
+import { badRequest } from '../domain/errors.ts';
+import type { StoredPushCertificateInfo } from '../store/postgres/apple-push-certificate-store.ts';
 import { TenantService } from '../services/auth/tenant-service.ts';
 import { listMigrations, migrate } from '../store/postgres/migrate.ts';
 import { TenantStore } from '../store/postgres/tenant-store.ts';
 import { localOperations, type ControlOperations } from './control-operations.ts';
 import { accessDatabase } from './database-access.ts';
+import { enrollmentServicesOn, type EnrollmentServices } from './enrollment-services.ts';
 
 type Write = (text: string) => void;
 const out: Write = (text) => process.stdout.write(text);
@@ -21,7 +25,10 @@ async function withOperations(config: Readonly<Config>, command: (operations: Co
   try {
     await migrate(db);
     await new TenantService(new TenantStore(db)).ensureDefaultTenant();
-    await command(localOperations(db));
+    // The secret key is loaded only by commands that seal or open a secret (push certificates).
+    const { loadSecretKey } = await import('../main.ts');
+    let enrollment: EnrollmentServices | null = null;
+    await command(localOperations(db, () => (enrollment ??= enrollmentServicesOn(db, { publicUrl: config.publicUrl, secretKey: loadSecretKey(config) }))));
   } finally {
     await db.close();
   }
@@ -83,4 +90,41 @@ export function tokenRevokeCommand(config: Readonly<Config>, options: { tenant: 
     await operations.revokeToken(options.tenant, options.id);
     out(`Revoked token ${options.id}.\n`);
   });
+}
+
+/** Prints the token and the enrollment link on stdout (one per line, for scripts), and what they are on stderr. */
+export function enrollmentTokenCreateCommand(
+  config: Readonly<Config>,
+  options: { tenant: string; user: string; platform: string; maxDevices?: string; expires?: string },
+): Promise<void> {
+  return withOperations(config, async (operations) => {
+    const issued = await operations.createEnrollmentToken(options.tenant, options.user, options.platform, options.maxDevices ?? '', options.expires ?? '');
+    err(`Enrollment token ${issued.id} for ${options.user} (${options.platform}, up to ${issued.maxDevices} device${issued.maxDevices === 1 ? '' : 's'}, until ${issued.expirationDateTime}); shown once. Open the link on the device:\n`);
+    out(`${issued.token}\n${issued.enrollmentUrl}\n`);
+  });
+}
+
+export function applePushCertificateSetCommand(config: Readonly<Config>, options: { tenant: string; certificate: string; key: string }): Promise<void> {
+  const certificate = readTextOrThrow(options.certificate, 'certificate');
+  const privateKey = readTextOrThrow(options.key, 'key');
+  return withOperations(config, async (operations) => {
+    const stored = await operations.setApplePushCertificate(options.tenant, certificate, privateKey);
+    out(`Stored the Apple push certificate of tenant '${options.tenant}'.\n${describePushCertificate(stored)}`);
+  });
+}
+
+export function applePushCertificateShowCommand(config: Readonly<Config>, options: { tenant: string }): Promise<void> {
+  return withOperations(config, async (operations) => out(describePushCertificate(await operations.showApplePushCertificate(options.tenant))));
+}
+
+function describePushCertificate(info: StoredPushCertificateInfo): string {
+  return `topic\t${info.topic}\nexpires\t${info.notAfter}\nsubject\t${info.subject}\nissuer\t${info.issuer}\nserial\t${info.serialNumber}\n`;
+}
+
+function readTextOrThrow(file: string, option: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw badRequest(`--${option} ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}.`, option);
+  }
 }

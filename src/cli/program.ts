@@ -21,7 +21,7 @@ devices show it as verified when they trust the chain).`;
 const configurationHelp = `
 Configuration comes from the environment (see README): PORT, HOST, DATABASE_URL, ENVELOPE_DATA_DIR,
 ENVELOPE_ADMIN_TOKEN, ENVELOPE_TLS_CERT, ENVELOPE_TLS_KEY, ENVELOPE_SECRET_KEY, ENVELOPE_PUBLIC_URL,
-LOG_LEVEL, LOG_FORMAT.`;
+ENVELOPE_APNS_URL, LOG_LEVEL, LOG_FORMAT.`;
 
 /**
  * The `envelope` command line. Usage errors (unknown command or option, missing argument) are
@@ -71,6 +71,29 @@ export function buildProgram(): Command {
     .requiredOption('--tenant <name>', 'the tenant')
     .requiredOption('--id <tokenId>', "the token's id (from token create or token list)")
     .action(async (options: { tenant: string; id: string }) => (await databaseCommands()).tokenRevokeCommand(loadConfig(), options));
+
+  const enrollmentToken = program.command('enrollment-token').description('manage device enrollment links');
+  enrollmentToken.command('create')
+    .description('issue an enrollment token for a user: the token, then the link to open on the device, on stdout (shown once)')
+    .requiredOption('--tenant <name>', 'the tenant')
+    .requiredOption('--user <upn>', "the user's userPrincipalName")
+    .requiredOption('--platform <platform>', 'iOS, Windows or Android')
+    .option('--max-devices <n>', 'how many devices it may enroll (1-100, default 1)')
+    .option('--expires <days>', 'days until it expires (1-30, default 7)')
+    .action(async (options: { tenant: string; user: string; platform: string; maxDevices?: string; expires?: string }) =>
+      (await databaseCommands()).enrollmentTokenCreateCommand(loadConfig(), options));
+
+  const pushCertificate = program.command('apple').description('Apple device management').command('push-certificate').description("the tenant's Apple MDM push certificate");
+  pushCertificate.command('set')
+    .description('store the MDM push certificate Apple issued and its private key (renewals must keep the topic)')
+    .requiredOption('--tenant <name>', 'the tenant')
+    .requiredOption('--certificate <file>', 'PEM certificate from Apple Push Certificates Portal')
+    .requiredOption('--key <file>', 'PEM private key of the CSR, unencrypted')
+    .action(async (options: { tenant: string; certificate: string; key: string }) => (await databaseCommands()).applePushCertificateSetCommand(loadConfig(), options));
+  pushCertificate.command('show')
+    .description("show the push certificate's topic and expiry (never the key)")
+    .requiredOption('--tenant <name>', 'the tenant')
+    .action(async (options: { tenant: string }) => (await databaseCommands()).applePushCertificateShowCommand(loadConfig(), options));
 
   program.command('render')
     .description("render a Graph email profile for one user into the device's native payload (offline, no server)")

@@ -27,7 +27,7 @@ export async function serveCommand(config: Readonly<Config>): Promise<void> {
   if (envelope.db.kind === 'pglite') {
     const path = controlSocketPath(config.dataDir);
     try {
-      control = await startControlServer({ path, operations: localOperations(envelope.db), version: envelopeVersion, log: envelope.app.log });
+      control = await startControlServer({ path, operations: localOperations(envelope.db, () => envelope.services), version: envelopeVersion, log: envelope.app.log });
     } catch (error) {
       envelope.app.log.warn({ err: error, path }, 'control socket unavailable: envelope tenant and token commands cannot reach this server while it runs');
     }

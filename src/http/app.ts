@@ -13,6 +13,10 @@ import type { TenantCaService } from '../services/certificates/tenant-ca.ts';
 import type { PreviewService } from '../services/rendering/preview-service.ts';
 import type { DeliveryService } from '../services/delivery/delivery-service.ts';
 import type { DeliveryStatusService } from '../services/delivery/delivery-status-service.ts';
+import type { EnrollmentTokenService } from '../services/enrollment/enrollment-token-service.ts';
+import type { PushCertificateService } from '../services/enrollment/push-certificate-service.ts';
+import type { EnrollmentProfileService } from '../services/enrollment/enrollment-profile-service.ts';
+import type { AppleEnrollmentService } from '../services/enrollment/apple-enrollment-service.ts';
 import { requireBearerAuth } from './auth.ts';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './error-handler.ts';
 import { installInputGuard } from './input-guard.ts';
@@ -28,6 +32,9 @@ import { registerAssignmentRoutes } from './graph/assignments.ts';
 import { registerCertificateAuthorityRoutes } from './graph/certificate-authority.ts';
 import { registerProfilePreviewRoutes } from './graph/profile-preview.ts';
 import { registerDeliveryStatusRoutes } from './graph/delivery-status.ts';
+import { registerEnrollmentTokenRoutes } from './graph/enrollment-tokens.ts';
+import { registerApplePushCertificateRoutes } from './graph/apple-push-certificate.ts';
+import { registerAppleEnrollRoutes } from './device/apple/enroll.ts';
 
 export interface AppServices {
   tenants: TenantService;
@@ -40,6 +47,11 @@ export interface AppServices {
   previews: PreviewService;
   delivery: DeliveryService;
   deliveryStatus: DeliveryStatusService;
+  enrollmentTokens: EnrollmentTokenService;
+  pushCertificates: PushCertificateService;
+  enrollmentProfiles: EnrollmentProfileService;
+  /** For the Apple check-in endpoint (Authenticate, TokenUpdate). */
+  appleEnrollments: AppleEnrollmentService;
 }
 
 export interface AppOptions {
@@ -130,7 +142,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerCertificateAuthorityRoutes(graph, options.services.tenants, options.services.tenantCa);
     registerProfilePreviewRoutes(graph, options.services.previews);
     registerDeliveryStatusRoutes(graph, options.services.deliveryStatus, options.services.delivery);
+    registerEnrollmentTokenRoutes(graph, options.services.enrollmentTokens);
+    registerApplePushCertificateRoutes(graph, options.services.pushCertificates);
   }, { prefix: graphPrefix });
+
+  // Device-facing routes: no bearer token (devices carry their own credentials), rate-limited.
+  await app.register((scope) => registerAppleEnrollRoutes(scope, options.services.enrollmentProfiles));
 
   return app;
 }

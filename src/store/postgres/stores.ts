@@ -1,7 +1,10 @@
 import type { Db, Queryable } from '../db.ts';
+import { AppleEnrollmentStore } from './apple-enrollment-store.ts';
+import { ApplePushCertificateStore } from './apple-push-certificate-store.ts';
 import { AssignmentStore } from './assignment-store.ts';
 import { PostgresDeliveryStore } from './delivery-store.ts';
 import { DeviceStore } from './device-store.ts';
+import { EnrollmentTokenStore } from './enrollment-token-store.ts';
 import { GroupStore } from './group-store.ts';
 import { ProfileStore } from './profile-store.ts';
 import { SecretStore } from './secret-store.ts';
@@ -20,6 +23,9 @@ export interface Stores {
   targeting: TargetingStore;
   secrets: SecretStore;
   delivery: PostgresDeliveryStore;
+  enrollmentTokens: EnrollmentTokenStore;
+  applePushCertificates: ApplePushCertificateStore;
+  appleEnrollments: AppleEnrollmentStore;
 }
 
 export function createStores(db: Queryable): Stores {
@@ -33,6 +39,9 @@ export function createStores(db: Queryable): Stores {
     targeting: new TargetingStore(db),
     secrets: new SecretStore(db),
     delivery: new PostgresDeliveryStore(db),
+    enrollmentTokens: new EnrollmentTokenStore(db),
+    applePushCertificates: new ApplePushCertificateStore(db),
+    appleEnrollments: new AppleEnrollmentStore(db),
   };
 }
 

@@ -1,0 +1,41 @@
+import { conflict, type EnvelopeError } from '../../domain/errors.ts';
+import type { EnrollmentPlatform } from '../../store/postgres/enrollment-token-store.ts';
+
+/**
+ * Device-facing paths, under ENVELOPE_PUBLIC_URL. The Apple server and check-in URLs are written into
+ * every enrollment profile and can never change for an enrolled device (com.apple.mdm.yaml), so they
+ * are fixed here and never derived from a request's Host header.
+ */
+export const appleDevicePaths = {
+  enroll: '/mdm/apple/enroll',
+  server: '/mdm/apple/server',
+  checkIn: '/mdm/apple/checkin',
+} as const;
+
+/** Where each platform's enrollment starts; Windows and Android are served by their channels to come. */
+const enrollPaths: Readonly<Record<EnrollmentPlatform, string>> = {
+  iOS: appleDevicePaths.enroll,
+  Windows: '/mdm/windows/enroll',
+  Android: '/mdm/android/enroll',
+};
+
+/** The link a user opens on the device to enroll with `token`. */
+export function enrollmentUrlFor(publicUrl: string, platform: EnrollmentPlatform, token: string): string {
+  return `${publicUrl}${enrollPaths[platform]}?token=${encodeURIComponent(token)}`;
+}
+
+/** 409 when ENVELOPE_PUBLIC_URL is unset: device URLs cannot be guessed from a request. */
+export function publicUrlMissing(): EnvelopeError {
+  return conflict(
+    'ENVELOPE_PUBLIC_URL is not set. Devices enroll at URLs under it that cannot change later; set it to the server\'s external https URL (e.g. https://envelope.example.com) and restart.',
+  );
+}
+
+/** The Apple MDM URLs for a deployment; throws a 409 naming ENVELOPE_PUBLIC_URL when it is unset or not https. */
+export function appleMdmUrlsOrThrow(publicUrl: string | null): { serverUrl: string; checkInUrl: string } {
+  if (publicUrl === null) throw publicUrlMissing();
+  if (!publicUrl.startsWith('https://')) {
+    throw conflict(`ENVELOPE_PUBLIC_URL is '${publicUrl}'; Apple devices accept only https MDM URLs. Set it to the server's external https URL and restart.`);
+  }
+  return { serverUrl: `${publicUrl}${appleDevicePaths.server}`, checkInUrl: `${publicUrl}${appleDevicePaths.checkIn}` };
+}
