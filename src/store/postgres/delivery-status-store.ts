@@ -3,6 +3,7 @@ import { overviewBuckets, type OverviewBucket, type OverviewCounts, type StatusR
 import type { ProfileType } from '../../domain/profiles/index.ts';
 import type { ListQuery, Page } from '../list-query.ts';
 import type { Queryable } from '../db.ts';
+import { bucketColumns, counterColumns } from './delivery-columns.ts';
 import { listPage } from './list-sql.ts';
 
 /** One (profile, device) ledger row with the device and user it concerns, for status reads. */
@@ -104,26 +105,6 @@ function toDeviceStatus(row: StatusSqlRow): DeviceStatusRecord {
     targetVersion: row.target_version,
   };
 }
-
-const counterColumns: Record<keyof OverviewCounts, string> = {
-  pendingCount: 'pending_count',
-  notApplicableCount: 'not_applicable_count',
-  notApplicablePlatformCount: 'not_applicable_platform_count',
-  successCount: 'success_count',
-  errorCount: 'error_count',
-  failedCount: 'failed_count',
-  conflictCount: 'conflict_count',
-};
-
-const bucketColumns: Record<OverviewBucket, string> = {
-  pending: 'pending',
-  notApplicable: 'not_applicable',
-  notApplicablePlatform: 'not_applicable_platform',
-  success: 'success',
-  error: 'error',
-  failed: 'failed',
-  conflict: 'conflict',
-};
 
 /**
  * Delivery status reads for the Graph API: per-profile device and user rows (paged like every

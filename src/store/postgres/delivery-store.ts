@@ -12,6 +12,7 @@ import type {
   TallyKey,
 } from '../delivery-store.ts';
 import { tallyKey } from '../delivery-store.ts';
+import { bucketColumns, counterColumns } from './delivery-columns.ts';
 import { DeviceStore } from './device-store.ts';
 import { ProfileStore } from './profile-store.ts';
 import { UserStore } from './user-store.ts';
@@ -117,28 +118,6 @@ function toCommand(row: CommandSqlRow): QueuedCommand {
     notNowCount: row.not_now_count,
   };
 }
-
-/** Overview counter (Graph name) → column. */
-const counterColumns: Record<OverviewCounter, string> = {
-  pendingCount: 'pending_count',
-  notApplicableCount: 'not_applicable_count',
-  notApplicablePlatformCount: 'not_applicable_platform_count',
-  successCount: 'success_count',
-  errorCount: 'error_count',
-  failedCount: 'failed_count',
-  conflictCount: 'conflict_count',
-};
-
-/** Tally bucket → column. */
-const bucketColumns: Record<OverviewBucket, string> = {
-  pending: 'pending',
-  notApplicable: 'not_applicable',
-  notApplicablePlatform: 'not_applicable_platform',
-  success: 'success',
-  error: 'error',
-  failed: 'failed',
-  conflict: 'conflict',
-};
 
 /** PostgreSQL (and PGlite) implementation of `DeliveryStore`; see the interface for the contracts. */
 export class PostgresDeliveryStore implements DeliveryStore {
