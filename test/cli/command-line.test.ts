@@ -1,11 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { envelopeVersion } from '../../src/main.ts';
+import { startServeProcess, stopProcess } from '../helpers/serve-process.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const cli = join(root, 'src', 'cli', 'main.ts');
@@ -105,26 +106,14 @@ describe('envelope command line', () => {
 
   /** Starts the server, returns everything it wrote to stdout by the time it listened, and stops it. */
   async function serverLog(extraEnv: NodeJS.ProcessEnv): Promise<string> {
-    const server = spawn(process.execPath, [cli, 'serve'], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    server.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the server did not start:\n${output}`)), 90_000);
-        server.stdout.on('data', () => {
-          if (/control socket listening/.test(output) && /listening on http/.test(output)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-        server.on('exit', (code) => reject(new Error(`the server exited ${code}:\n${output}`)));
-      });
-    } finally {
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
-    }
-    return output;
+    const server = await startServeProcess(
+      cli,
+      { ...env, ...extraEnv },
+      (output) => (/control socket listening/.test(output) && /listening on http/.test(output) ? true : undefined),
+      { timeoutMs: 90_000 },
+    );
+    await stopProcess(server.process);
+    return server.output();
   }
 
   it('logs JSON lines when not on a terminal, and readable lines with LOG_FORMAT=pretty', async () => {

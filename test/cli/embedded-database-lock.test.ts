@@ -1,17 +1,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import lockfile from 'proper-lockfile';
 import { listMigrations } from '../../src/store/postgres/migrate.ts';
+import { listeningUrl, startServeProcess, stopProcess } from '../helpers/serve-process.ts';
 
 const cli = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 
 interface RunningServer {
-  process: ChildProcessByStdio<null, Readable, Readable>;
+  process: ChildProcess;
   url: string;
 }
 
@@ -54,29 +54,14 @@ describe('the embedded database with a running server', () => {
     return new Promise((resolve) => child.on('close', (status) => resolve({ status, stdout, stderr, seconds: (Date.now() - started) / 1000 })));
   }
 
-  function serve(): Promise<RunningServer> {
-    const child = spawn(process.execPath, [cli, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the server did not start:\n${output}`)), 90_000);
-      child.stdout.on('data', () => {
-        const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
-        if (url) {
-          clearTimeout(timer);
-          resolve({ process: child, url });
-        }
-      });
-      child.on('exit', (code) => reject(new Error(`the server exited ${code}:\n${output}`)));
-    });
+  async function serve(): Promise<RunningServer> {
+    const started = await startServeProcess(cli, env, listeningUrl, { timeoutMs: 90_000, captureStderr: true });
+    return { process: started.process, url: started.found };
   }
 
-  async function stop(running: RunningServer, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    const exited = new Promise<number | null>((resolve) => running.process.once('exit', (code) => resolve(code)));
-    running.process.kill(signal);
+  function stop(running: RunningServer, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     server = null;
-    return exited;
+    return stopProcess(running.process, signal);
   }
 
   const usersWith = (url: string, token: string) => fetch(`${url}/graph/beta/users`, { headers: { authorization: `Bearer ${token}` } });

@@ -1,10 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestCa, issuePushCertificate } from '../../sim/apns/apns-test-pki.ts';
+import { listeningUrl, startServeProcess, stopProcess } from '../helpers/serve-process.ts';
 import { createServerDatabase } from '../helpers/test-db.ts';
 
 const cli = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
@@ -53,21 +54,9 @@ describe('envelope enrollment-token and apple push-certificate', () => {
 
   /** Runs the server while `use` runs, with the API's base URL. */
   async function withServer(use: (api: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>, baseUrl: string) => Promise<void>): Promise<void> { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON bodies
-    const server = spawn(process.execPath, [cli, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = await startServeProcess(cli, env, listeningUrl);
+    const url = server.found;
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let output = '';
-        const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
-        server.stdout.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const found = /listening on (http:\/\/\S+)/.exec(output)?.[1];
-          if (found) {
-            clearTimeout(timer);
-            resolve(found);
-          }
-        });
-        server.on('exit', (code) => reject(new Error(`server exited ${code}:\n${output}`)));
-      });
       await use(async (method, path, body) => {
         const reply = await fetch(`${url}${path}`, {
           method,
@@ -78,8 +67,7 @@ describe('envelope enrollment-token and apple push-certificate', () => {
         return { status: reply.status, body: text && (reply.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text };
       }, url);
     } finally {
-      server.kill('SIGTERM');
-      await new Promise((resolve) => server.once('exit', resolve));
+      await stopProcess(server.process);
     }
   }
 

@@ -1,10 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listeningUrl, startServeProcess, stopProcess } from '../helpers/serve-process.ts';
 import { createServerDatabase } from '../helpers/test-db.ts';
 
 const cli = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
@@ -38,29 +39,19 @@ describe('envelope CLI', () => {
   }
 
   it('prints a one-time admin token on first start that the API accepts', async () => {
-    const server = spawn(process.execPath, [cli, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = await startServeProcess(cli, env, (output) => {
+      const url = listeningUrl(output);
+      const token = /^\s+(env_\S+)$/m.exec(output)?.[1];
+      return url && token ? { url, token } : undefined;
+    });
     try {
-      let output = '';
-      const { url, token } = await new Promise<{ url: string; token: string }>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no token printed:\n${output}`)), 60_000);
-        server.stdout.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
-          const token = /^\s+(env_\S+)$/m.exec(output)?.[1];
-          if (url && token) {
-            clearTimeout(timer);
-            resolve({ url, token });
-          }
-        });
-        server.on('exit', (code) => reject(new Error(`server exited ${code}:\n${output}`)));
-      });
+      const { url, token } = server.found;
       const ok = await fetch(`${url}/graph/beta/users`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(ok.status, 200);
       const denied = await fetch(`${url}/graph/beta/users`);
       assert.equal(denied.status, 401);
     } finally {
-      server.kill('SIGTERM');
-      await new Promise((resolve) => server.once('exit', resolve));
+      await stopProcess(server.process);
     }
   });
 
@@ -69,21 +60,9 @@ describe('envelope CLI', () => {
     const cert = join(dataDir, 'tls.pem');
     const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { encoding: 'utf8' });
     assert.equal(made.status, 0, made.stderr);
-    const server = spawn(process.execPath, [cli, 'serve'], { env: { ...env, ENVELOPE_TLS_CERT: cert, ENVELOPE_TLS_KEY: key }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = await startServeProcess(cli, { ...env, ENVELOPE_TLS_CERT: cert, ENVELOPE_TLS_KEY: key }, (output) => /listening on (https:\/\/\S+)/.exec(output)?.[1]);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let output = '';
-        const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
-        server.stdout.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const found = /listening on (https:\/\/\S+)/.exec(output)?.[1];
-          if (found) {
-            clearTimeout(timer);
-            resolve(found);
-          }
-        });
-        server.on('exit', (code) => reject(new Error(`server exited ${code}:\n${output}`)));
-      });
+      const url = server.found;
       const body = await new Promise<string>((resolve, reject) => {
         https.get(`${url}/healthz`, { ca: readFileSync(cert) }, (response) => {
           let text = '';
@@ -93,8 +72,7 @@ describe('envelope CLI', () => {
       });
       assert.equal(JSON.parse(body).status, 'ok');
     } finally {
-      server.kill('SIGTERM');
-      await new Promise((resolve) => server.once('exit', resolve));
+      await stopProcess(server.process);
     }
   });
 
