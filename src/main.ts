@@ -18,7 +18,9 @@ import { TenantCaService } from './services/certificates/tenant-ca.ts';
 import { appleMaterialFor } from './services/certificates/certificate-material.ts';
 import { PreviewService } from './services/rendering/preview-service.ts';
 import { envelopeUuidNamespace } from './services/rendering/render-inputs.ts';
-import { DeliveryService, defaultDeliveryOptions } from './services/delivery/delivery-service.ts';
+import { DeliveryService, defaultDeliveryOptions, type DeliveryOptions } from './services/delivery/delivery-service.ts';
+import { AppleCommandRenderer } from './services/apple-mdm/apple-command-renderer.ts';
+import { AppleMdmService, type AppleMdmOptions } from './services/apple-mdm/apple-mdm-service.ts';
 import { DeliveryStatusService } from './services/delivery/delivery-status-service.ts';
 import { DeliveryStatusStore } from './store/postgres/delivery-status-store.ts';
 import { uuidBytes } from './domain/name-based-uuid.ts';
@@ -110,6 +112,9 @@ export async function createEnvelope(options: {
   publicUrl: string | null;
   https?: { cert: Buffer; key: Buffer } | null;
   newId?: () => string;
+  /** Tests and benchmarks tune delivery timings; servers use the defaults. */
+  deliveryOptions?: Partial<DeliveryOptions>;
+  appleMdmOptions?: Partial<AppleMdmOptions>;
 }): Promise<Envelope> {
   const { db } = options;
   await migrate(db);
@@ -120,6 +125,15 @@ export async function createEnvelope(options: {
   // Delivery logs through the app's logger, which exists once the app is built below.
   const deliveryLog: { app?: FastifyInstance } = {};
   const tenantCa = new TenantCaService(stores.secrets, secrets);
+  const profileSigning = new ProfileSigningService(stores.secrets, secrets, tenantCa);
+  const delivery = new DeliveryService({
+    delivery: stores.delivery,
+    transact: (fn) => transact((tx) => fn(tx.delivery)),
+    uuidNamespace: uuidBytes(envelopeUuidNamespace),
+    options: options.deliveryOptions,
+    log: { warn: (details, message) => deliveryLog.app?.log.warn(details, message) },
+  });
+  const appleEnrollments = new AppleEnrollmentService({ transact, newId });
   const services: AppServices = {
     tenants: new TenantService(stores.tenants),
     users: new UserService(stores.users, newId),
@@ -129,12 +143,7 @@ export async function createEnvelope(options: {
     tenantCa,
     previews: new PreviewService(stores, (input) => appleMaterialFor(input, { mode: 'preview' })),
     assignments: new AssignmentService(stores, transact),
-    delivery: new DeliveryService({
-      delivery: stores.delivery,
-      transact: (fn) => transact((tx) => fn(tx.delivery)),
-      uuidNamespace: uuidBytes(envelopeUuidNamespace),
-      log: { warn: (details, message) => deliveryLog.app?.log.warn(details, message) },
-    }),
+    delivery,
     deliveryStatus: new DeliveryStatusService({
       status: new DeliveryStatusStore(db),
       profiles: stores.profiles,
@@ -147,11 +156,22 @@ export async function createEnvelope(options: {
     enrollmentProfiles: new EnrollmentProfileService({
       stores,
       tenantCa,
-      profileSigning: new ProfileSigningService(stores.secrets, secrets, tenantCa),
+      profileSigning,
       publicUrl: options.publicUrl,
       newId,
     }),
-    appleEnrollments: new AppleEnrollmentService({ transact, newId }),
+    appleEnrollments,
+    appleMdm: new AppleMdmService({
+      enrollments: appleEnrollments,
+      delivery,
+      channel: stores.appleChannel,
+      renderer: new AppleCommandRenderer({ stores, tenantCa, signing: profileSigning }),
+      options: options.appleMdmOptions,
+      log: {
+        info: (details, message) => deliveryLog.app?.log.info(details, message),
+        warn: (details, message) => deliveryLog.app?.log.warn(details, message),
+      },
+    }),
   };
   const firstToken = await services.tenants.issueFirstAdminToken(options.adminToken);
   const app = await buildApp({

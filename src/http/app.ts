@@ -17,6 +17,7 @@ import type { EnrollmentTokenService } from '../services/enrollment/enrollment-t
 import type { PushCertificateService } from '../services/enrollment/push-certificate-service.ts';
 import type { EnrollmentProfileService } from '../services/enrollment/enrollment-profile-service.ts';
 import type { AppleEnrollmentService } from '../services/enrollment/apple-enrollment-service.ts';
+import type { AppleMdmService } from '../services/apple-mdm/apple-mdm-service.ts';
 import { requireBearerAuth } from './auth.ts';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './error-handler.ts';
 import { installInputGuard } from './input-guard.ts';
@@ -35,6 +36,7 @@ import { registerDeliveryStatusRoutes } from './graph/delivery-status.ts';
 import { registerEnrollmentTokenRoutes } from './graph/enrollment-tokens.ts';
 import { registerApplePushCertificateRoutes } from './graph/apple-push-certificate.ts';
 import { registerAppleEnrollRoutes } from './device/apple/enroll.ts';
+import { registerAppleMdmRoutes } from './device/apple/mdm.ts';
 
 export interface AppServices {
   tenants: TenantService;
@@ -52,6 +54,8 @@ export interface AppServices {
   enrollmentProfiles: EnrollmentProfileService;
   /** For the Apple check-in endpoint (Authenticate, TokenUpdate). */
   appleEnrollments: AppleEnrollmentService;
+  /** The Apple MDM check-in and command endpoints. */
+  appleMdm: AppleMdmService;
 }
 
 export interface AppOptions {
@@ -148,6 +152,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // Device-facing routes: no bearer token (devices carry their own credentials), rate-limited.
   await app.register((scope) => registerAppleEnrollRoutes(scope, options.services.enrollmentProfiles));
+  await app.register((scope) => registerAppleMdmRoutes(scope, options.services.appleMdm));
 
   return app;
 }

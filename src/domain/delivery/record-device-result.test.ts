@@ -64,6 +64,21 @@ describe('recordDeviceResult', () => {
     assert.equal(recordDeviceResult(done, { kind: 'verified', commandId }, t0 + 1).state, 'verified');
   });
 
+  it('turns an installed profile the device no longer lists into an install planned at once', () => {
+    const { row, commandId } = pendingInstall();
+    assert.equal(recordDeviceResult(row, { kind: 'missing', commandId }, t0), row, 'nothing is installed yet');
+    const done = recordDeviceResult(row, { kind: 'acknowledged', commandId }, t0);
+    const lost = recordDeviceResult(done, { kind: 'missing', commandId }, t0 + 60_000);
+    assert.equal(lost.state, 'error');
+    assert.equal(lost.installed, null);
+    assert.equal(lost.nextAttemptAt, t0 + 60_000);
+    assert.match(lost.message, /no longer on the device/);
+    const plan = planDeviceDelivery(computeDesiredSet(iPhone, [mail]), [lost], context(iPhone.id, t0 + 60_000));
+    assert.equal(plan.operations.length, 1);
+    assert.equal(plan.operations[0]?.kind, 'install');
+    assert.notEqual(plan.operations[0]?.commandId, commandId, 'a new command id: the old one was answered');
+  });
+
   it('records a transient failure as an error with a retry time and the device\'s code', () => {
     const { row, commandId } = pendingInstall();
     const failed = recordDeviceResult(row, { kind: 'failed', commandId, error: { errorClass: 'transient', code: 'MCInstallationErrorDomain (4001)', message: 'Profile installation failed' } }, t0);

@@ -10,13 +10,16 @@ import { defaultRetryPolicy, nextAttemptAt, type RetryPolicy } from './retry-pol
  *   report with the policy version and no non-compliance for the app). For a remove, a device
  *   saying the profile or account is not there (Apple 12075/4024, SyncML 404) is an acknowledgement;
  * - `verified`: inventory confirms what the acknowledged command installed (ProfileList, Get, policy report);
+ * - `missing`: inventory shows that what the device had acknowledged is gone (a user deleted the
+ *   profile, the device was restored): the row loses `installed` and is retried at once, so the next
+ *   reconcile installs it again under a new command id;
  * - `notNow`: the device deferred it (Apple `NotNow`); the channel re-offers it, nothing changes here;
  * - `failed`: with the channel's classification (see `DeliveryErrorClass`).
  * A channel that sends a replace as two commands reports a failure of either under the replace's
  * command id.
  */
 export type DeviceResult =
-  | { kind: 'fetched' | 'acknowledged' | 'verified' | 'notNow'; commandId: string }
+  | { kind: 'fetched' | 'acknowledged' | 'verified' | 'missing' | 'notNow'; commandId: string }
   | { kind: 'failed'; commandId: string; error: DeliveryError };
 
 /**
@@ -41,6 +44,21 @@ export function recordDeviceResult(row: LedgerRow, result: DeviceResult, now: nu
       return row.state === 'succeeded' && row.operation !== 'remove'
         ? { ...row, state: 'verified', reasonCode: 'verified', message: `Version ${target.version} is verified on the device.`, stateChangedAt: now, lastReportedAt: now }
         : row;
+    case 'missing': {
+      if (!(row.state === 'succeeded' || row.state === 'verified') || row.operation === 'remove' || row.installed === null) return row;
+      const error: DeliveryError = { errorClass: 'transient', code: 'missingOnDevice', message: 'the device no longer lists it' };
+      return {
+        ...row,
+        state: 'error',
+        reasonCode: 'deliveryFailed',
+        message: `'${row.displayName}' version ${row.installed.version} is no longer on the device (it was removed there); Envelope installs it again.`,
+        installed: null,
+        lastError: error,
+        nextAttemptAt: now,
+        stateChangedAt: now,
+        lastReportedAt: now,
+      };
+    }
     case 'acknowledged': {
       if (!(row.state === 'pending' || row.state === 'sent')) return row;
       if (row.operation === 'remove') {

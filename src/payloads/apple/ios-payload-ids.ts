@@ -47,10 +47,23 @@ export interface IosPayloadIds {
   profileUUID(renderedParts: readonly string[]): string;
 }
 
+/** The top-level `PayloadIdentifier` of the email profile `profileId` rendered for `userId` (what `RemoveProfile` names). */
+export function iosProfileIdentifier(seed: Pick<IosPayloadIdSeed, 'identifierPrefix'>, profileId: string, userId: string): string {
+  return `${seed.identifierPrefix ?? 'com.envelope.email'}.${identifierSegment(profileId)}.${identifierSegment(userId)}`;
+}
+
+/**
+ * The top-level `PayloadIdentifier` of a certificate profile sent on its own: per user for identities,
+ * per device (`device`) for trusted roots, which carry no user.
+ */
+export function iosCertificateProfileIdentifier(certificateProfileId: string, userId: string | null): string {
+  return `com.envelope.certificate.${identifierSegment(certificateProfileId)}.${userId === null ? 'device' : identifierSegment(userId)}`;
+}
+
 export function deriveIosPayloadIds(seed: IosPayloadIdSeed, profileId: string, userId: string, account: IosAccountIdentity): IosPayloadIds {
   const namespace = uuidBytes(seed.namespace);
   const pair = [seed.tenantId, profileId, userId];
-  const profileIdentifier = `${seed.identifierPrefix ?? 'com.envelope.email'}.${identifierSegment(profileId)}.${identifierSegment(userId)}`;
+  const profileIdentifier = iosProfileIdentifier(seed, profileId, userId);
   const accountUUID = nameBasedUuid(namespace, ['eas', ...pair, account.host.trim().toLowerCase(), account.emailAddress.trim().toLowerCase()]);
   return {
     profileIdentifier,

@@ -51,7 +51,7 @@ export async function appleMaterialFor(request: AppleMaterialRequest, options: A
   }
   switch (profileKindOf(profile.odataType)) {
     case 'trustedRootCertificate':
-      return rootMaterial(profile);
+      return trustedRootMaterial(profile);
     case 'scepCertificate':
       return scepMaterial(request);
     case 'pkcsCertificate':
@@ -66,7 +66,8 @@ export function isIssuedAtDelivery(material: AppleCertificateMaterial): boolean 
   return material.kind === 'pkcs12' && material.bytes.length === 0 && material.password === null;
 }
 
-function rootMaterial(profile: Profile): RootCertificateMaterial {
+/** A trusted root's material: its certificate, for any device and no user. */
+export function trustedRootMaterial(profile: Profile): RootCertificateMaterial {
   const settings = settingsOf(profile, 'iosTrustedRootCertificate');
   return {
     kind: 'root',

@@ -14,7 +14,7 @@ import {
 } from '../../domain/delivery/index.ts';
 import { notFound } from '../../domain/errors.ts';
 import type { ProfileType } from '../../domain/profiles/index.ts';
-import type { DeliveryStore, DeviceDeliveryLock, ResendFilter } from '../../store/delivery-store.ts';
+import type { DeliveryStore, DeviceDeliveryLock, QueuedCommand, ResendFilter } from '../../store/delivery-store.ts';
 import { writeCountedRows } from './count-changes.ts';
 
 /** What a device channel needs to render and send one command (payload bytes are rendered then, not stored). */
@@ -34,6 +34,24 @@ export interface DeliveryCommand {
   target: DeliveredSnapshot;
   /** Replace: the account to delete first. */
   previous: DeliveredSnapshot | null;
+}
+
+/** What a channel renders from a queued command. */
+export function deliveryCommandOf(command: QueuedCommand): DeliveryCommand {
+  return {
+    commandId: command.commandId,
+    deviceId: command.deviceId,
+    profileId: command.profileId,
+    odataType: command.odataType,
+    kind: command.kind,
+    version: command.version,
+    generation: command.generation,
+    removeCommandId: command.removeCommandId,
+    userPrompt: command.userPrompt,
+    userId: command.target.userId,
+    target: command.target,
+    previous: command.previous,
+  };
 }
 
 /** A device's answer to one command (the domain's `DeviceResult` without `fetched`, which `checkIn` records). */
@@ -119,20 +137,7 @@ export class DeliveryService {
         const fetched = recordDeviceResult(row, { kind: 'fetched', commandId: command.commandId }, now, this.#options.retryPolicy);
         if (fetched !== row) await writeCountedRows(store, tenantId, deviceId, [{ before: row, after: fetched, changed: true }], lock.userId, now);
       }
-      return {
-        commandId: command.commandId,
-        deviceId,
-        profileId: command.profileId,
-        odataType: command.odataType,
-        kind: command.kind,
-        version: command.version,
-        generation: command.generation,
-        removeCommandId: command.removeCommandId,
-        userPrompt: command.userPrompt,
-        userId: command.target.userId,
-        target: command.target,
-        previous: command.previous,
-      };
+      return deliveryCommandOf(command);
     });
   }
 
@@ -166,6 +171,42 @@ export class DeliveryService {
         if (next.nextAttemptAt !== row.nextAttemptAt) await store.refreshNextAttempt(tenantId, deviceId);
       }
       return true;
+    });
+  }
+
+  /** The queued command `commandId` of this device (any status), or null: what a channel maps a device answer with. */
+  async command(tenantId: string, deviceId: string, commandId: string): Promise<QueuedCommand | null> {
+    const command = await this.#delivery.command(commandId);
+    return command !== null && command.tenantId === tenantId && command.deviceId === deviceId ? command : null;
+  }
+
+  /**
+   * Applies a device inventory (Apple `ProfileList`, a Windows `Get`, an AMAPI report): each profile
+   * the ledger says is on the device and settled (`succeeded`, `verified`) is `verified` when
+   * `isPresent` finds it, else `missing` — it is then installed again at the device's next check-in,
+   * under a new command id. Rows with an operation in flight are left alone. Returns the counts.
+   */
+  async verifyInventory(
+    tenantId: string,
+    deviceId: string,
+    isPresent: (row: { profileId: string; odataType: ProfileType; installed: DeliveredSnapshot }) => boolean,
+    now: number,
+  ): Promise<{ verified: number; missing: number }> {
+    return this.#transact(async (store) => {
+      const lock = await store.lockDevice(tenantId, deviceId);
+      if (lock === null) return { verified: 0, missing: 0 };
+      const counts = { verified: 0, missing: 0 };
+      const changes = [];
+      for (const row of await store.ledgerRows(tenantId, deviceId)) {
+        if (row.installed === null || row.commandId === null || row.operation === 'remove' || !(row.state === 'succeeded' || row.state === 'verified')) continue;
+        const present = isPresent({ profileId: row.profileId, odataType: row.odataType, installed: row.installed });
+        counts[present ? 'verified' : 'missing'] += 1;
+        const next = recordDeviceResult(row, { kind: present ? 'verified' : 'missing', commandId: row.commandId }, now, this.#options.retryPolicy);
+        if (next !== row) changes.push({ before: row, after: next, changed: true });
+      }
+      if (changes.length > 0) await writeCountedRows(store, tenantId, deviceId, changes, lock.userId, now);
+      if (counts.missing > 0) await store.refreshNextAttempt(tenantId, deviceId);
+      return counts;
     });
   }
 

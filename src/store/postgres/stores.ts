@@ -1,4 +1,5 @@
 import type { Db, Queryable } from '../db.ts';
+import { AppleChannelStore } from './apple-channel-store.ts';
 import { AppleEnrollmentStore } from './apple-enrollment-store.ts';
 import { ApplePushCertificateStore } from './apple-push-certificate-store.ts';
 import { AssignmentStore } from './assignment-store.ts';
@@ -26,6 +27,7 @@ export interface Stores {
   enrollmentTokens: EnrollmentTokenStore;
   applePushCertificates: ApplePushCertificateStore;
   appleEnrollments: AppleEnrollmentStore;
+  appleChannel: AppleChannelStore;
 }
 
 export function createStores(db: Queryable): Stores {
@@ -42,6 +44,7 @@ export function createStores(db: Queryable): Stores {
     enrollmentTokens: new EnrollmentTokenStore(db),
     applePushCertificates: new ApplePushCertificateStore(db),
     appleEnrollments: new AppleEnrollmentStore(db),
+    appleChannel: new AppleChannelStore(db),
   };
 }
 

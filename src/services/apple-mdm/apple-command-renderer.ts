@@ -1,0 +1,123 @@
+import { notFound } from '../../domain/errors.ts';
+import { isEmailProfileType, linkedIdsOf, platformFamilyOf, profileKindOf, type Profile, type ProfileType } from '../../domain/profiles/index.ts';
+import type { AppleCertificateMaterial } from '../../payloads/apple/certificate-material.ts';
+import { iosEmailProfileInputOf } from '../../payloads/apple/ios-email-profile-input.ts';
+import { iosCertificateProfileIdentifier, iosProfileIdentifier } from '../../payloads/apple/ios-payload-ids.ts';
+import { renderIosCertificateProfile } from '../../payloads/apple/render-ios-certificate-profile.ts';
+import { renderIosProfile } from '../../payloads/apple/render-ios-profile.ts';
+import { signProfile } from '../../payloads/apple/sign-profile.ts';
+import type { Stores } from '../../store/postgres/stores.ts';
+import { appleMaterialFor, trustedRootMaterial } from '../certificates/certificate-material.ts';
+import { CaPkcs12IdentityIssuer } from '../certificates/identity-issuer.ts';
+import type { ProfileSigningService } from '../certificates/profile-signing.ts';
+import type { TenantCaService } from '../certificates/tenant-ca.ts';
+import type { DeliveryCommand } from '../delivery/delivery-service.ts';
+import { envelopeUuidNamespace } from '../rendering/render-inputs.ts';
+
+/** What a profile install sends: the signed `.mobileconfig` and the identifier `ProfileList` reports it under. */
+export interface RenderedInstall {
+  payload: Uint8Array;
+  payloadIdentifier: string;
+}
+
+/**
+ * The top-level `PayloadIdentifier` a delivered profile has on the device: the email profile's is per
+ * (profile, user), a certificate profile's per (profile, user) or per device for a trusted root.
+ */
+export function appleProfileIdentifier(odataType: ProfileType, profileId: string, userId: string | null): string | null {
+  if (platformFamilyOf(odataType) !== 'ios') return null;
+  if (isEmailProfileType(odataType)) return userId === null ? null : iosProfileIdentifier({}, profileId, userId);
+  return iosCertificateProfileIdentifier(profileId, profileKindOf(odataType) === 'trustedRootCertificate' ? null : userId);
+}
+
+/**
+ * Renders and signs the `.mobileconfig` an `InstallProfile` carries, at the moment the device fetches
+ * it (delivery renders nothing up front, docs/decisions/0011). Signed bytes are kept per (tenant,
+ * profile version, render key) — the render key names the user and every value of theirs in the
+ * profile — in a bounded LRU, so a command re-offered, or a user's second device, costs no new
+ * signature. Renders that issue a PKCS identity are per device and never cached.
+ *
+ * A command is rendered from the profile as it is now: when the profile changed after the command
+ * was queued, the device gets the newer content and the next reconcile finds it up to date.
+ */
+export class AppleCommandRenderer {
+  readonly #stores: Stores;
+  readonly #tenantCa: TenantCaService;
+  readonly #signing: ProfileSigningService;
+  readonly #cache = new Map<string, RenderedInstall>();
+  readonly #maxEntries: number;
+  readonly #now: () => Date;
+  /** Renders started, and how many were served from the cache (for benchmarks and metrics). */
+  readonly stats = { renders: 0, cacheHits: 0 };
+
+  constructor(deps: { stores: Stores; tenantCa: TenantCaService; signing: ProfileSigningService; maxEntries?: number; now?: () => Date }) {
+    this.#stores = deps.stores;
+    this.#tenantCa = deps.tenantCa;
+    this.#signing = deps.signing;
+    this.#maxEntries = deps.maxEntries ?? 2000;
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * The signed profile for an install, update or replace command. Throws a 404 EnvelopeError when
+   * the profile, the user or the device no longer exists, and the renderers' 422s (a user attribute
+   * missing, a setting iOS cannot take): the caller records those as the command's failure.
+   */
+  async render(tenantId: string, command: DeliveryCommand): Promise<RenderedInstall> {
+    const profile = await this.#stores.profiles.get(tenantId, command.profileId);
+    if (!profile) throw notFound('Device configuration', command.profileId);
+    const key = `${tenantId}|${profile.id}|${profile.version}|${command.target.renderKey}`;
+    const cached = this.#cache.get(key);
+    if (cached) {
+      this.#cache.delete(key);
+      this.#cache.set(key, cached);
+      this.stats.cacheHits += 1;
+      return cached;
+    }
+    this.stats.renders += 1;
+    const { rendered, perDevice } = await this.#renderXml(tenantId, profile, command);
+    const tenant = await this.#stores.tenants.findById(tenantId);
+    if (!tenant) throw notFound('Tenant', tenantId);
+    const signer = await this.#signing.ensure(tenantId, tenant.name);
+    const payload = await signProfile(Buffer.from(rendered.xml, 'utf8'), signer, { signingTime: this.#now() });
+    const result = { payload, payloadIdentifier: rendered.payloadIdentifier };
+    if (!perDevice) {
+      this.#cache.set(key, result);
+      if (this.#cache.size > this.#maxEntries) this.#cache.delete(this.#cache.keys().next().value as string);
+    }
+    return result;
+  }
+
+  async #renderXml(tenantId: string, profile: Profile, command: DeliveryCommand): Promise<{ rendered: { xml: string; payloadIdentifier: string }; perDevice: boolean }> {
+    const device = await this.#stores.devices.get(tenantId, command.deviceId);
+    if (!device) throw notFound('Managed device', command.deviceId);
+    const userId = command.target.userId;
+    const user = userId === null ? null : await this.#stores.users.get(tenantId, userId);
+    if (userId !== null && !user) throw notFound('User', userId);
+    const ids = { namespace: envelopeUuidNamespace, tenantId };
+    let perDevice = false;
+    const materialFor = async (certificateProfile: Profile): Promise<AppleCertificateMaterial> => {
+      if (profileKindOf(certificateProfile.odataType) === 'trustedRootCertificate') return trustedRootMaterial(certificateProfile);
+      if (profileKindOf(certificateProfile.odataType) === 'pkcsCertificate') perDevice = true;
+      if (!user) throw notFound('User', String(userId));
+      const tenant = await this.#stores.tenants.findById(tenantId);
+      const identities = new CaPkcs12IdentityIssuer(await this.#tenantCa.ensure(tenantId, tenant?.name ?? tenantId));
+      return appleMaterialFor({ certificateProfile, user, device }, { mode: 'deliver', identities });
+    };
+
+    if (isEmailProfileType(profile.odataType)) {
+      if (!user) throw notFound('User', String(userId));
+      const linked = await this.#stores.profiles.getMany(tenantId, linkedIdsOf(profile.links));
+      const rootIds = linked.flatMap((p) => (p.links.rootCertificate && !linked.some((l) => l.id === p.links.rootCertificate) ? [p.links.rootCertificate] : []));
+      const certificates = new Map<string, AppleCertificateMaterial>();
+      for (const certificateProfile of [...linked, ...(await this.#stores.profiles.getMany(tenantId, rootIds))]) {
+        certificates.set(certificateProfile.id, await materialFor(certificateProfile));
+      }
+      const rendered = renderIosProfile({ profile: iosEmailProfileInputOf(profile), user, device, certificates, ids });
+      return { rendered, perDevice };
+    }
+    const material = await materialFor(profile);
+    const rendered = renderIosCertificateProfile({ certificateProfileId: profile.id, displayName: profile.displayName, userId, material, ids });
+    return { rendered, perDevice };
+  }
+}
