@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual, type webcrypto } from 'node:crypto';
 import * as asn1js from 'asn1js';
+import { FastSignatureFailure, verifyMdmSignatureFast } from './mdm-signature-fast.ts';
 import { Attribute, Certificate, ContentInfo, EncapsulatedContentInfo, IssuerAndSerialNumber, SignedAndUnsignedAttributes, SignedData, SignedDataVerifyError, SignerInfo } from 'pkijs';
 
 /**
@@ -91,11 +92,49 @@ const digestByOid: Readonly<Record<string, string>> = {
  */
 export async function verifyMdmSignature(header: string | undefined, body: Uint8Array, issuer?: MdmSignatureIssuerCheck): Promise<VerifiedMdmSignature> {
   if (!header) throw new MdmSignatureError('missing-header', `no ${mdmSignatureHeader} header`);
-  const signedData = parseSignedData(decodeBase64(header));
+  const signatureDer = decodeBase64(header);
+  if (!issuer) {
+    let fast;
+    try {
+      fast = verifyMdmSignatureFast(signatureDer, body);
+    } catch (error) {
+      if (error instanceof FastSignatureFailure) throw new MdmSignatureError(error.code, error.message);
+      throw error;
+    }
+    // A certificate is checked through pkijs the first time it is seen, so the fast path never
+    // accepts a certificate the complete check would refuse; devices sign with one certificate for
+    // years, so nearly every request takes the fast path.
+    if (fast !== null && checkedCertificates.has(fast.certificateSha256)) return fast;
+    const full = await verifyWithPkijs(signatureDer, body);
+    if (fast !== null && fast.certificateSha256 === full.certificateSha256) rememberChecked(full.certificateSha256);
+    return full;
+  }
+  return verifyWithPkijs(signatureDer, body, issuer);
+}
+
+const checkedCertificates = new Set<string>();
+
+function rememberChecked(certificateSha256: string): void {
+  if (checkedCertificates.size >= 500_000) checkedCertificates.delete(checkedCertificates.values().next().value as string);
+  checkedCertificates.add(certificateSha256);
+}
+
+/**
+ * The complete check through pkijs, for every shape of SignedData and with the issuer check; the
+ * fast path above answers the common case. Exported for the test that holds the two together.
+ */
+export async function verifyWithPkijs(signatureDer: Uint8Array, body: Uint8Array, issuer?: MdmSignatureIssuerCheck): Promise<VerifiedMdmSignature> {
+  const signedData = parseSignedData(signatureDer);
   if (signedData.signerInfos.length !== 1) {
     throw new MdmSignatureError('not-one-signer', `the signature must have exactly one signer, it has ${signedData.signerInfos.length}`);
   }
-  checkContent(signedData, body);
+  try {
+    checkContent(signedData, body);
+  } catch (error) {
+    // pkijs leaves odd shapes (an eContent that is not an OCTET STRING) for the caller to trip over.
+    if (error instanceof MdmSignatureError) throw error;
+    throw new MdmSignatureError('not-cms', `not a CMS SignedData: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const signerCertificate = await verifySigner(signedData, body);
   const certificateDer = new Uint8Array(signerCertificate.toSchema().toBER(false));
   if (issuer) await checkIssuer(signerCertificate, issuer);
