@@ -28,7 +28,7 @@ export interface IosEnrollment {
   /** The identity from the `com.apple.security.pkcs12` payload named by `IdentityCertificateUUID`. */
   identity: MdmSigningIdentity & { certificateSha256: string };
   mdm: MdmSettings;
-  /** The enrollment profile itself, installed by the user (it appears in `ProfileList`, not managed). */
+  /** The enrollment profile itself, installed by the user (it appears in `ProfileList`, not managed); payload dictionaries emptied. */
   profile: ConfigurationProfile;
   signerCertificates: Uint8Array[];
   /** The profile's signer chains to one of `trustedProfileRootsDer` ("Verified" in Settings). */
@@ -121,7 +121,9 @@ export async function openEnrollmentProfile(bytes: Uint8Array, options: { truste
   return {
     identity: await openPkcs12(content, password),
     mdm,
-    profile,
+    // Payload dictionaries are dropped once read: the PKCS#12 and its password would otherwise stay in
+    // memory for every device of a fleet.
+    profile: { ...profile, payloads: profile.payloads.map((payload) => ({ ...payload, dictionary: {} })) },
     signerCertificates: unwrapped.signerCertificates,
     verified: unwrapped.verified,
     contentSha256: createHash('sha256').update(unwrapped.content).digest('hex'),
