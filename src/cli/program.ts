@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { loadConfig } from '../config.ts';
 import type { RenderOptions } from './render-command.ts';
+import { registerSimulateCommand } from './simulate-command.ts';
 
 const envelopeVersion = packageJson.version;
 
@@ -109,6 +110,8 @@ export function buildProgram(): Command {
       const [{ renderCommand }, { appleMaterialFor }] = await Promise.all([import('./render-command.ts'), import('../services/certificates/certificate-material.ts')]);
       await renderCommand(profile, options, (input) => appleMaterialFor(input, { mode: 'preview' }));
     });
+
+  registerSimulateCommand(program);
 
   return program;
 }
