@@ -302,7 +302,7 @@ export class AppleMdmService {
   async #profileListIfDue(device: AppleChannelDevice, now: number): Promise<Uint8Array | null> {
     const due = (device.verifyDueAt !== null && device.verifyDueAt <= now)
       || (device.verifiedAt !== null && device.verifiedAt + this.#options.verifyEveryMs <= now);
-    const inFlight = device.profileListSentAt !== null && device.profileListSentAt > now - this.#options.profileListInFlightMs;
+    const inFlight = device.profileListCommandUuid !== null && device.profileListSentAt !== null && device.profileListSentAt > now - this.#options.profileListInFlightMs;
     if (!due || inFlight) return null;
     const commandUuid = randomUUID().toUpperCase();
     if (!(await this.#channel.claimProfileList(device.tenantId, device.deviceId, commandUuid, now, now - this.#options.profileListInFlightMs))) return null;

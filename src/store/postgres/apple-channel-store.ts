@@ -75,7 +75,7 @@ export class AppleChannelStore {
   }
 
   /**
-   * Records a ProfileList handed out, unless another one was handed out since `inFlightBefore`
+   * Records a ProfileList handed out, unless another one is unanswered and was handed out since `inFlightBefore`
    * (a concurrent request of the same device): false then, and the caller sends nothing.
    */
   async claimProfileList(tenantId: string, deviceId: string, commandUuid: string, now: number, inFlightBefore: number): Promise<boolean> {
@@ -83,7 +83,8 @@ export class AppleChannelStore {
       `INSERT INTO apple_channel_state (tenant_id, device_id, profile_list_command_uuid, profile_list_sent_at) VALUES ($1, $2, $3, $4)
        ON CONFLICT (tenant_id, device_id) DO UPDATE SET profile_list_command_uuid = EXCLUDED.profile_list_command_uuid,
          profile_list_sent_at = EXCLUDED.profile_list_sent_at
-        WHERE apple_channel_state.profile_list_sent_at IS NULL OR apple_channel_state.profile_list_sent_at < $5
+        WHERE apple_channel_state.profile_list_command_uuid IS NULL OR apple_channel_state.profile_list_sent_at IS NULL
+           OR apple_channel_state.profile_list_sent_at < $5
        RETURNING true AS ok`,
       [tenantId, deviceId, commandUuid, new Date(now), new Date(inFlightBefore)],
     );
