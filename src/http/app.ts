@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Metric } from 'prom-client';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -35,6 +36,7 @@ import { registerDeliveryStatusRoutes } from './graph/delivery-status.ts';
 import { registerEnrollmentTokenRoutes } from './graph/enrollment-tokens.ts';
 import { registerApplePushCertificateRoutes } from './graph/apple-push-certificate.ts';
 import { registerAppleEnrollRoutes } from './device/apple/enroll.ts';
+import type { WakeService } from '../services/push/wake-service.ts';
 
 export interface AppServices {
   tenants: TenantService;
@@ -47,6 +49,8 @@ export interface AppServices {
   previews: PreviewService;
   delivery: DeliveryService;
   deliveryStatus: DeliveryStatusService;
+  /** For device channels that want a device back soon (NotNow); admin changes queue their wakes by trigger. */
+  wake: WakeService;
   enrollmentTokens: EnrollmentTokenService;
   pushCertificates: PushCertificateService;
   enrollmentProfiles: EnrollmentProfileService;
@@ -63,6 +67,8 @@ export interface AppOptions {
   /** Externally visible base URL; when null it is taken from each request's Host header. */
   publicUrl: string | null;
   version: string;
+  /** Further metrics /metrics serves (the wake worker's). */
+  metrics?: readonly Metric[];
 }
 
 export const graphPrefix = '/graph/beta';
@@ -93,7 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (text === '') return done(null, undefined);
     return parseJson(request, text, done);
   });
-  const metrics = installMetrics(app);
+  const metrics = installMetrics(app, options.metrics);
   app.decorate('baseUrl', (request) => `${options.publicUrl ?? `${request.protocol}://${request.host}`}${graphPrefix}`);
   app.addSchema(GraphError);
 
