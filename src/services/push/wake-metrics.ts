@@ -21,7 +21,11 @@ export class WakeMetrics {
       help: 'Device wakes queued (due, scheduled or being retried), across all servers.',
       registers: [],
       async collect() {
-        this.set(await queueDepth());
+        try {
+          this.set(await queueDepth());
+        } catch {
+          // The database is unreachable: keep the last value rather than fail the whole scrape.
+        }
       },
     });
   }
