@@ -34,6 +34,15 @@ describe('loadConfig', () => {
     assert.equal(config.logFormat, 'json');
   });
 
+  it('reads the APNs trust file relative to the working directory, and the wake poll interval (default 1 s)', () => {
+    const defaults = loadConfig({}, '/srv');
+    assert.equal(defaults.apnsCaPath, null);
+    assert.equal(defaults.wakePollIntervalMs, 1000);
+    const set = loadConfig({ ENVELOPE_APNS_CA: 'pki/apns-standin-ca.pem', ENVELOPE_WAKE_POLL_MS: '250' }, '/srv');
+    assert.equal(set.apnsCaPath, '/srv/pki/apns-standin-ca.pem');
+    assert.equal(set.wakePollIntervalMs, 250);
+  });
+
   const bad: Array<[Record<string, string>, string]> = [
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
@@ -45,6 +54,9 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT'],
     [{ ENVELOPE_PUBLIC_URL: 'mdm.contoso.com' }, 'ENVELOPE_PUBLIC_URL'],
+    [{ ENVELOPE_WAKE_POLL_MS: 'often' }, 'ENVELOPE_WAKE_POLL_MS'],
+    [{ ENVELOPE_WAKE_POLL_MS: '10' }, 'ENVELOPE_WAKE_POLL_MS'],
+    [{ ENVELOPE_WAKE_POLL_MS: '1.5' }, 'ENVELOPE_WAKE_POLL_MS'],
   ];
   for (const [env, variable] of bad) {
     it(`refuses ${JSON.stringify(env)} naming ${variable}`, () => {

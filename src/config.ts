@@ -23,6 +23,10 @@ export interface Config {
   publicUrl: string | null;
   /** APNs base URL for MDM pushes (ENVELOPE_APNS_URL); Apple's production service unless a test stand-in is named. */
   apnsUrl: string;
+  /** ENVELOPE_APNS_CA: a PEM file of extra roots to trust for the APNs host (a local stand-in); null = Node's default roots. */
+  apnsCaPath: string | null;
+  /** ENVELOPE_WAKE_POLL_MS: how often an idle wake worker looks for devices to push. */
+  wakePollIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -94,6 +98,14 @@ export function loadConfig(
     throw new ConfigError('ENVELOPE_APNS_URL', `'${apnsUrl}' is not an https base URL such as ${defaultApnsUrl}.`);
   }
 
+  const apnsCaPath = value('ENVELOPE_APNS_CA');
+
+  const wakePollText = value('ENVELOPE_WAKE_POLL_MS') ?? '1000';
+  const wakePollIntervalMs = Number(wakePollText);
+  if (!Number.isInteger(wakePollIntervalMs) || wakePollIntervalMs < 50 || wakePollIntervalMs > 60_000) {
+    throw new ConfigError('ENVELOPE_WAKE_POLL_MS', `'${wakePollText}' is not a whole number of milliseconds from 50 to 60000.`);
+  }
+
   const dataDir = value('ENVELOPE_DATA_DIR') ?? './data';
   return Object.freeze({
     port,
@@ -108,6 +120,8 @@ export function loadConfig(
     logFormat: logFormat as Config['logFormat'],
     publicUrl: publicUrl?.replace(/\/+$/, '') ?? null,
     apnsUrl: apnsUrl.replace(/\/+$/, ''),
+    apnsCaPath: apnsCaPath && resolve(cwd, apnsCaPath),
+    wakePollIntervalMs,
   });
 }
 

@@ -29,7 +29,18 @@ import { EnrollmentTokenService } from './services/enrollment/enrollment-token-s
 import { PushCertificateService } from './services/enrollment/push-certificate-service.ts';
 import { EnrollmentProfileService } from './services/enrollment/enrollment-profile-service.ts';
 import { AppleEnrollmentService } from './services/enrollment/apple-enrollment-service.ts';
+import { ApnsProviderCache } from './services/push/apns-provider-cache.ts';
+import { ApplePushChannel } from './services/push/apple-push-channel.ts';
+import { profileWakePages } from './services/push/profile-wake-page.ts';
+import type { WakeLog } from './services/push/wake-log.ts';
+import { WakeMetrics } from './services/push/wake-metrics.ts';
+import { QueuedWakeService } from './services/push/wake-service.ts';
+import { WakeWorker, type WakeWorkerOptions } from './services/push/wake-worker.ts';
+import { defaultApnsUrl } from './config.ts';
+import type { ApnsProviderOptions } from './protocols/apns/apns-provider.ts';
 import type { Db } from './store/db.ts';
+import { ApplePushTargetStore } from './store/postgres/apple-push-target-store.ts';
+import { WakeStore } from './store/postgres/wake-store.ts';
 import { migrate } from './store/postgres/migrate.ts';
 import { openPostgresDb } from './store/postgres/pg-db.ts';
 import { openPgliteDb } from './store/postgres/pglite-db.ts';
@@ -100,6 +111,9 @@ export interface Envelope {
   services: AppServices;
   /** The first admin token, when this start created the default tenant's first token. */
   firstToken: IssuedToken | null;
+  /** Pushes devices after changes; not running until started (`envelope serve` starts it). */
+  wakeWorker: WakeWorker;
+  /** Stops the wake worker, the HTTP app and the database. */
   close(): Promise<void>;
 }
 
@@ -115,6 +129,9 @@ export async function createEnvelope(options: {
   /** Tests and benchmarks tune delivery timings; servers use the defaults. */
   deliveryOptions?: Partial<DeliveryOptions>;
   appleMdmOptions?: Partial<AppleMdmOptions>;
+  /** Where wake pushes go: APNs base URL (Apple's production service by default), extra trusted roots (PEM). */
+  apns?: { url?: string; ca?: string | null; providerOptions?: Partial<ApnsProviderOptions> };
+  wake?: Partial<WakeWorkerOptions>;
 }): Promise<Envelope> {
   const { db } = options;
   await migrate(db);
@@ -134,6 +151,29 @@ export async function createEnvelope(options: {
     log: { warn: (details, message) => deliveryLog.app?.log.warn(details, message) },
   });
   const appleEnrollments = new AppleEnrollmentService({ transact, newId });
+  const pushLog: WakeLog = {
+    debug: (details, message) => deliveryLog.app?.log.debug(details, message),
+    info: (details, message) => deliveryLog.app?.log.info(details, message),
+    warn: (details, message) => deliveryLog.app?.log.warn(details, message),
+    error: (details, message) => deliveryLog.app?.log.error(details, message),
+  };
+  const wakes = new WakeStore(db);
+  const wakeMetrics = new WakeMetrics(() => wakes.queueDepth());
+  const wakeWorker = new WakeWorker({
+    wakes,
+    pages: profileWakePages({ stores, wakes }),
+    channels: [
+      new ApplePushChannel({
+        targets: new ApplePushTargetStore(db),
+        providers: new ApnsProviderCache({ certificates: stores.applePushCertificates, box: secrets, url: options.apns?.url ?? defaultApnsUrl, ca: options.apns?.ca ?? null, log: pushLog, providerOptions: options.apns?.providerOptions }),
+        log: pushLog,
+      }),
+    ],
+    log: pushLog,
+    metrics: wakeMetrics,
+    options: options.wake,
+  });
+  const wake = new QueuedWakeService({ wakes, onQueued: () => wakeWorker.nudge() });
   const services: AppServices = {
     tenants: new TenantService(stores.tenants),
     users: new UserService(stores.users, newId),
@@ -151,6 +191,7 @@ export async function createEnvelope(options: {
       now: Date.now,
       stuckAfterMs: defaultDeliveryOptions.stuckAfterMs,
     }),
+    wake,
     enrollmentTokens: new EnrollmentTokenService({ enrollmentTokens: stores.enrollmentTokens, publicUrl: options.publicUrl, newId }),
     pushCertificates: new PushCertificateService({ stores, transact, box: secrets }),
     enrollmentProfiles: new EnrollmentProfileService({
@@ -164,6 +205,7 @@ export async function createEnvelope(options: {
     appleMdm: new AppleMdmService({
       enrollments: appleEnrollments,
       delivery,
+      waker: wake,
       channel: stores.appleChannel,
       renderer: new AppleCommandRenderer({ stores, tenantCa, signing: profileSigning }),
       options: options.appleMdmOptions,
@@ -181,6 +223,7 @@ export async function createEnvelope(options: {
     https: options.https ?? null,
     publicUrl: options.publicUrl,
     version: envelopeVersion,
+    metrics: wakeMetrics.all,
   });
   deliveryLog.app = app;
   return {
@@ -188,7 +231,9 @@ export async function createEnvelope(options: {
     db,
     services,
     firstToken,
+    wakeWorker,
     async close() {
+      await wakeWorker.stop();
       await app.close();
       await db.close();
     },
@@ -240,6 +285,8 @@ export async function startServer(config: Readonly<Config>): Promise<Envelope> {
       logger,
       publicUrl: config.publicUrl,
       https,
+      apns: { url: config.apnsUrl, ca: config.apnsCaPath === null ? null : readFileSync(config.apnsCaPath, 'utf8') },
+      wake: { pollIntervalMs: config.wakePollIntervalMs },
     });
     onConnectionError = (error) => envelope.app.log.warn({ err: error }, 'database connection lost');
     try {

@@ -45,6 +45,9 @@ export async function serveCommand(config: Readonly<Config>): Promise<void> {
     }
   }
 
+  // Pushes devices after changes; envelope.close() stops it again.
+  envelope.wakeWorker.start();
+
   // A repeated signal (a launcher forwarding the terminal's Ctrl-C) must not cut the shutdown short:
   // the database is closed and its lock released before the process exits.
   let stopping = false;

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Metric } from 'prom-client';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -37,6 +38,7 @@ import { registerEnrollmentTokenRoutes } from './graph/enrollment-tokens.ts';
 import { registerApplePushCertificateRoutes } from './graph/apple-push-certificate.ts';
 import { registerAppleEnrollRoutes } from './device/apple/enroll.ts';
 import { registerAppleMdmRoutes } from './device/apple/mdm.ts';
+import type { WakeService } from '../services/push/wake-service.ts';
 
 export interface AppServices {
   tenants: TenantService;
@@ -49,6 +51,8 @@ export interface AppServices {
   previews: PreviewService;
   delivery: DeliveryService;
   deliveryStatus: DeliveryStatusService;
+  /** For device channels that want a device back soon (NotNow); admin changes queue their wakes by trigger. */
+  wake: WakeService;
   enrollmentTokens: EnrollmentTokenService;
   pushCertificates: PushCertificateService;
   enrollmentProfiles: EnrollmentProfileService;
@@ -67,6 +71,8 @@ export interface AppOptions {
   /** Externally visible base URL; when null it is taken from each request's Host header. */
   publicUrl: string | null;
   version: string;
+  /** Further metrics /metrics serves (the wake worker's). */
+  metrics?: readonly Metric[];
 }
 
 export const graphPrefix = '/graph/beta';
@@ -97,7 +103,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (text === '') return done(null, undefined);
     return parseJson(request, text, done);
   });
-  const metrics = installMetrics(app);
+  const metrics = installMetrics(app, options.metrics);
   app.decorate('baseUrl', (request) => `${options.publicUrl ?? `${request.protocol}://${request.host}`}${graphPrefix}`);
   app.addSchema(GraphError);
 

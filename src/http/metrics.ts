@@ -1,12 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Histogram, Registry, type Metric } from 'prom-client';
 
 /**
  * Prometheus metrics for one app instance (its own registry, so tests can build many apps):
- * process defaults plus `envelope_http_request_duration_seconds{method,route,status}`.
+ * process defaults plus `envelope_http_request_duration_seconds{method,route,status}`, and `extra`
+ * (created unregistered by the services that own them).
  */
-export function installMetrics(app: FastifyInstance): Registry {
+export function installMetrics(app: FastifyInstance, extra: readonly Metric[] = []): Registry {
   const registry = new Registry();
+  for (const metric of extra) registry.registerMetric(metric);
   collectDefaultMetrics({ register: registry, prefix: 'envelope_' });
   const duration = new Histogram({
     name: 'envelope_http_request_duration_seconds',

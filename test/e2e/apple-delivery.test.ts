@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { SimulatedIphone } from '../../sim/ios/simulated-iphone.ts';
 import type { DeviceHttp } from '../../sim/ios/device-http.ts';
-import { adminHelpers, createE2ePki, deviceHttpFor, enrollIphoneAt, startHttpsEnvelope, type E2ePki, type HttpsEnvelope } from '../helpers/https-envelope.ts';
+import { adminHelpers, createE2ePki, deviceHttpFor, enrollIphoneAt, startApnsStandIn, startHttpsEnvelope, wakeOnPush, type ApnsStandIn, type E2ePki, type HttpsEnvelope } from '../helpers/https-envelope.ts';
 import { openTestDb, type TestDb } from '../helpers/test-db.ts';
 
 /**
@@ -167,5 +167,59 @@ describe('delivering email profiles to simulated iPhones over HTTPS', () => {
     const report = await iphone.runCommandLoop();
     assert.equal(report.ended, 'unenrolled', JSON.stringify(report));
     assert.equal(iphone.enrolled, false);
+  });
+});
+
+/** Pushes through the APNs stand-in: nothing here polls by itself; devices check in when pushed. */
+describe('simulated iPhones woken by pushes', () => {
+  let testDb: TestDb;
+  let pki: E2ePki;
+  let standIn: ApnsStandIn;
+  let server: HttpsEnvelope;
+  let admin: ReturnType<typeof adminHelpers>;
+  const iphones: SimulatedIphone[] = [];
+  let stopWaking: () => void;
+
+  before(async () => {
+    testDb = await openTestDb();
+    pki = await createE2ePki();
+    standIn = await startApnsStandIn(pki);
+    server = await startHttpsEnvelope({ db: testDb.db, pki, secretKey: randomBytes(32), apnsUrl: standIn.url, appleMdmOptions: { notNowRepushMs: 200 } });
+    admin = adminHelpers(server.request);
+    await admin.uploadPushCertificate(pki.push);
+    stopWaking = wakeOnPush(standIn, () => iphones);
+  });
+  after(async () => {
+    stopWaking();
+    await server.close();
+    await standIn.close();
+    await testDb.dispose();
+  });
+
+  async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (!(await check())) {
+      assert.ok(Date.now() < deadline, `timed out waiting until ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it('an assignment pushes the device, which installs; NotNow is pushed again later and then installed', async () => {
+    const userId = await admin.user('gil@contoso.com');
+    const groupId = await admin.group('Gil', [userId]);
+    const iphone = await enrollIphoneAt(await admin.enrollmentToken(userId), deviceHttpFor(pki));
+    iphones.push(iphone);
+    const deviceId = await admin.managedDeviceIdOf(iphone.hardware.SerialNumber);
+    await iphone.wake(); // its first poll after enrolling (the enrollment push may have come before it was listed)
+    assert.equal(iphone.lastLoop?.ended, 'idle');
+
+    iphone.notNowNext(1);
+    const pushesBefore = standIn.counters.accepted;
+    const profileId = await admin.mailProfile('Gil mail', 'gil.contoso.com');
+    await admin.assign(profileId, [groupId]);
+    await eventually('the install is deferred with NotNow', async () => (iphone.lastLoop?.notNow ?? 0) > 0);
+    await eventually('the profile is compliant', async () => (await admin.deviceStatus(profileId, deviceId)).status === 'compliant');
+    assert.equal(iphone.accounts().filter((a) => a.origin !== 'user').length, 1);
+    assert.ok(standIn.counters.accepted - pushesBefore >= 2, `the assignment push and the NotNow re-push (${standIn.counters.accepted - pushesBefore})`);
   });
 });

@@ -24,14 +24,28 @@ export async function freePort(): Promise<number> {
 export interface E2ePki {
   tlsCa: TestCa;
   tls: { certificatePem: string; privateKeyPem: string };
+  /** Signs the push certificate (as Apple does) and the stand-in's TLS certificate. */
   apnsCa: TestCa;
+  apnsServer: { certificatePem: string; privateKeyPem: string };
   push: Awaited<ReturnType<typeof issuePushCertificate>>;
 }
 
 export async function createE2ePki(): Promise<E2ePki> {
   const tlsCa = await createTestCa('Envelope e2e TLS CA');
   const apnsCa = await createTestCa('Envelope e2e APNs CA');
-  return { tlsCa, tls: await issueServerCertificate(tlsCa), apnsCa, push: await issuePushCertificate(apnsCa, {}) };
+  return { tlsCa, tls: await issueServerCertificate(tlsCa), apnsCa, apnsServer: await issueServerCertificate(apnsCa), push: await issuePushCertificate(apnsCa, {}) };
+}
+
+/** The APNs stand-in for the suite: client certificates must chain to the suite's APNs CA. */
+export function startApnsStandIn(pki: E2ePki): Promise<ApnsStandIn> {
+  return ApnsStandIn.start({ certificatePem: pki.apnsServer.certificatePem, privateKeyPem: pki.apnsServer.privateKeyPem, clientCa: pki.apnsCa.certificatePem });
+}
+
+/** Wakes the iPhone whose push token a push names, as iOS does on an MDM push. */
+export function wakeOnPush(standIn: ApnsStandIn, iphones: () => Iterable<SimulatedIphone>): () => void {
+  return standIn.onPush((push) => {
+    for (const iphone of iphones()) if (iphone.pushTokenHex === push.token && iphone.pushMagic === push.pushMagic) void iphone.wake();
+  });
 }
 
 /** An Envelope listening on HTTPS at 127.0.0.1 with its public URL there, as devices reach it. */
@@ -51,6 +65,8 @@ export async function startHttpsEnvelope(options: {
   adminToken?: string;
   port?: number;
   appleMdmOptions?: Partial<AppleMdmOptions>;
+  /** Pushes go to this stand-in and the wake worker runs. */
+  apnsUrl?: string;
 }): Promise<HttpsEnvelope> {
   const port = options.port ?? (await freePort());
   const origin = `https://127.0.0.1:${port}`;
@@ -63,8 +79,10 @@ export async function startHttpsEnvelope(options: {
     publicUrl: origin,
     https: { cert: Buffer.from(options.pki.tls.certificatePem), key: Buffer.from(options.pki.tls.privateKeyPem) },
     appleMdmOptions: options.appleMdmOptions,
+    ...(options.apnsUrl ? { apns: { url: options.apnsUrl, ca: options.pki.apnsCa.certificatePem }, wake: { pollIntervalMs: 50 } } : {}),
   });
   await envelope.app.listen({ port, host: '127.0.0.1' });
+  if (options.apnsUrl) envelope.wakeWorker.start();
   return {
     envelope,
     origin,
@@ -80,6 +98,7 @@ export async function startHttpsEnvelope(options: {
       return { status: raw.statusCode, body: parsed, raw };
     },
     async close() {
+      await envelope.wakeWorker.stop();
       await envelope.app.close();
     },
   };
@@ -145,4 +164,4 @@ export async function enrollIphoneAt(enrollmentUrl: string, http: DeviceHttp, te
   return iphone;
 }
 
-export { ApnsStandIn };
+export type { ApnsStandIn };

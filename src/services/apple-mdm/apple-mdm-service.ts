@@ -19,6 +19,7 @@ import {
 import type { AppleChannelDevice, AppleChannelStore } from '../../store/postgres/apple-channel-store.ts';
 import type { AppleEnrollmentService } from '../enrollment/apple-enrollment-service.ts';
 import { deliveryCommandOf, type DeliveryCommand, type DeliveryResult, type DeliveryService } from '../delivery/delivery-service.ts';
+import type { WakeService } from '../push/wake-service.ts';
 import { appleProfileIdentifier, type AppleCommandRenderer } from './apple-command-renderer.ts';
 
 /**
@@ -31,10 +32,8 @@ export type AppleMdmReply =
   | { kind: 'unrecognized'; body: string }
   | { kind: 'error'; status: 400 | 403 | 410 | 503; message: string; retryAfterSeconds?: number };
 
-/** Wakes devices later (the NotNow re-push) or now (after enrollment); see services/push. */
-export interface DeviceWaker {
-  schedule(tenantId: string, deviceIds: readonly string[], atMs: number, reason: string): Promise<void>;
-}
+/** Wakes devices later (the NotNow re-push) or now (after enrollment): services/push. */
+export type DeviceWaker = Pick<WakeService, 'schedule'>;
 
 export interface AppleMdmOptions {
   /** After an acknowledged change, a `ProfileList` is requested this long later (0: in the same exchange). */
@@ -84,7 +83,7 @@ export class AppleMdmService {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
-  #waker: DeviceWaker | null;
+  readonly #waker: DeviceWaker | null;
 
   constructor(deps: {
     enrollments: AppleEnrollmentService;
@@ -104,11 +103,6 @@ export class AppleMdmService {
     this.#options = { ...defaultAppleMdmOptions, ...deps.options };
     this.#log = deps.log ?? { info: () => undefined, warn: () => undefined };
     this.#now = deps.now ?? Date.now;
-  }
-
-  /** Connects the push side once it exists (it is built after this service). */
-  setWaker(waker: DeviceWaker): void {
-    this.#waker = waker;
   }
 
   /** `PUT` of the check-in URL. */
