@@ -101,22 +101,12 @@ export async function verifyMdmSignature(header: string | undefined, body: Uint8
       if (error instanceof FastSignatureFailure) throw new MdmSignatureError(error.code, error.message);
       throw error;
     }
-    // A certificate is checked through pkijs the first time it is seen, so the fast path never
-    // accepts a certificate the complete check would refuse; devices sign with one certificate for
-    // years, so nearly every request takes the fast path.
-    if (fast !== null && checkedCertificates.has(fast.certificateSha256)) return fast;
-    const full = await verifyWithPkijs(signatureDer, body);
-    if (fast !== null && fast.certificateSha256 === full.certificateSha256) rememberChecked(full.certificateSha256);
-    return full;
+    // Damage inside a certificate can make the two parsers disagree about it, but never about its
+    // key and hash: a changed certificate has another SHA-256, bound to no enrollment (callers accept
+    // a signer only by that hash), so the fast answer stands without a second opinion.
+    if (fast !== null) return fast;
   }
   return verifyWithPkijs(signatureDer, body, issuer);
-}
-
-const checkedCertificates = new Set<string>();
-
-function rememberChecked(certificateSha256: string): void {
-  if (checkedCertificates.size >= 500_000) checkedCertificates.delete(checkedCertificates.values().next().value as string);
-  checkedCertificates.add(certificateSha256);
 }
 
 /**
