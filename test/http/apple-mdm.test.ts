@@ -108,7 +108,7 @@ describe('Apple MDM check-in and command endpoints', () => {
     assert.equal(afterAck.command?.Command.RequestType, 'ProfileList', 'the acknowledged install is verified next');
     const done = await device.acknowledge(afterAck.command!, { ProfileList: [{ PayloadIdentifier: identifier, PayloadUUID: profile.PayloadUUID as string, PayloadVersion: 1, IsManaged: true }] });
     assert.equal(done.status, 200);
-    assert.equal(done.body.length, 0);
+    assert.equal(done.body.length, 0, done.body.toString());
     const status = await deviceStatus(profileId, deviceId);
     assert.equal(status.status, 'compliant');
     assert.equal(status.reasonCode, 'verified', JSON.stringify(status));

@@ -201,6 +201,8 @@ export class AppleMdmService {
       this.#log.warn({ tenantId, deviceId, commandUuid, status: result.Status }, 'apple: result for an unknown command ignored');
       return null;
     }
+    // A repeat of an answered command's result (devices resend after a lost response) changes nothing.
+    if (!command.active) return null;
     const mapped = deliveryResultOf(result, command.kind === 'remove');
     await this.#delivery.recordResult(tenantId, deviceId, commandId, mapped, now);
     if (mapped.kind === 'acknowledged') {
