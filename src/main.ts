@@ -45,6 +45,8 @@ import { migrate } from './store/postgres/migrate.ts';
 import { openPostgresDb } from './store/postgres/pg-db.ts';
 import { openPgliteDb } from './store/postgres/pglite-db.ts';
 import { createStores, createTransactor } from './store/postgres/stores.ts';
+import { MaintenanceStore } from './store/postgres/maintenance-store.ts';
+import { MaintenanceWorker } from './services/maintenance/maintenance-worker.ts';
 
 /**
  * The composition root: the only place that picks concrete classes. Everything else receives its
@@ -113,6 +115,8 @@ export interface Envelope {
   firstToken: IssuedToken | null;
   /** Pushes devices after changes; not running until started (`envelope serve` starts it). */
   wakeWorker: WakeWorker;
+  /** Deletes old finished commands and expired enrollments; `serve` starts it. */
+  maintenance: MaintenanceWorker;
   /** Stops the wake worker, the HTTP app and the database. */
   close(): Promise<void>;
 }
@@ -215,6 +219,7 @@ export async function createEnvelope(options: {
       },
     }),
   };
+  const maintenance = new MaintenanceWorker({ delivery, store: new MaintenanceStore(db), log: pushLog });
   const firstToken = await services.tenants.issueFirstAdminToken(options.adminToken);
   const app = await buildApp({
     db,
@@ -232,7 +237,9 @@ export async function createEnvelope(options: {
     services,
     firstToken,
     wakeWorker,
+    maintenance,
     async close() {
+      await maintenance.stop();
       await wakeWorker.stop();
       await app.close();
       await db.close();

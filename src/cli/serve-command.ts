@@ -47,6 +47,8 @@ export async function serveCommand(config: Readonly<Config>): Promise<void> {
 
   // Pushes devices after changes; envelope.close() stops it again.
   envelope.wakeWorker.start();
+  // Deletes finished commands after a week and expired enrollment profiles (every 10 minutes).
+  envelope.maintenance.start();
 
   // A repeated signal (a launcher forwarding the terminal's Ctrl-C) must not cut the shutdown short:
   // the database is closed and its lock released before the process exits.
