@@ -94,6 +94,7 @@ export interface FleetBenchResult {
   unfinishedLoops: Record<string, number>;
   servers: ServerFigures[];
   benchCpuSeconds: number;
+  /** CPU of the PostgreSQL backends serving the run's database (0 on PGlite). */
   postgresCpuSeconds: number;
   /** Busy share of all cores during the convergence, from /proc/stat. */
   machineBusyPercent: number;
@@ -145,11 +146,13 @@ export async function benchFleet(options: FleetBenchOptions): Promise<FleetBench
     const adminToken = `env_bench_${randomBytes(24).toString('base64url')}`;
     const secretKey = randomBytes(32).toString('hex');
     let databaseUrl: string | null = null;
+    let databaseName: string | null = null;
     const dataDir = join(dir, 'data');
     let db: Db;
     if (options.backend === 'postgres') {
       const serverUrl = options.databaseUrl ?? process.env.BENCH_DATABASE_URL ?? defaultDatabaseUrl;
       const name = `envelope_bench_${randomBytes(6).toString('hex')}`;
+      databaseName = name;
       await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
       cleanups.push(() => adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
       const url = new URL(serverUrl);
@@ -239,7 +242,7 @@ export async function benchFleet(options: FleetBenchOptions): Promise<FleetBench
 
     // The clock: from the assignment until successCount = N.
     net.reset();
-    const cpuBefore = { bench: process.cpuUsage(), servers: servers.map((s) => processCpuSeconds(s.process.pid!)), postgres: postgresCpuSeconds(), machine: machineTicks() };
+    const cpuBefore = { bench: process.cpuUsage(), servers: servers.map((s) => processCpuSeconds(s.process.pid!)), postgres: databaseName ? postgresCpuSeconds(databaseName) : 0, machine: machineTicks() };
     let benchPeakRss = process.memoryUsage().rss;
     const loadBefore = loadavg()[0]!;
     const started = performance.now();
@@ -267,7 +270,7 @@ export async function benchFleet(options: FleetBenchOptions): Promise<FleetBench
       }
     }
     const seconds = (performance.now() - started) / 1000;
-    const cpuAfter = { bench: process.cpuUsage(cpuBefore.bench), servers: servers.map((s) => processCpuSeconds(s.process.pid!)), postgres: postgresCpuSeconds(), machine: machineTicks() };
+    const cpuAfter = { bench: process.cpuUsage(cpuBefore.bench), servers: servers.map((s) => processCpuSeconds(s.process.pid!)), postgres: databaseName ? postgresCpuSeconds(databaseName) : 0, machine: machineTicks() };
     const busy = (cpuAfter.machine.busy - cpuBefore.machine.busy) / Math.max(1, cpuAfter.machine.total - cpuBefore.machine.total);
     const overall = net.total.latency.take();
     const result: FleetBenchResult = {
@@ -577,14 +580,20 @@ function processCpuSeconds(pid: number): number {
   }
 }
 
-/** CPU seconds of every `postgres` process on the machine (the local server's backends). */
-function postgresCpuSeconds(): number {
+/**
+ * CPU seconds of the `postgres` backends serving `database` (their command line names it), or of every
+ * `postgres` process when null. Backends that exit between two readings are missed: the servers' pools
+ * keep their connections while busy.
+ */
+function postgresCpuSeconds(database: string | null): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'postgres') total += processCpuSeconds(Number(entry));
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+      if (database !== null && !readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(` ${database} `)) continue;
+      total += processCpuSeconds(Number(entry));
     } catch {
       // gone meanwhile
     }
