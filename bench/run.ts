@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, one after the other, printing its figures. Record the output in
 // bench/RESULTS.md with the machine and the date.
+import { benchFleet, formatFleetResult } from './fleet.ts';
 import { benchRender } from './render.ts';
 import { benchResolveTargets } from './resolve-targets.ts';
 import { benchSignProfile } from './sign-profile.ts';
@@ -12,4 +13,13 @@ await benchSignProfile();
 for (const url of [null, ...(process.env.BENCH_DATABASE_URL ? [process.env.BENCH_DATABASE_URL] : [])]) {
   const r = await benchTargetingSql(url);
   console.log(`${`getTargetedUsersAndDevices (${r.backend})`.padEnd(40)} ${r.ms.toFixed(0).padStart(9)} ms (median of 5), peak RSS ${r.peakRssMb.toFixed(0)} MB; ceiling ${r.ceilingMs.toFixed(0)} ms`);
+}
+// The fleet at a small N (BENCH_FLEET_DEVICES, default 1,000; 0 skips it), each capped at 3 minutes so
+// the whole run stays within a few: `node bench/fleet.ts --devices 10000 …` for the recorded figures.
+const fleetDevices = Number(process.env.BENCH_FLEET_DEVICES ?? 1000);
+if (fleetDevices > 0) {
+  for (const backend of ['pglite', ...(process.env.BENCH_DATABASE_URL ? ['postgres'] as const : [])] as const) {
+    const result = await benchFleet({ devices: fleetDevices, backend, processes: 1, timeoutMs: 180_000, ceilingMs: 3000 });
+    for (const line of formatFleetResult(result).slice(1)) console.log(`fleet: ${line}`);
+  }
 }

@@ -39,6 +39,11 @@ export interface SimulatedIphoneOptions {
   /** Commands handled in one connection before the device stops asking (the rest wait for the next wake). Default 100. */
   maxCommandsPerLoop?: number;
   observer?: IphoneObserver;
+  /**
+   * Makes the `Mdm-Signature` header for a body. Default `signMdmMessage` (pkijs, a few ms per
+   * request); load tests pass a faster signer so the fleet, not the server, is not what they measure.
+   */
+  signMessage?: (body: Uint8Array, identity: IosEnrollment['identity']) => Promise<string> | string;
 }
 
 /**
@@ -86,6 +91,7 @@ export class SimulatedIphone {
   readonly #random: () => number;
   readonly #notNowRate: number;
   readonly #maxCommands: number;
+  readonly #signMessage: (body: Uint8Array, identity: IosEnrollment['identity']) => Promise<string> | string;
   #notNowNext = 0;
   #enrolled = true;
   #running: Promise<void> | null = null;
@@ -105,6 +111,7 @@ export class SimulatedIphone {
     this.#random = options.random ?? Math.random;
     this.#notNowRate = options.notNowRate ?? 0;
     this.#maxCommands = options.maxCommandsPerLoop ?? 100;
+    this.#signMessage = options.signMessage ?? signMdmMessage;
     const { profile, signerCertificates, contentSha256 } = options.enrollment;
     this.#state.installProfile(profile, { managed: false, signerCertificates, contentSha256 });
   }
@@ -278,7 +285,7 @@ export class SimulatedIphone {
 
   async #put(kind: 'checkin' | 'command', url: string, contentType: string, body: Uint8Array): Promise<DeviceResponse> {
     const headers: Record<string, string> = { 'content-type': contentType, 'user-agent': 'MDM/1.0' };
-    if (this.enrollment.mdm.SignMessage) headers[mdmSignatureHeader.toLowerCase()] = await signMdmMessage(body, this.enrollment.identity);
+    if (this.enrollment.mdm.SignMessage) headers[mdmSignatureHeader.toLowerCase()] = await this.#signMessage(body, this.enrollment.identity);
     const started = performance.now();
     try {
       const response = await this.#http({ method: 'PUT', url, headers, body });
