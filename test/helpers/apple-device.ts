@@ -42,8 +42,8 @@ export class TestAppleDevice {
   }
 
   /** Downloads and opens an enrollment profile for `setup`'s token (verifying its signature). */
-  static async enroll(t: TestApp, setup: EnrollmentSetup, admin: string = t.adminToken): Promise<TestAppleDevice> {
-    const profile = await download(t, setup.enrollmentUrl);
+  static async enroll(t: TestApp, setup: EnrollmentSetup, admin: string = t.adminToken, remoteAddress?: string): Promise<TestAppleDevice> {
+    const profile = await download(t, setup.enrollmentUrl, remoteAddress);
     assert.equal(profile.status, 200);
     const opened = await openEnrollmentProfile(profile.bytes, await tenantCaPem(t, admin));
     const device = new TestAppleDevice(t, opened.identity, opened.mdmPayload.Topic as string);

@@ -12,12 +12,12 @@ import type { DeliveryStore, OverviewDelta, StoredLedgerRow } from '../../store/
 import { tallyKey } from '../../store/delivery-store.ts';
 
 /**
- * The overview shard of a device: its id's first hex digit (ids are random UUIDs, so the 16 shards
- * fill evenly). Every counter change of one device lands in one shard row per profile; a rollout's
- * acknowledgements spread over 16 rows instead of queueing on one.
+ * The overview shard of a device: its id's first two hex digits (ids are random UUIDs, so the 256
+ * shards fill evenly). Every counter change of one device lands in one shard row per profile; a
+ * rollout's acknowledgements spread over 256 rows instead of queueing on a few (migration 0006).
  */
 export function overviewShardOf(deviceId: string): number {
-  const shard = Number.parseInt(deviceId.slice(0, 1), 16);
+  const shard = Number.parseInt(deviceId.slice(0, 2), 16);
   return Number.isNaN(shard) ? 0 : shard;
 }
 
