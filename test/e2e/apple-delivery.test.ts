@@ -21,7 +21,7 @@ describe('delivering email profiles to simulated iPhones over HTTPS', () => {
   before(async () => {
     testDb = await openTestDb();
     pki = await createE2ePki();
-    server = await startHttpsEnvelope({ db: testDb.db, pki, secretKey: randomBytes(32) });
+    server = await startHttpsEnvelope({ db: testDb.db, pki, secretKey: randomBytes(32), appleMdmOptions: { verifyDelayMs: 0 } });
     admin = adminHelpers(server.request);
     await admin.uploadPushCertificate(pki.push);
     http = deviceHttpFor(pki);

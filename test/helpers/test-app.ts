@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createEnvelope, type Envelope } from '../../src/main.ts';
+import type { AppleMdmOptions } from '../../src/services/apple-mdm/apple-mdm-service.ts';
 import { openTestDb, type TestDb } from './test-db.ts';
 
 export interface TestApp {
@@ -30,7 +31,7 @@ export interface Reply {
  * A complete Envelope (real database, real Fastify) for one test suite; `close()` disposes it all.
  * `db` replaces the suite's fresh database (e.g. one reached through a proxy); it is disposed too.
  */
-export async function createTestApp(options: { db?: TestDb } = {}): Promise<TestApp> {
+export async function createTestApp(options: { db?: TestDb; appleMdmOptions?: Partial<AppleMdmOptions> } = {}): Promise<TestApp> {
   const testDb = options.db ?? (await openTestDb());
   const adminToken = `env_test_${randomBytes(24).toString('base64url')}`;
   const secretKey = randomBytes(32);
@@ -40,6 +41,7 @@ export async function createTestApp(options: { db?: TestDb } = {}): Promise<Test
     adminToken,
     logger: false,
     publicUrl: 'https://envelope.test',
+    appleMdmOptions: options.appleMdmOptions,
   });
   const request: TestApp['request'] = async (method, url, options = {}) => {
     const token = options.token === undefined ? adminToken : options.token;

@@ -37,7 +37,8 @@ describe('Apple MDM check-in and command endpoints', () => {
   let groupId: string;
 
   before(async () => {
-    t = await createTestApp();
+    // Verification in the same exchange, so each test sees its ProfileList at once.
+    t = await createTestApp({ appleMdmOptions: { verifyDelayMs: 0 } });
     setup = await setUpEnrollment(t, { maxDevices: 10 });
     caPem = await tenantCaPem(t);
     const group = await t.request('POST', '/graph/beta/groups', { body: { displayName: 'Mail users', 'members@odata.bind': [`https://graph.microsoft.com/beta/users/${setup.userId}`] } });
@@ -239,5 +240,38 @@ describe('Apple MDM check-in and command endpoints', () => {
     assert.equal(removal.command?.Command.RequestType, 'RemoveProfile');
     assert.equal((removal.command!.Command as { Identifier: string }).Identifier, identifiers.find((id) => id.includes(drop)));
     await device.acknowledge(removal.command!);
+  });
+});
+
+describe('Apple MDM verification by default: later, with a push', () => {
+  let t: TestApp;
+  after(() => t.close());
+
+  it('does not ask for ProfileList in the rollout exchange; it schedules a push for it and asks when the device comes back', async () => {
+    t = await createTestApp();
+    const setup = await setUpEnrollment(t);
+    const device = await TestAppleDevice.enroll(t, setup);
+    const created = await t.request('POST', '/graph/beta/deviceManagement/deviceConfigurations', {
+      body: {
+        '@odata.type': '#microsoft.graph.iosEasEmailProfileConfiguration', displayName: 'Later', accountName: 'Later', hostName: 'later.contoso.com',
+        usernameSource: 'userPrincipalName', emailAddressSource: 'userPrincipalName', requireSsl: true, durationOfEmailToSync: 'oneWeek',
+      },
+    });
+    await t.request('POST', `/graph/beta/deviceManagement/deviceConfigurations/${created.body.id}/assign`, { body: { assignments: [{ target: { '@odata.type': '#microsoft.graph.allLicensedUsersAssignmentTarget' } }] } });
+    const install = await device.idle();
+    installPayload(install.command);
+    await t.envelope.db.query('DELETE FROM wake_queue'); // the enrollment's push, already made in a running server
+    const before = Date.now();
+    const acknowledged = await device.acknowledge(install.command!);
+    assert.equal(acknowledged.body.length, 0, 'nothing more in this exchange');
+    const wakes = await t.envelope.db.query<{ due_at: Date; reason: string }>("SELECT due_at, reason FROM wake_queue WHERE reason = 'verify'");
+    assert.equal(wakes.length, 1);
+    const due = new Date(wakes[0]!.due_at).getTime();
+    assert.ok(due >= before + 9 * 60_000 && due <= Date.now() + 11 * 60_000, `a push in about 10 minutes, not ${new Date(due).toISOString()}`);
+
+    // Ten minutes later (brought forward here), the pushed device checks in and is asked for its list.
+    await t.envelope.db.query('UPDATE apple_channel_state SET verify_due_at = now() - interval \'1 second\'');
+    const list = await device.idle();
+    assert.equal(list.command?.Command.RequestType, 'ProfileList');
   });
 });

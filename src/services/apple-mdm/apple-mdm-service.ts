@@ -36,9 +36,13 @@ export type AppleMdmReply =
 export type DeviceWaker = Pick<WakeService, 'schedule'>;
 
 export interface AppleMdmOptions {
-  /** After an acknowledged change, a `ProfileList` is requested this long later (0: in the same exchange). */
+  /**
+   * After an acknowledged change, a `ProfileList` is requested this long later (the device is pushed
+   * then); 0 asks in the same exchange. The delay keeps verification out of a rollout's burst and lets
+   * one list cover several changes.
+   */
   verifyDelayMs: number;
-  /** Every installed profile is checked again by `ProfileList` at least this often. */
+  /** Every installed profile is checked again by `ProfileList` at least this often (the device is pushed then). */
   verifyEveryMs: number;
   /** A `ProfileList` not answered within this time may be sent again. */
   profileListInFlightMs: number;
@@ -49,7 +53,7 @@ export interface AppleMdmOptions {
 }
 
 export const defaultAppleMdmOptions: Readonly<AppleMdmOptions> = Object.freeze({
-  verifyDelayMs: 0,
+  verifyDelayMs: 10 * 60_000,
   verifyEveryMs: 24 * 60 * 60_000,
   profileListInFlightMs: 60_000,
   notNowRepushMs: 60_000,
@@ -60,6 +64,9 @@ interface Logger {
   info(details: object, message: string): void;
   warn(details: object, message: string): void;
 }
+
+/** The device as one request sees it: the stored channel state plus what this request decided. */
+type ChannelDevice = AppleChannelDevice & { verifyDueUnsaved?: boolean; profileListClaimedAt?: number };
 
 /** Commands handed out per device request at most, when rendering some of them fails. */
 const maxRenderAttempts = 5;
@@ -163,7 +170,7 @@ export class AppleMdmService {
       if (isMdmDecodeError(error)) return { kind: 'error', status: 400, message: error.message };
       throw error;
     }
-    const device = await this.#channel.deviceByCertificate(Buffer.from(signer.certificateSha256, 'hex'));
+    const device: ChannelDevice | null = await this.#channel.deviceByCertificate(Buffer.from(signer.certificateSha256, 'hex'));
     if (device === null || !device.enabled) return this.#unrecognized();
     const enrollment = resolveEnrollment(result);
     if (enrollment === undefined || enrollment.userChannelId !== undefined || enrollment.id !== device.enrollmentId) {
@@ -182,7 +189,7 @@ export class AppleMdmService {
   }
 
   /** Records the device's answer; returns a command to send at once (the install half of a replace) or null. */
-  async #recordResult(device: AppleChannelDevice, result: CommandResult, commandUuid: string, now: number): Promise<Uint8Array | null> {
+  async #recordResult(device: ChannelDevice, result: CommandResult, commandUuid: string, now: number): Promise<Uint8Array | null> {
     const { tenantId, deviceId } = device;
     if (device.profileListCommandUuid !== null && device.profileListCommandUuid.toUpperCase() === commandUuid.toUpperCase()) {
       await this.#recordProfileList(device, result, now);
@@ -193,11 +200,11 @@ export class AppleMdmService {
       return null;
     }
     const commandId = commandUuid.toLowerCase();
-    const replace = await this.#channel.replaceRemoval(tenantId, deviceId, commandId);
-    if (replace !== null) return this.#recordReplaceRemoval(device, result, commandId, replace.commandId, now);
-
     const command = await this.#delivery.command(tenantId, deviceId, commandId);
     if (command === null) {
+      // Not a queued command: the removal half of a replace, or unknown.
+      const replace = await this.#channel.replaceRemoval(tenantId, deviceId, commandId);
+      if (replace !== null) return this.#recordReplaceRemoval(device, result, commandId, replace.commandId, now);
       this.#log.warn({ tenantId, deviceId, commandUuid, status: result.Status }, 'apple: result for an unknown command ignored');
       return null;
     }
@@ -207,7 +214,8 @@ export class AppleMdmService {
     await this.#delivery.recordResult(tenantId, deviceId, commandId, mapped, now);
     if (mapped.kind === 'acknowledged') {
       device.verifyDueAt = now + this.#options.verifyDelayMs;
-      await this.#channel.markVerifyDue(tenantId, deviceId, device.verifyDueAt);
+      // Stored only if this exchange does not hand out the ProfileList itself (see #nextCommand).
+      device.verifyDueUnsaved = true;
     }
     if (mapped.kind === 'notNow') await this.#wake(tenantId, deviceId, now + this.#options.notNowRepushMs, 'notNow');
     return null;
@@ -248,18 +256,26 @@ export class AppleMdmService {
       now,
     );
     await this.#channel.finishProfileList(tenantId, deviceId, uuid, true, now);
+    if (counts.verified > 0) await this.#wake(tenantId, deviceId, now + this.#options.verifyEveryMs, 'verify');
     if (counts.missing > 0) this.#log.info({ tenantId, deviceId, missing: counts.missing }, 'apple: profiles missing from the device are installed again');
   }
 
   /** The device's next command as a plist, or null for an empty 200. */
-  async #nextCommand(device: AppleChannelDevice, now: number, skipNotNow: boolean): Promise<Uint8Array | null> {
-    for (let attempt = 0; attempt < maxRenderAttempts; attempt++) {
+  async #nextCommand(device: ChannelDevice, now: number, skipNotNow: boolean): Promise<Uint8Array | null> {
+    let next: Uint8Array | null = null;
+    for (let attempt = 0; attempt < maxRenderAttempts && next === null; attempt++) {
       const command = await this.#delivery.checkIn(device.tenantId, device.deviceId, now, { skipNotNow });
       if (command === null) break;
-      const encoded = await this.#encode(device, command, now);
-      if (encoded !== null) return encoded;
+      next = await this.#encode(device, command, now);
     }
-    return this.#profileListIfDue(device, now);
+    next ??= await this.#profileListIfDue(device, now);
+    if (device.verifyDueUnsaved && device.profileListClaimedAt !== now) {
+      const dueAt = device.verifyDueAt as number;
+      await this.#channel.markVerifyDue(device.tenantId, device.deviceId, dueAt);
+      // Devices do not poll: the push at that time brings the device back for its ProfileList.
+      if (dueAt > now) await this.#wake(device.tenantId, device.deviceId, dueAt, 'verify');
+    }
+    return next;
   }
 
   /**
@@ -295,13 +311,19 @@ export class AppleMdmService {
     return null;
   }
 
-  async #profileListIfDue(device: AppleChannelDevice, now: number): Promise<Uint8Array | null> {
+  async #profileListIfDue(device: ChannelDevice, now: number): Promise<Uint8Array | null> {
     const due = (device.verifyDueAt !== null && device.verifyDueAt <= now)
       || (device.verifiedAt !== null && device.verifiedAt + this.#options.verifyEveryMs <= now);
     const inFlight = device.profileListCommandUuid !== null && device.profileListSentAt !== null && device.profileListSentAt > now - this.#options.profileListInFlightMs;
+    if (!due && device.verifyDueAt !== null && device.verifyDueAt > now && !device.verifyDueUnsaved) {
+      // An earlier push (which the wake queue keeps instead of a later one) brought the device back
+      // before its list is due: ask for a push at that time again. Writes only in that window.
+      await this.#wake(device.tenantId, device.deviceId, device.verifyDueAt, 'verify');
+    }
     if (!due || inFlight) return null;
     const commandUuid = randomUUID().toUpperCase();
     if (!(await this.#channel.claimProfileList(device.tenantId, device.deviceId, commandUuid, now, now - this.#options.profileListInFlightMs))) return null;
+    device.profileListClaimedAt = now;
     return encode({ CommandUUID: commandUuid, Command: { RequestType: 'ProfileList', ManagedOnly: true } });
   }
 
