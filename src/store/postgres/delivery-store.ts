@@ -123,8 +123,12 @@ function toCommand(row: CommandSqlRow): QueuedCommand {
 export class PostgresDeliveryStore implements DeliveryStore {
   readonly #db: Queryable;
 
-  constructor(db: Queryable) {
+  readonly #asyncCommit: boolean;
+
+  /** `asyncCommit`: device transactions do not wait for the WAL flush (PostgreSQL server only; decision 0015). */
+  constructor(db: Queryable, options: { asyncCommit?: boolean } = {}) {
     this.#db = db;
+    this.#asyncCommit = options.asyncCommit ?? false;
   }
 
   async needsCheckInWork(tenantId: string, deviceId: string, now: number): Promise<boolean> {
@@ -142,10 +146,10 @@ export class PostgresDeliveryStore implements DeliveryStore {
   }
 
   async lockDevice(tenantId: string, deviceId: string): Promise<DeviceDeliveryLock | null> {
-    // Every device transaction starts here. Its commit need not wait for the WAL flush: what a lost
-    // commit (a PostgreSQL crash within ~0.6 s of it) undoes is planned again under the same command
-    // ids or re-offered, and devices apply commands idempotently (docs/decisions/0015).
-    await this.#db.query('SET LOCAL synchronous_commit = off');
+    // Every device transaction starts here. On a PostgreSQL server its commit need not wait for the
+    // WAL flush: what a lost commit (a PostgreSQL crash within ~0.6 s of it) undoes is planned again
+    // under the same command ids or re-offered, and devices apply commands idempotently (decision 0015).
+    if (this.#asyncCommit) await this.#db.query('SET LOCAL synchronous_commit = off');
     const lock = () =>
       this.#db.query<{ reconciled_epoch: string | number; stale: boolean; next_attempt_at: Date | string | null; epoch: string | number; user_id: string | null }>(
         `SELECT s.reconciled_epoch, s.stale, s.next_attempt_at, d.user_id,

@@ -30,7 +30,7 @@ export interface Stores {
   appleChannel: AppleChannelStore;
 }
 
-export function createStores(db: Queryable): Stores {
+export function createStores(db: Queryable, options: { asyncDeviceCommits?: boolean } = {}): Stores {
   return {
     tenants: new TenantStore(db),
     users: new UserStore(db),
@@ -40,7 +40,7 @@ export function createStores(db: Queryable): Stores {
     assignments: new AssignmentStore(db),
     targeting: new TargetingStore(db),
     secrets: new SecretStore(db),
-    delivery: new PostgresDeliveryStore(db),
+    delivery: new PostgresDeliveryStore(db, { asyncCommit: options.asyncDeviceCommits ?? false }),
     enrollmentTokens: new EnrollmentTokenStore(db),
     applePushCertificates: new ApplePushCertificateStore(db),
     appleEnrollments: new AppleEnrollmentStore(db),
@@ -51,6 +51,11 @@ export function createStores(db: Queryable): Stores {
 /** Runs `fn` with stores bound to one transaction: all of its writes commit together or not at all. */
 export type Transactor = <T>(fn: (stores: Stores) => Promise<T>) => Promise<T>;
 
+/**
+ * Runs `fn` in a transaction with stores on it. Device transactions commit asynchronously on a
+ * PostgreSQL server only (decision 0015): embedded PGlite lives in the server's process, so a killed
+ * server would lose them, and the device would apply a command again.
+ */
 export function createTransactor(db: Db): Transactor {
-  return (fn) => db.transaction((tx) => fn(createStores(tx)));
+  return (fn) => db.transaction((tx) => fn(createStores(tx, { asyncDeviceCommits: db.kind === 'postgres' })));
 }
