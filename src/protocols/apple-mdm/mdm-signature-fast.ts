@@ -15,14 +15,20 @@ const { asn1 } = forge;
 const UNIVERSAL = asn1.Class.UNIVERSAL;
 const CONTEXT = asn1.Class.CONTEXT_SPECIFIC;
 
-const oid = {
+/** The CMS object identifiers both signature paths check. */
+export const cmsOid = {
   data: '1.2.840.113549.1.7.1',
   signedData: '1.2.840.113549.1.7.2',
   contentType: '1.2.840.113549.1.9.3',
   messageDigest: '1.2.840.113549.1.9.4',
 } as const;
+const oid = cmsOid;
 
-const digestByOid: Readonly<Record<string, string>> = {
+/**
+ * Digests a device may use. SHA-1 is accepted because Apple documents none; the enrollment binding
+ * rests on the certificate hash, which is SHA-256 regardless.
+ */
+export const digestByOid: Readonly<Record<string, string>> = {
   '1.3.14.3.2.26': 'sha1',
   '2.16.840.1.101.3.4.2.1': 'sha256',
   '2.16.840.1.101.3.4.2.2': 'sha384',

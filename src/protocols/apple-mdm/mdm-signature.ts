@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual, type webcrypto } from 'node:crypto';
 import * as asn1js from 'asn1js';
-import { FastSignatureFailure, verifyMdmSignatureFast } from './mdm-signature-fast.ts';
+import { cmsOid as oid, digestByOid, FastSignatureFailure, verifyMdmSignatureFast } from './mdm-signature-fast.ts';
 import { Attribute, Certificate, ContentInfo, EncapsulatedContentInfo, IssuerAndSerialNumber, SignedAndUnsignedAttributes, SignedData, SignedDataVerifyError, SignerInfo } from 'pkijs';
 
 /**
@@ -64,21 +64,6 @@ export interface MdmSignatureIssuerCheck {
   at: Date;
 }
 
-const oid = {
-  data: '1.2.840.113549.1.7.1',
-  signedData: '1.2.840.113549.1.7.2',
-  contentType: '1.2.840.113549.1.9.3',
-  messageDigest: '1.2.840.113549.1.9.4',
-} as const;
-
-// Digests a device may use. SHA-1 is accepted because Apple documents none; the enrollment
-// binding rests on the certificate hash, which is SHA-256 regardless.
-const digestByOid: Readonly<Record<string, string>> = {
-  '1.3.14.3.2.26': 'sha1',
-  '2.16.840.1.101.3.4.2.1': 'sha256',
-  '2.16.840.1.101.3.4.2.2': 'sha384',
-  '2.16.840.1.101.3.4.2.3': 'sha512',
-};
 
 /**
  * Verifies an `Mdm-Signature` header against the exact request body and returns the signer
