@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createTestCa, issueServerCertificate, type TestCa } from '../../sim/apns/apns-test-pki.ts';
 import { createDeviceAgent, createDeviceHttp, DeviceNetworkError } from '../../sim/ios/device-http.ts';
@@ -8,16 +7,9 @@ import { EnrollmentError, enrollIphone } from '../../sim/ios/enroll.ts';
 import { createEnvelope, type Envelope } from '../../src/main.ts';
 import { signMdmMessage, verifyMdmSignature } from '../../src/protocols/apple-mdm/index.ts';
 import { setUpEnrollment, tenantCaPem, type EnrollmentSetup } from '../helpers/apple-enrollment.ts';
+import { freePort } from '../helpers/https-envelope.ts';
 import type { TestApp } from '../helpers/test-app.ts';
 import { openTestDb, type TestDb } from '../helpers/test-db.ts';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /**
  * The enrollment half of a simulated iPhone against a real Envelope serving HTTPS on 127.0.0.1,

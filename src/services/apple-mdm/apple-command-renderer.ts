@@ -1,5 +1,5 @@
 import { notFound } from '../../domain/errors.ts';
-import { isEmailProfileType, linkedIdsOf, platformFamilyOf, profileKindOf, type Profile, type ProfileType } from '../../domain/profiles/index.ts';
+import { isEmailProfileType, platformFamilyOf, profileKindOf, type Profile, type ProfileType } from '../../domain/profiles/index.ts';
 import type { AppleCertificateMaterial } from '../../payloads/apple/certificate-material.ts';
 import { iosEmailProfileInputOf } from '../../payloads/apple/ios-email-profile-input.ts';
 import { iosCertificateProfileIdentifier, iosProfileIdentifier } from '../../payloads/apple/ios-payload-ids.ts';
@@ -12,7 +12,7 @@ import { CaPkcs12IdentityIssuer } from '../certificates/identity-issuer.ts';
 import type { ProfileSigningService } from '../certificates/profile-signing.ts';
 import type { TenantCaService } from '../certificates/tenant-ca.ts';
 import type { DeliveryCommand } from '../delivery/delivery-service.ts';
-import { envelopeUuidNamespace } from '../rendering/render-inputs.ts';
+import { envelopeUuidNamespace, linkedCertificateProfiles } from '../rendering/render-inputs.ts';
 
 /** What a profile install sends: the signed `.mobileconfig` and the identifier `ProfileList` reports it under. */
 export interface RenderedInstall {
@@ -75,9 +75,9 @@ export class AppleCommandRenderer {
       return cached;
     }
     this.stats.renders += 1;
-    const { rendered, perDevice } = await this.#renderXml(tenantId, profile, command);
     const tenant = await this.#stores.tenants.findById(tenantId);
     if (!tenant) throw notFound('Tenant', tenantId);
+    const { rendered, perDevice } = await this.#renderXml(tenantId, tenant.name, profile, command);
     const signer = await this.#signing.ensure(tenantId, tenant.name);
     const payload = await signProfile(Buffer.from(rendered.xml, 'utf8'), signer, { signingTime: this.#now() });
     const result = { payload, payloadIdentifier: rendered.payloadIdentifier };
@@ -88,7 +88,7 @@ export class AppleCommandRenderer {
     return result;
   }
 
-  async #renderXml(tenantId: string, profile: Profile, command: DeliveryCommand): Promise<{ rendered: { xml: string; payloadIdentifier: string }; perDevice: boolean }> {
+  async #renderXml(tenantId: string, tenantName: string, profile: Profile, command: DeliveryCommand): Promise<{ rendered: { xml: string; payloadIdentifier: string }; perDevice: boolean }> {
     const device = await this.#stores.devices.get(tenantId, command.deviceId);
     if (!device) throw notFound('Managed device', command.deviceId);
     const userId = command.target.userId;
@@ -96,21 +96,19 @@ export class AppleCommandRenderer {
     if (userId !== null && !user) throw notFound('User', userId);
     const ids = { namespace: envelopeUuidNamespace, tenantId };
     let perDevice = false;
+    let identities: Promise<CaPkcs12IdentityIssuer> | null = null;
     const materialFor = async (certificateProfile: Profile): Promise<AppleCertificateMaterial> => {
       if (profileKindOf(certificateProfile.odataType) === 'trustedRootCertificate') return trustedRootMaterial(certificateProfile);
       if (profileKindOf(certificateProfile.odataType) === 'pkcsCertificate') perDevice = true;
       if (!user) throw notFound('User', String(userId));
-      const tenant = await this.#stores.tenants.findById(tenantId);
-      const identities = new CaPkcs12IdentityIssuer(await this.#tenantCa.ensure(tenantId, tenant?.name ?? tenantId));
-      return appleMaterialFor({ certificateProfile, user, device }, { mode: 'deliver', identities });
+      identities ??= this.#tenantCa.ensure(tenantId, tenantName).then((ca) => new CaPkcs12IdentityIssuer(ca));
+      return appleMaterialFor({ certificateProfile, user, device }, { mode: 'deliver', identities: await identities });
     };
 
     if (isEmailProfileType(profile.odataType)) {
       if (!user) throw notFound('User', String(userId));
-      const linked = await this.#stores.profiles.getMany(tenantId, linkedIdsOf(profile.links));
-      const rootIds = linked.flatMap((p) => (p.links.rootCertificate && !linked.some((l) => l.id === p.links.rootCertificate) ? [p.links.rootCertificate] : []));
       const certificates = new Map<string, AppleCertificateMaterial>();
-      for (const certificateProfile of [...linked, ...(await this.#stores.profiles.getMany(tenantId, rootIds))]) {
+      for (const certificateProfile of await linkedCertificateProfiles(this.#stores.profiles, tenantId, profile)) {
         certificates.set(certificateProfile.id, await materialFor(certificateProfile));
       }
       const rendered = renderIosProfile({ profile: iosEmailProfileInputOf(profile), user, device, certificates, ids });

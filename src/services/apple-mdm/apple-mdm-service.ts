@@ -14,7 +14,6 @@ import {
   unrecognizedDeviceBody,
   verifyMdmSignature,
   type CommandResult,
-  type MdmCommand,
 } from '../../protocols/apple-mdm/index.ts';
 import type { AppleChannelDevice, AppleChannelStore } from '../../store/postgres/apple-channel-store.ts';
 import type { AppleEnrollmentService } from '../enrollment/apple-enrollment-service.ts';
@@ -66,7 +65,7 @@ interface Logger {
 }
 
 /** The device as one request sees it: the stored channel state plus what this request decided. */
-type ChannelDevice = AppleChannelDevice & { verifyDueUnsaved?: boolean; profileListClaimedAt?: number };
+type ChannelDevice = AppleChannelDevice & { verifyDueUnsaved?: boolean; profileListClaimed?: boolean };
 
 /** Commands handed out per device request at most, when rendering some of them fails. */
 const maxRenderAttempts = 5;
@@ -217,7 +216,7 @@ export class AppleMdmService {
       // Stored only if this exchange does not hand out the ProfileList itself (see #nextCommand).
       device.verifyDueUnsaved = true;
     }
-    if (mapped.kind === 'notNow') await this.#wake(tenantId, deviceId, now + this.#options.notNowRepushMs, 'notNow');
+    if (mapped.kind === 'notNow') await this.#repushAfterNotNow(tenantId, deviceId, now);
     return null;
   }
 
@@ -233,7 +232,7 @@ export class AppleMdmService {
       return this.#encode(device, deliveryCommandOf(command), now, { removed: true });
     }
     await this.#delivery.recordResult(tenantId, deviceId, commandId, mapped, now);
-    if (mapped.kind === 'notNow') await this.#wake(tenantId, deviceId, now + this.#options.notNowRepushMs, 'notNow');
+    if (mapped.kind === 'notNow') await this.#repushAfterNotNow(tenantId, deviceId, now);
     return null;
   }
 
@@ -242,7 +241,7 @@ export class AppleMdmService {
     const uuid = device.profileListCommandUuid as string;
     if (result.Status !== 'Acknowledged') {
       await this.#channel.finishProfileList(tenantId, deviceId, uuid, false, now);
-      if (result.Status === 'NotNow') await this.#wake(tenantId, deviceId, now + this.#options.notNowRepushMs, 'notNow');
+      if (result.Status === 'NotNow') await this.#repushAfterNotNow(tenantId, deviceId, now);
       return;
     }
     const present = new Set((result.ProfileList ?? []).map((item) => item.PayloadIdentifier));
@@ -269,7 +268,7 @@ export class AppleMdmService {
       next = await this.#encode(device, command, now);
     }
     next ??= await this.#profileListIfDue(device, now);
-    if (device.verifyDueUnsaved && device.profileListClaimedAt !== now) {
+    if (device.verifyDueUnsaved && !device.profileListClaimed) {
       const dueAt = device.verifyDueAt as number;
       await this.#channel.markVerifyDue(device.tenantId, device.deviceId, dueAt);
       // Devices do not poll: the push at that time brings the device back for its ProfileList.
@@ -287,17 +286,17 @@ export class AppleMdmService {
     const identifier = (userId: string | null) => appleProfileIdentifier(command.odataType, command.profileId, userId);
     const target = identifier(command.target.userId);
     if (target === null) return this.#unrenderable(tenantId, deviceId, command, now, 'NotAppleProfile', `'${command.odataType}' is not an Apple profile type`, 'terminal');
-    if (command.kind === 'remove') return encode({ CommandUUID: command.commandId, Command: { RequestType: 'RemoveProfile', Identifier: target } });
+    if (command.kind === 'remove') return encodeCommand({ CommandUUID: command.commandId, Command: { RequestType: 'RemoveProfile', Identifier: target } });
     if (command.kind === 'replace' && command.previous !== null && command.removeCommandId !== null && !options.removed) {
       const previous = identifier(command.previous.userId);
       if (previous !== null && previous !== target && !(await this.#channel.replaceRemoved(tenantId, deviceId, command.commandId))) {
         await this.#channel.recordReplaceRemoval(tenantId, deviceId, command.commandId, command.removeCommandId);
-        return encode({ CommandUUID: command.removeCommandId, Command: { RequestType: 'RemoveProfile', Identifier: previous } });
+        return encodeCommand({ CommandUUID: command.removeCommandId, Command: { RequestType: 'RemoveProfile', Identifier: previous } });
       }
     }
     try {
       const rendered = await this.#renderer.render(tenantId, command);
-      return encode({ CommandUUID: command.commandId, Command: { RequestType: 'InstallProfile', Payload: rendered.payload } });
+      return encodeCommand({ CommandUUID: command.commandId, Command: { RequestType: 'InstallProfile', Payload: rendered.payload } });
     } catch (error) {
       if (!(error instanceof EnvelopeError) || error.status === 503) throw error;
       // 404: the profile, user or device went away (the next reconcile settles it); 422: the admin must fix the profile.
@@ -323,8 +322,8 @@ export class AppleMdmService {
     if (!due || inFlight) return null;
     const commandUuid = randomUUID().toUpperCase();
     if (!(await this.#channel.claimProfileList(device.tenantId, device.deviceId, commandUuid, now, now - this.#options.profileListInFlightMs))) return null;
-    device.profileListClaimedAt = now;
-    return encode({ CommandUUID: commandUuid, Command: { RequestType: 'ProfileList', ManagedOnly: true } });
+    device.profileListClaimed = true;
+    return encodeCommand({ CommandUUID: commandUuid, Command: { RequestType: 'ProfileList', ManagedOnly: true } });
   }
 
   async #verify(signature: string | undefined, body: Uint8Array): Promise<{ certificateSha256: string } | AppleMdmReply> {
@@ -339,6 +338,11 @@ export class AppleMdmService {
   async #wake(tenantId: string, deviceId: string, atMs: number, reason: string): Promise<void> {
     if (this.#waker === null) return;
     await this.#waker.schedule(tenantId, [deviceId], atMs, reason);
+  }
+
+  /** Apple: a device that answered NotNow checks in again when it can; a push later reminds it. */
+  #repushAfterNotNow(tenantId: string, deviceId: string, now: number): Promise<void> {
+    return this.#wake(tenantId, deviceId, now + this.#options.notNowRepushMs, 'notNow');
   }
 
   #unrecognized(description = 'This device is not enrolled in Envelope.'): AppleMdmReply {
@@ -368,10 +372,6 @@ export class AppleMdmService {
     }
     return null;
   }
-}
-
-function encode(command: MdmCommand): Uint8Array {
-  return encodeCommand(command);
 }
 
 /**

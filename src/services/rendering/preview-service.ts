@@ -1,10 +1,10 @@
 import type { DirectoryUser, ManagedDevice } from '../../domain/directory.ts';
 import { badRequest, notFound } from '../../domain/errors.ts';
-import { isEmailProfileType, linkedIdsOf, type Profile } from '../../domain/profiles/index.ts';
+import { isEmailProfileType, type Profile } from '../../domain/profiles/index.ts';
 import type { AppleCertificateMaterial } from '../../payloads/apple/certificate-material.ts';
 import type { RenderedEmailProfile } from '../../payloads/render-email-profile.ts';
 import type { Stores } from '../../store/postgres/stores.ts';
-import { previewDevice, renderWithStandIns } from './render-inputs.ts';
+import { linkedCertificateProfiles, previewDevice, renderWithStandIns } from './render-inputs.ts';
 
 /** Builds the iOS certificate material of one linked certificate profile for a preview (no keys, no passwords). */
 export type PreviewMaterialBuilder = (input: {
@@ -57,7 +57,7 @@ export class PreviewService {
       device = previewDevice(profile.odataType, user.id);
     }
 
-    const linked = await this.#linkedCertificates(tenantId, profile);
+    const linked = await linkedCertificateProfiles(this.#stores.profiles, tenantId, profile);
     const appleCertificates = new Map<string, AppleCertificateMaterial>();
     if (device.operatingSystem === 'iOS' || device.operatingSystem === 'iPadOS') {
       for (const certificateProfile of linked) {
@@ -66,14 +66,6 @@ export class PreviewService {
     }
     const rendered = renderWithStandIns({ profile, user, device, appleCertificates, tenantId });
     return { profile, user, device, standInDevice: !query.deviceId, rendered, notes: notesFor(rendered, linked) };
-  }
-
-  /** The linked certificate profiles and, for SCEP profiles, their trusted roots. */
-  async #linkedCertificates(tenantId: string, profile: Profile): Promise<Profile[]> {
-    const direct = await this.#stores.profiles.getMany(tenantId, linkedIdsOf(profile.links));
-    const rootIds = direct.flatMap((p) => (p.links.rootCertificate ? [p.links.rootCertificate] : []));
-    const roots = await this.#stores.profiles.getMany(tenantId, rootIds.filter((id) => !direct.some((p) => p.id === id)));
-    return [...direct, ...roots];
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ManagedDevice } from '../../domain/directory.ts';
-import { platformFamilyOf, type EmailProfileType } from '../../domain/profiles/index.ts';
+import { linkedIdsOf, platformFamilyOf, type EmailProfileType } from '../../domain/profiles/index.ts';
+import type { ProfileStore } from '../../store/postgres/profile-store.ts';
 import { nameBasedUuid, uuidBytes } from '../../payloads/apple/name-based-uuid.ts';
 import type { DirectoryUser } from '../../domain/directory.ts';
 import type { Profile } from '../../domain/profiles/index.ts';
@@ -67,4 +68,15 @@ export function renderWithStandIns(input: {
     knoxAccountKey: previewGuid('knox-account', profile.id, device.id).toLowerCase(),
     ids: { namespace: envelopeUuidNamespace, tenantId: input.tenantId },
   });
+}
+
+/**
+ * The certificate profiles an email profile links and, for SCEP profiles, their trusted roots: what
+ * its iOS render embeds. Preview and delivery render from the same list.
+ */
+export async function linkedCertificateProfiles(profiles: Pick<ProfileStore, 'getMany'>, tenantId: string, profile: Profile): Promise<Profile[]> {
+  const direct = await profiles.getMany(tenantId, linkedIdsOf(profile.links));
+  const rootIds = direct.flatMap((p) => (p.links.rootCertificate ? [p.links.rootCertificate] : []));
+  const roots = await profiles.getMany(tenantId, rootIds.filter((id) => !direct.some((p) => p.id === id)));
+  return [...direct, ...roots];
 }
