@@ -142,6 +142,7 @@ export async function createEnvelope(options: {
   const newId = options.newId ?? randomUUID;
   const stores = createStores(db);
   const transact = createTransactor(db);
+  const deviceTransact = createTransactor(db, { devices: true });
   const secrets = new SecretBox(options.secretKey);
   // Delivery logs through the app's logger, which exists once the app is built below.
   const deliveryLog: { app?: FastifyInstance } = {};
@@ -149,7 +150,7 @@ export async function createEnvelope(options: {
   const profileSigning = new ProfileSigningService(stores.secrets, secrets, tenantCa);
   const delivery = new DeliveryService({
     delivery: stores.delivery,
-    transact: (fn) => transact((tx) => fn(tx.delivery)),
+    transact: (fn) => deviceTransact((tx) => fn(tx.delivery)),
     uuidNamespace: uuidBytes(envelopeUuidNamespace),
     options: options.deliveryOptions,
     log: { warn: (details, message) => deliveryLog.app?.log.warn(details, message) },

@@ -53,10 +53,13 @@ export interface DeliveryStore {
   markCommandNotNow(commandId: string, now: number): Promise<void>;
   /** A final result: the command leaves the active queue. */
   finishCommand(commandId: string, status: 'acknowledged' | 'failed', now: number): Promise<void>;
-  /** Locks (creating empty ones) the tallies of these (profile, user) pairs, in key order. */
-  lockUserTallies(tenantId: string, keys: readonly TallyKey[]): Promise<Map<string, Record<OverviewBucket, number>>>;
-  writeUserTallies(tenantId: string, tallies: ReadonlyMap<string, Record<OverviewBucket, number>>): Promise<void>;
-  /** Adds counter deltas to one shard of each profile's device or user overview. */
+  /**
+   * Adds bucket deltas to the tallies of these (profile, user) pairs (keyed by `tallyKey`; a missing
+   * tally starts at zero), locking them in key order until the transaction ends, and returns each
+   * tally as it is after the addition: one statement per pair.
+   */
+  addToUserTallies(tenantId: string, deltas: ReadonlyMap<string, Partial<Record<OverviewBucket, number>>>): Promise<Map<string, Record<OverviewBucket, number>>>;
+  /** Adds counter deltas to one shard of each profile's device or user overview, in one statement. */
   addToOverview(tenantId: string, shard: number, deltas: readonly OverviewDelta[], now: number): Promise<void>;
   /**
    * Sets `resend_requested` on the profile's rows that match (device ids; Graph statuses `error`,

@@ -210,7 +210,7 @@ export class AppleMdmService {
     // A repeat of an answered command's result (devices resend after a lost response) changes nothing.
     if (!command.active) return null;
     const mapped = deliveryResultOf(result, command.kind === 'remove');
-    await this.#delivery.recordResult(tenantId, deviceId, commandId, mapped, now);
+    await this.#delivery.recordResult(tenantId, deviceId, commandId, mapped, now, command);
     if (mapped.kind === 'acknowledged') {
       device.verifyDueAt = now + this.#options.verifyDelayMs;
       // Stored only if this exchange does not hand out the ProfileList itself (see #nextCommand).

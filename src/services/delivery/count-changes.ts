@@ -26,7 +26,7 @@ export function overviewShardOf(deviceId: string): number {
  * tallies, in the caller's transaction (which holds the device lock). `before` is the stored row
  * (null for a new one); the row is counted under `userId` — the device's primary user now — and a
  * row whose user changed moves from the old user's tally to the new one's. Rows that change neither
- * content, status nor user are not written.
+ * content, status nor user are not written. Returns every row as stored now (written or not), by profile.
  */
 export async function writeCountedRows(
   store: DeliveryStore,
@@ -35,13 +35,19 @@ export async function writeCountedRows(
   changes: readonly { before: StoredLedgerRow | null; after: LedgerRow; changed: boolean }[],
   userId: string | null,
   now: number,
-): Promise<void> {
+): Promise<Map<string, StoredLedgerRow>> {
+  const current = new Map<string, StoredLedgerRow>();
   const toWrite: StoredLedgerRow[] = [];
   const moves: { profileId: string; from: CountedStatus | null; fromUser: string | null; to: CountedStatus; toUser: string | null }[] = [];
   for (const { before, after, changed } of changes) {
     const complianceStatus = complianceStatusOf(after);
     const stored: StoredLedgerRow = { ...after, complianceStatus, countedUserId: userId };
-    if (!changed && before !== null && before.complianceStatus === complianceStatus && before.countedUserId === userId) continue;
+    if (!changed && before !== null && before.complianceStatus === complianceStatus && before.countedUserId === userId) {
+      current.set(before.profileId, before);
+      continue;
+    }
+    // As the store reads it back: command ids sit in a uuid column, which answers in lower case.
+    current.set(stored.profileId, stored.commandId === null ? stored : { ...stored, commandId: stored.commandId.toLowerCase() });
     toWrite.push(stored);
     moves.push({
       profileId: after.profileId,
@@ -51,15 +57,36 @@ export async function writeCountedRows(
       toUser: userId,
     });
   }
-  if (toWrite.length === 0) return;
+  if (toWrite.length === 0) return current;
   await store.writeLedgerRows(tenantId, toWrite, now);
   // Most writes (queued → sent, a re-offer) move no counter: skip the tally locks then.
   const bucket = (status: CountedStatus | null) => (status === null ? null : overviewBucketOf(status));
-  if (moves.every((m) => m.fromUser === m.toUser && bucket(m.from) === bucket(m.to))) return;
+  if (moves.every((m) => m.fromUser === m.toUser && bucket(m.from) === bucket(m.to))) return current;
 
-  const keys = moves.flatMap((m) => [m.fromUser, m.toUser].filter((u): u is string => u !== null).map((u) => ({ profileId: m.profileId, userId: u })));
-  const tallies = await store.lockUserTallies(tenantId, keys);
-  const touched = new Map<string, Record<OverviewBucket, number>>();
+  // The tallies' own deltas do not depend on the tallies: add them first (one statement per tally,
+  // which also locks it), then replay the moves from the tallies as they were to find the user
+  // overview's deltas.
+  const tallyDeltas = new Map<string, Partial<Record<OverviewBucket, number>>>();
+  const perUser = (m: (typeof moves)[number]) =>
+    m.fromUser === m.toUser
+      ? [{ user: m.toUser, from: m.from, to: m.to }]
+      : [{ user: m.fromUser, from: m.from, to: null }, { user: m.toUser, from: null, to: m.to }];
+  for (const move of moves) {
+    for (const { user, from, to } of perUser(move)) {
+      if (user === null) continue;
+      const key = tallyKey({ profileId: move.profileId, userId: user });
+      const sum = tallyDeltas.get(key) ?? {};
+      for (const [bucket, value] of Object.entries(statusCountDeltas(from, to, {}).userTally) as [OverviewBucket, number][]) sum[bucket] = (sum[bucket] ?? 0) + value;
+      tallyDeltas.set(key, sum);
+    }
+  }
+  const after = await store.addToUserTallies(tenantId, tallyDeltas);
+  const tallies = new Map<string, Record<OverviewBucket, number>>();
+  for (const [key, tally] of after) {
+    const delta = tallyDeltas.get(key) ?? {};
+    tallies.set(key, Object.fromEntries(overviewBuckets.map((b) => [b, tally[b] - (delta[b] ?? 0)])) as Record<OverviewBucket, number>);
+  }
+
   const overview = new Map<string, OverviewDelta>();
   const add = (profileId: string, kind: 'device' | 'user', counts: Partial<OverviewCounts>) => {
     const key = `${profileId}|${kind}`;
@@ -67,30 +94,24 @@ export async function writeCountedRows(
     for (const [counter, value] of Object.entries(counts) as [keyof OverviewCounts, number][]) delta.counts[counter] = (delta.counts[counter] ?? 0) + value;
     overview.set(key, delta);
   };
-  const apply = (profileId: string, user: string | null, from: CountedStatus | null, to: CountedStatus | null) => {
-    if (user === null) {
-      add(profileId, 'device', statusCountDeltas(from, to, {}).device);
-      return;
-    }
-    const key = tallyKey({ profileId, userId: user });
-    const tally = touched.get(key) ?? tallies.get(key) ?? emptyTally();
-    const deltas = statusCountDeltas(from, to, tally);
-    add(profileId, 'device', deltas.device);
-    add(profileId, 'user', deltas.user);
-    const next = { ...tally };
-    for (const [bucket, value] of Object.entries(deltas.userTally) as [OverviewBucket, number][]) next[bucket] += value;
-    touched.set(key, next);
-  };
   for (const move of moves) {
-    if (move.fromUser === move.toUser) {
-      apply(move.profileId, move.toUser, move.from, move.to);
-    } else {
-      apply(move.profileId, move.fromUser, move.from, null);
-      apply(move.profileId, move.toUser, null, move.to);
+    for (const { user, from, to } of perUser(move)) {
+      if (user === null) {
+        add(move.profileId, 'device', statusCountDeltas(from, to, {}).device);
+        continue;
+      }
+      const key = tallyKey({ profileId: move.profileId, userId: user });
+      const tally = tallies.get(key) ?? emptyTally();
+      const deltas = statusCountDeltas(from, to, tally);
+      add(move.profileId, 'device', deltas.device);
+      add(move.profileId, 'user', deltas.user);
+      const next = { ...tally };
+      for (const [bucket, value] of Object.entries(deltas.userTally) as [OverviewBucket, number][]) next[bucket] += value;
+      tallies.set(key, next);
     }
   }
-  await store.writeUserTallies(tenantId, touched);
   await store.addToOverview(tenantId, overviewShardOf(deviceId), [...overview.values()], now);
+  return current;
 }
 
 function emptyTally(): Record<OverviewBucket, number> {

@@ -14,7 +14,7 @@ import {
 } from '../../domain/delivery/index.ts';
 import { notFound } from '../../domain/errors.ts';
 import type { ProfileType } from '../../domain/profiles/index.ts';
-import type { DeliveryStore, DeviceDeliveryLock, QueuedCommand, ResendFilter } from '../../store/delivery-store.ts';
+import type { DeliveryStore, DeviceDeliveryLock, QueuedCommand, ResendFilter, StoredLedgerRow } from '../../store/delivery-store.ts';
 import { writeCountedRows } from './count-changes.ts';
 
 /** What a device channel needs to render and send one command (payload bytes are rendered then, not stored). */
@@ -126,13 +126,15 @@ export class DeliveryService {
     return this.#transact(async (store) => {
       const lock = await store.lockDevice(tenantId, deviceId);
       if (lock === null) return null;
+      // A reconcile leaves the device's ledger rows in hand: no need to read the command's row again.
+      let rows: Map<string, StoredLedgerRow> | null = null;
       if (lock.stale || lock.reconciledEpoch < lock.tenantEpoch || (lock.nextAttemptAt !== null && lock.nextAttemptAt <= now)) {
-        await this.#reconcile(store, tenantId, deviceId, lock, now);
+        rows = await this.#reconcile(store, tenantId, deviceId, lock, now);
       }
       const command = await store.nextCommand(tenantId, deviceId, { skipNotNow: options.skipNotNow === true, sentBefore: now - this.#options.reofferSentAfterMs });
       if (command === null) return null;
       await store.markCommandSent(command.commandId, now);
-      const row = await store.ledgerRow(tenantId, deviceId, command.profileId);
+      const row = rows?.get(command.profileId) ?? (await store.ledgerRow(tenantId, deviceId, command.profileId));
       if (row !== null) {
         const fetched = recordDeviceResult(row, { kind: 'fetched', commandId: command.commandId }, now, this.#options.retryPolicy);
         if (fetched !== row) await writeCountedRows(store, tenantId, deviceId, [{ before: row, after: fetched, changed: true }], lock.userId, now);
@@ -146,12 +148,13 @@ export class DeliveryService {
    * result for a command Envelope does not know, or one of another device or tenant, is logged and
    * ignored (returns false) — never an error, so a channel never answers a device with a 500 for it.
    * A final result (acknowledged, failed) deactivates the command in the transaction that writes
-   * the ledger row and the counters; NotNow only counts on the command.
+   * the ledger row and the counters; NotNow only counts on the command. `known`: the command as the
+   * channel already read it with `command()` (saves reading it again; its status is not trusted).
    */
-  async recordResult(tenantId: string, deviceId: string, commandId: string, result: DeliveryResult, now: number): Promise<boolean> {
+  async recordResult(tenantId: string, deviceId: string, commandId: string, result: DeliveryResult, now: number, known?: QueuedCommand): Promise<boolean> {
     return this.#transact(async (store) => {
       const lock = await store.lockDevice(tenantId, deviceId);
-      const command = lock === null ? null : await store.command(commandId);
+      const command = lock === null ? null : known?.commandId === commandId ? known : await store.command(commandId);
       if (lock === null || command === null || command.tenantId !== tenantId || command.deviceId !== deviceId) {
         this.#log.warn({ tenantId, deviceId, commandId, result: result.kind }, 'delivery: result for an unknown command ignored');
         return false;
@@ -238,9 +241,10 @@ export class DeliveryService {
     return this.#delivery.deleteFinishedCommands(now - olderThanMs, limit);
   }
 
-  async #reconcile(store: DeliveryStore, tenantId: string, deviceId: string, lock: DeviceDeliveryLock, now: number): Promise<void> {
+  /** Returns the device's ledger rows as stored after the reconcile, by profile (null: the device is gone). */
+  async #reconcile(store: DeliveryStore, tenantId: string, deviceId: string, lock: DeviceDeliveryLock, now: number): Promise<Map<string, StoredLedgerRow> | null> {
     const input = await store.reconcileInput(tenantId, deviceId);
-    if (input === null) return;
+    if (input === null) return null;
     const { device, user } = input;
     const resolverDevice = { id: device.id, operatingSystem: device.operatingSystem, androidManagementMode: device.androidManagementMode, userId: device.userId, groupIds: input.deviceGroupIds };
     const userGroupIds = new Map(device.userId === null ? [] : [[device.userId, input.userGroupIds]]);
@@ -263,11 +267,12 @@ export class DeliveryService {
       keepOnlyEmailProfile: this.#options.keepOnlyEmailProfile,
     });
     const changes = plan.decisions.map((d) => ({ before: byProfile.get(d.profileId) ?? null, after: d.row, changed: d.changed }));
-    await writeCountedRows(store, tenantId, deviceId, changes, device.userId, now);
+    const rows = await writeCountedRows(store, tenantId, deviceId, changes, device.userId, now);
     await store.enqueue(tenantId, deviceId, plan.operations, now);
     // Only future retries: a past one the plan did not act on (the profile is no longer deliverable)
     // must not make every check-in reconcile again.
     const retries = plan.decisions.map((d) => d.row.nextAttemptAt).filter((t): t is number => t !== null && t > now);
     await store.markReconciled(tenantId, deviceId, lock.tenantEpoch, retries.length === 0 ? null : Math.min(...retries), now);
+    return rows;
   }
 }

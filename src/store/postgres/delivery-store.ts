@@ -9,13 +9,11 @@ import type {
   ReconcileInput,
   ResendFilter,
   StoredLedgerRow,
-  TallyKey,
 } from '../delivery-store.ts';
-import { tallyKey } from '../delivery-store.ts';
 import { bucketColumns, counterColumns } from './delivery-columns.ts';
-import { DeviceStore } from './device-store.ts';
+import { deviceColumns, deviceFrom, toDevice, type DeviceRow } from './device-store.ts';
 import { ProfileStore } from './profile-store.ts';
-import { UserStore } from './user-store.ts';
+import { toUser, type UserRow } from './user-store.ts';
 
 const ms = (value: Date | string | null): number | null => (value === null ? null : new Date(value).getTime());
 const at = (value: number | null): Date | null => (value === null ? null : new Date(value));
@@ -123,12 +121,8 @@ function toCommand(row: CommandSqlRow): QueuedCommand {
 export class PostgresDeliveryStore implements DeliveryStore {
   readonly #db: Queryable;
 
-  readonly #asyncCommit: boolean;
-
-  /** `asyncCommit`: device transactions do not wait for the WAL flush (PostgreSQL server only; decision 0015). */
-  constructor(db: Queryable, options: { asyncCommit?: boolean } = {}) {
+  constructor(db: Queryable) {
     this.#db = db;
-    this.#asyncCommit = options.asyncCommit ?? false;
   }
 
   async needsCheckInWork(tenantId: string, deviceId: string, now: number): Promise<boolean> {
@@ -146,10 +140,6 @@ export class PostgresDeliveryStore implements DeliveryStore {
   }
 
   async lockDevice(tenantId: string, deviceId: string): Promise<DeviceDeliveryLock | null> {
-    // Every device transaction starts here. On a PostgreSQL server its commit need not wait for the
-    // WAL flush: what a lost commit (a PostgreSQL crash within ~0.6 s of it) undoes is planned again
-    // under the same command ids or re-offered, and devices apply commands idempotently (decision 0015).
-    if (this.#asyncCommit) await this.#db.query('SET LOCAL synchronous_commit = off');
     const lock = () =>
       this.#db.query<{ reconciled_epoch: string | number; stale: boolean; next_attempt_at: Date | string | null; epoch: string | number; user_id: string | null }>(
         `SELECT s.reconciled_epoch, s.stale, s.next_attempt_at, d.user_id,
@@ -180,9 +170,14 @@ export class PostgresDeliveryStore implements DeliveryStore {
   }
 
   async reconcileInput(tenantId: string, deviceId: string): Promise<ReconcileInput | null> {
-    const device = await new DeviceStore(this.#db).get(tenantId, deviceId);
-    if (!device) return null;
-    const user = device.userId === null ? null : await new UserStore(this.#db).get(tenantId, device.userId);
+    // The device and its primary user in one statement (the device view already joins the user).
+    const found = await this.#db.query<DeviceRow & { primary_user: UserRow | null }>(
+      `SELECT ${deviceColumns}, to_jsonb(u) AS primary_user FROM ${deviceFrom} WHERE d.tenant_id = $1 AND d.id = $2`,
+      [tenantId, deviceId],
+    );
+    if (found[0] === undefined) return null;
+    const device = toDevice(found[0]);
+    const user = found[0].primary_user === null ? null : toUser(found[0].primary_user);
     const memberships = await this.#db.query<{ group_id: string; of_device: boolean }>(
       `SELECT group_id, device_id IS NOT NULL AS of_device FROM group_members
         WHERE tenant_id = $1 AND (device_id = $2 OR ($3::uuid IS NOT NULL AND user_id = $3::uuid))`,
@@ -329,56 +324,59 @@ export class PostgresDeliveryStore implements DeliveryStore {
     await this.#db.query(`UPDATE delivery_commands SET status = $2, active = false, updated_at = $3 WHERE command_id = $1 AND active`, [commandId, status, new Date(now)]);
   }
 
-  async lockUserTallies(tenantId: string, keys: readonly TallyKey[]): Promise<Map<string, Record<OverviewBucket, number>>> {
+  async addToUserTallies(
+    tenantId: string,
+    deltas: ReadonlyMap<string, Partial<Record<OverviewBucket, number>>>,
+  ): Promise<Map<string, Record<OverviewBucket, number>>> {
     const tallies = new Map<string, Record<OverviewBucket, number>>();
-    if (keys.length === 0) return tallies;
-    const sorted = [...new Map(keys.map((k) => [tallyKey(k), k])).values()].sort((a, b) => (tallyKey(a) < tallyKey(b) ? -1 : 1));
-    const profileIds = sorted.map((k) => k.profileId);
-    const userIds = sorted.map((k) => k.userId);
-    await this.#db.query(
-      `INSERT INTO delivery_user_tally (tenant_id, profile_id, user_id)
-       SELECT $1, p, u FROM unnest($2::uuid[], $3::uuid[]) AS k(p, u) ON CONFLICT DO NOTHING`,
-      [tenantId, profileIds, userIds],
-    );
-    const rows = await this.#db.query<Record<string, unknown> & { profile_id: string; user_id: string }>(
-      `SELECT t.* FROM delivery_user_tally t JOIN unnest($2::uuid[], $3::uuid[]) AS k(p, u) ON t.profile_id = k.p AND t.user_id = k.u
-        WHERE t.tenant_id = $1 ORDER BY t.profile_id, t.user_id FOR UPDATE OF t`,
-      [tenantId, profileIds, userIds],
-    );
-    for (const row of rows) {
+    const columns = overviewBuckets.map((b) => bucketColumns[b]);
+    // Key order: transactions that touch several tallies lock them in the same order, so none deadlock.
+    for (const key of [...deltas.keys()].sort()) {
+      const [profileId, userId] = key.split('|');
+      const delta = deltas.get(key) ?? {};
+      // An existing tally gets the deltas added; a new one is inserted with them (a new tally only
+      // ever grows). ON CONFLICT covers a tally another transaction inserted after this statement's
+      // snapshot: the insert waits for it, then adds. The tally stays locked until commit.
+      const rows = await this.#db.query<Record<string, unknown>>(
+        `WITH updated AS (
+           UPDATE delivery_user_tally SET ${columns.map((c, i) => `${c} = ${c} + $${i + 4}`).join(', ')}
+            WHERE tenant_id = $1 AND profile_id = $2 AND user_id = $3
+           RETURNING ${columns.join(', ')}
+         ), inserted AS (
+           INSERT INTO delivery_user_tally AS t (tenant_id, profile_id, user_id, ${columns.join(', ')})
+           SELECT $1, $2, $3, ${columns.map((_, i) => `$${i + 4}::int`).join(', ')} WHERE NOT EXISTS (SELECT 1 FROM updated)
+           ON CONFLICT (tenant_id, profile_id, user_id) DO UPDATE SET ${columns.map((c) => `${c} = t.${c} + EXCLUDED.${c}`).join(', ')}
+           RETURNING ${columns.map((c) => `t.${c}`).join(', ')}
+         )
+         SELECT * FROM updated UNION ALL SELECT * FROM inserted`,
+        [tenantId, profileId, userId, ...overviewBuckets.map((b) => delta[b] ?? 0)],
+      );
+      const row = rows[0];
+      if (row === undefined) continue;
       const tally = {} as Record<OverviewBucket, number>;
       for (const bucket of overviewBuckets) tally[bucket] = Number(row[bucketColumns[bucket]]);
-      tallies.set(tallyKey({ profileId: row.profile_id, userId: row.user_id }), tally);
+      tallies.set(key, tally);
     }
     return tallies;
   }
 
-  async writeUserTallies(tenantId: string, tallies: ReadonlyMap<string, Record<OverviewBucket, number>>): Promise<void> {
-    for (const [key, tally] of tallies) {
-      const [profileId, userId] = key.split('|');
-      await this.#db.query(
-        `UPDATE delivery_user_tally SET ${overviewBuckets.map((b, i) => `${bucketColumns[b]} = $${i + 4}`).join(', ')}
-          WHERE tenant_id = $1 AND profile_id = $2 AND user_id = $3`,
-        [tenantId, profileId, userId, ...overviewBuckets.map((b) => tally[b])],
-      );
-    }
-  }
-
   async addToOverview(tenantId: string, shard: number, deltas: readonly OverviewDelta[], now: number): Promise<void> {
     // Profile order: every transaction takes shard row locks in the same order, so none deadlock.
-    const sorted = [...deltas].sort((a, b) => (a.profileId + a.kind < b.profileId + b.kind ? -1 : 1));
+    const sorted = deltas.filter((d) => Object.keys(d.counts).length > 0).sort((a, b) => (a.profileId + a.kind < b.profileId + b.kind ? -1 : 1));
+    if (sorted.length === 0) return;
     const counters = Object.keys(counterColumns) as OverviewCounter[];
-    for (const delta of sorted) {
-      if (Object.keys(delta.counts).length === 0) continue;
-      await this.#db.query(
-        `INSERT INTO delivery_overview (tenant_id, profile_id, kind, shard, ${counters.map((c) => counterColumns[c]).join(', ')}, updated_at)
-         VALUES ($1, $2, $3, $4, ${counters.map((_, i) => `$${i + 5}`).join(', ')}, $${counters.length + 5})
-         ON CONFLICT (tenant_id, profile_id, kind, shard) DO UPDATE SET
-           ${counters.map((c) => `${counterColumns[c]} = delivery_overview.${counterColumns[c]} + EXCLUDED.${counterColumns[c]}`).join(', ')},
-           updated_at = EXCLUDED.updated_at`,
-        [tenantId, delta.profileId, delta.kind, shard, ...counters.map((c) => delta.counts[c] ?? 0), new Date(now)],
-      );
-    }
+    const columns = counters.map((c) => counterColumns[c]);
+    await this.#db.query(
+      `INSERT INTO delivery_overview (tenant_id, profile_id, kind, shard, ${columns.join(', ')}, updated_at)
+       SELECT $1, k.profile_id, k.kind, $2, ${columns.map((c) => `k.${c}`).join(', ')}, $3
+         FROM unnest($4::uuid[], $5::text[], ${columns.map((_, i) => `$${i + 6}::int[]`).join(', ')})
+              WITH ORDINALITY AS k(profile_id, kind, ${columns.join(', ')}, ord)
+        ORDER BY k.ord
+       ON CONFLICT (tenant_id, profile_id, kind, shard) DO UPDATE SET
+         ${columns.map((c) => `${c} = delivery_overview.${c} + EXCLUDED.${c}`).join(', ')},
+         updated_at = EXCLUDED.updated_at`,
+      [tenantId, shard, new Date(now), sorted.map((d) => d.profileId), sorted.map((d) => d.kind), ...counters.map((c) => sorted.map((d) => d.counts[c] ?? 0))],
+    );
   }
 
   async requestResend(tenantId: string, profileId: string, filter: ResendFilter): Promise<number | null> {

@@ -13,7 +13,7 @@ export interface DeviceRecord extends ManagedDevice {
 
 export type DeviceFields = Pick<ManagedDevice, 'deviceName' | 'operatingSystem' | 'osVersion' | 'model' | 'androidManagementMode' | 'userId'>;
 
-interface DeviceRow {
+export interface DeviceRow {
   id: string;
   device_name: string;
   operating_system: ManagedDevice['operatingSystem'];
@@ -28,9 +28,9 @@ interface DeviceRow {
   user_display_name: string | null;
 }
 
-const columns = `d.id, d.device_name, d.operating_system, d.os_version, d.model, d.android_management_mode, d.user_id,
+export const deviceColumns = `d.id, d.device_name, d.operating_system, d.os_version, d.model, d.android_management_mode, d.user_id,
   d.enrolled_at, d.last_sync_at, d.created_at, u.user_principal_name, u.display_name AS user_display_name`;
-const from = 'managed_devices d LEFT JOIN users u ON u.tenant_id = d.tenant_id AND u.id = d.user_id';
+export const deviceFrom = 'managed_devices d LEFT JOIN users u ON u.tenant_id = d.tenant_id AND u.id = d.user_id';
 const filterColumns = {
   id: 'd.id',
   deviceName: 'd.device_name',
@@ -43,7 +43,7 @@ const filterColumns = {
 } as const;
 export const deviceFilterFields = Object.keys(filterColumns);
 
-function toDevice(row: DeviceRow): DeviceRecord {
+export function toDevice(row: DeviceRow): DeviceRecord {
   return {
     id: row.id,
     deviceName: row.device_name,
@@ -68,17 +68,17 @@ export class DeviceStore {
   }
 
   list(tenantId: string, query: ListQuery): Promise<Page<DeviceRecord>> {
-    return listPage<DeviceRow, DeviceRecord>(this.#db, { from, alias: 'd', select: columns, tenantId, columns: filterColumns, toItem: toDevice }, query);
+    return listPage<DeviceRow, DeviceRecord>(this.#db, { from: deviceFrom, alias: 'd', select: deviceColumns, tenantId, columns: filterColumns, toItem: toDevice }, query);
   }
 
   async get(tenantId: string, id: string): Promise<DeviceRecord | null> {
-    const rows = await this.#db.query<DeviceRow>(`SELECT ${columns} FROM ${from} WHERE d.tenant_id = $1 AND d.id = $2`, [tenantId, id]);
+    const rows = await this.#db.query<DeviceRow>(`SELECT ${deviceColumns} FROM ${deviceFrom} WHERE d.tenant_id = $1 AND d.id = $2`, [tenantId, id]);
     return rows[0] ? toDevice(rows[0]) : null;
   }
 
   async getMany(tenantId: string, ids: readonly string[]): Promise<DeviceRecord[]> {
     if (ids.length === 0) return [];
-    const rows = await this.#db.query<DeviceRow>(`SELECT ${columns} FROM ${from} WHERE d.tenant_id = $1 AND d.id = ANY($2::uuid[])`, [tenantId, ids]);
+    const rows = await this.#db.query<DeviceRow>(`SELECT ${deviceColumns} FROM ${deviceFrom} WHERE d.tenant_id = $1 AND d.id = ANY($2::uuid[])`, [tenantId, ids]);
     return rows.map(toDevice);
   }
 

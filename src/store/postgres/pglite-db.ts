@@ -105,6 +105,7 @@ export class PgliteDb implements Db {
     });
   }
 
+  /** `TransactionOptions.asyncCommit` does not apply: PGlite dies with the server's process (decision 0015). */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.#serialised(() =>
       this.#pg.transaction(async (tx) =>

@@ -30,7 +30,7 @@ export interface Stores {
   appleChannel: AppleChannelStore;
 }
 
-export function createStores(db: Queryable, options: { asyncDeviceCommits?: boolean } = {}): Stores {
+export function createStores(db: Queryable): Stores {
   return {
     tenants: new TenantStore(db),
     users: new UserStore(db),
@@ -40,7 +40,7 @@ export function createStores(db: Queryable, options: { asyncDeviceCommits?: bool
     assignments: new AssignmentStore(db),
     targeting: new TargetingStore(db),
     secrets: new SecretStore(db),
-    delivery: new PostgresDeliveryStore(db, { asyncCommit: options.asyncDeviceCommits ?? false }),
+    delivery: new PostgresDeliveryStore(db),
     enrollmentTokens: new EnrollmentTokenStore(db),
     applePushCertificates: new ApplePushCertificateStore(db),
     appleEnrollments: new AppleEnrollmentStore(db),
@@ -52,10 +52,12 @@ export function createStores(db: Queryable, options: { asyncDeviceCommits?: bool
 export type Transactor = <T>(fn: (stores: Stores) => Promise<T>) => Promise<T>;
 
 /**
- * Runs `fn` in a transaction with stores on it. Device transactions commit asynchronously on a
- * PostgreSQL server only (decision 0015): embedded PGlite lives in the server's process, so a killed
- * server would lose them, and the device would apply a command again.
+ * Runs `fn` in a transaction with stores on it. `devices`: the transactor of device exchanges, whose
+ * commits do not wait for the WAL flush on a PostgreSQL server (decision 0015; PGlite ignores it:
+ * embedded in the server's process, a killed server would lose them and a device would apply a
+ * command again). Admin changes always commit synchronously.
  */
-export function createTransactor(db: Db): Transactor {
-  return (fn) => db.transaction((tx) => fn(createStores(tx, { asyncDeviceCommits: db.kind === 'postgres' })));
+export function createTransactor(db: Db, options: { devices?: boolean } = {}): Transactor {
+  const transactionOptions = { asyncCommit: options.devices === true };
+  return (fn) => db.transaction((tx) => fn(createStores(tx)), transactionOptions);
 }

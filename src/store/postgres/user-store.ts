@@ -11,7 +11,7 @@ export interface UserRecord extends DirectoryUser {
 
 export type UserFields = Omit<DirectoryUser, 'id'>;
 
-interface UserRow {
+export interface UserRow {
   id: string;
   display_name: string;
   user_principal_name: string;
@@ -37,7 +37,7 @@ const filterColumns = {
 } as const;
 export const userFilterFields = Object.keys(filterColumns);
 
-function toUser(row: UserRow): UserRecord {
+export function toUser(row: UserRow): UserRecord {
   return {
     id: row.id,
     displayName: row.display_name,
