@@ -1,5 +1,5 @@
 import type { AssignmentTarget } from '../../domain/assignments/assignment-target.ts';
-import { overviewBuckets, type OverviewBucket, type OverviewCounter, type PlannedOperation } from '../../domain/delivery/index.ts';
+import type { OverviewBucket, PlannedOperation } from '../../domain/delivery/index.ts';
 import type { Queryable } from '../db.ts';
 import type {
   DeliveryStore,
@@ -10,119 +10,60 @@ import type {
   ResendFilter,
   StoredLedgerRow,
 } from '../delivery-store.ts';
-import { bucketColumns, counterColumns } from './delivery-columns.ts';
+import { DeliveryCounterStore } from './delivery-counter-store.ts';
+import { DeliveryQueueStore } from './delivery-queue-store.ts';
+import { at, ledgerColumns, ms, toLedgerRow, type LedgerSqlRow } from './delivery-rows.ts';
 import { deviceColumns, deviceFrom, toDevice, type DeviceRow } from './device-store.ts';
 import { ProfileStore } from './profile-store.ts';
 import { toUser, type UserRow } from './user-store.ts';
 
-const ms = (value: Date | string | null): number | null => (value === null ? null : new Date(value).getTime());
-const at = (value: number | null): Date | null => (value === null ? null : new Date(value));
-
-interface LedgerSqlRow {
-  device_id: string;
-  profile_id: string;
-  odata_type: StoredLedgerRow['odataType'];
-  display_name: string;
-  state: StoredLedgerRow['state'];
-  reason_code: StoredLedgerRow['reasonCode'];
-  message: string;
-  operation: StoredLedgerRow['operation'];
-  command_id: string | null;
-  generation: number;
-  attempts: number;
-  target: StoredLedgerRow['target'];
-  installed: StoredLedgerRow['installed'];
-  account_incarnation: number;
-  last_error_class: NonNullable<StoredLedgerRow['lastError']>['errorClass'] | null;
-  last_error_code: string | null;
-  last_error_message: string | null;
-  next_attempt_at: Date | string | null;
-  resend_requested: boolean;
-  user_prompt: StoredLedgerRow['userPrompt'];
-  state_changed_at: Date | string;
-  last_reported_at: Date | string | null;
-  compliance_status: StoredLedgerRow['complianceStatus'];
-  counted_user_id: string | null;
-}
-
-const ledgerColumns = `device_id, profile_id, odata_type, display_name, state, reason_code, message, operation, command_id, generation,
-  attempts, target, installed, account_incarnation, last_error_class, last_error_code, last_error_message, next_attempt_at,
-  resend_requested, user_prompt, state_changed_at, last_reported_at, compliance_status, counted_user_id`;
-
-function toLedgerRow(row: LedgerSqlRow): StoredLedgerRow {
-  return {
-    deviceId: row.device_id,
-    profileId: row.profile_id,
-    odataType: row.odata_type,
-    displayName: row.display_name,
-    state: row.state,
-    reasonCode: row.reason_code,
-    message: row.message,
-    operation: row.operation,
-    commandId: row.command_id,
-    generation: row.generation,
-    attempts: row.attempts,
-    target: row.target,
-    installed: row.installed,
-    accountIncarnation: row.account_incarnation,
-    lastError: row.last_error_class === null ? null : { errorClass: row.last_error_class, code: row.last_error_code ?? '', message: row.last_error_message ?? '' },
-    nextAttemptAt: ms(row.next_attempt_at),
-    resendRequested: row.resend_requested,
-    userPrompt: row.user_prompt,
-    stateChangedAt: ms(row.state_changed_at)!,
-    lastReportedAt: ms(row.last_reported_at),
-    complianceStatus: row.compliance_status,
-    countedUserId: row.counted_user_id,
-  };
-}
-
-interface CommandSqlRow {
-  command_id: string;
-  tenant_id: string;
-  device_id: string;
-  profile_id: string;
-  kind: QueuedCommand['kind'];
-  odata_type: QueuedCommand['odataType'];
-  version: number;
-  generation: number;
-  remove_command_id: string | null;
-  user_prompt: QueuedCommand['userPrompt'];
-  target: QueuedCommand['target'];
-  previous: QueuedCommand['previous'];
-  status: QueuedCommand['status'];
-  active: boolean;
-  not_now_count: number;
-}
-
-const commandColumns = `command_id, tenant_id, device_id, profile_id, kind, odata_type, version, generation, remove_command_id,
-  user_prompt, target, previous, status, active, not_now_count`;
-
-function toCommand(row: CommandSqlRow): QueuedCommand {
-  return {
-    commandId: row.command_id,
-    tenantId: row.tenant_id,
-    deviceId: row.device_id,
-    profileId: row.profile_id,
-    kind: row.kind,
-    odataType: row.odata_type,
-    version: row.version,
-    generation: row.generation,
-    removeCommandId: row.remove_command_id,
-    userPrompt: row.user_prompt,
-    target: row.target,
-    previous: row.previous,
-    status: row.status,
-    active: row.active,
-    notNowCount: row.not_now_count,
-  };
-}
-
 /** PostgreSQL (and PGlite) implementation of `DeliveryStore`; see the interface for the contracts. */
 export class PostgresDeliveryStore implements DeliveryStore {
   readonly #db: Queryable;
+  readonly #queue: DeliveryQueueStore;
+  readonly #counters: DeliveryCounterStore;
 
   constructor(db: Queryable) {
     this.#db = db;
+    this.#queue = new DeliveryQueueStore(db);
+    this.#counters = new DeliveryCounterStore(db);
+  }
+
+  // The command queue and the counters live in their own modules.
+  enqueue(tenantId: string, deviceId: string, operations: readonly PlannedOperation[], now: number): Promise<void> {
+    return this.#queue.enqueue(tenantId, deviceId, operations, now);
+  }
+
+  nextCommand(tenantId: string, deviceId: string, options: { skipNotNow: boolean; sentBefore: number }): Promise<QueuedCommand | null> {
+    return this.#queue.nextCommand(tenantId, deviceId, options);
+  }
+
+  command(commandId: string): Promise<QueuedCommand | null> {
+    return this.#queue.command(commandId);
+  }
+
+  markCommandSent(commandId: string, now: number): Promise<void> {
+    return this.#queue.markCommandSent(commandId, now);
+  }
+
+  markCommandNotNow(commandId: string, now: number): Promise<void> {
+    return this.#queue.markCommandNotNow(commandId, now);
+  }
+
+  finishCommand(commandId: string, status: 'acknowledged' | 'failed', now: number): Promise<void> {
+    return this.#queue.finishCommand(commandId, status, now);
+  }
+
+  deleteFinishedCommands(before: number, limit: number): Promise<number> {
+    return this.#queue.deleteFinishedCommands(before, limit);
+  }
+
+  addToUserTallies(tenantId: string, deltas: ReadonlyMap<string, Partial<Record<OverviewBucket, number>>>): Promise<Map<string, Record<OverviewBucket, number>>> {
+    return this.#counters.addToUserTallies(tenantId, deltas);
+  }
+
+  addToOverview(tenantId: string, shard: number, deltas: readonly OverviewDelta[], now: number): Promise<void> {
+    return this.#counters.addToOverview(tenantId, shard, deltas, now);
   }
 
   async needsCheckInWork(tenantId: string, deviceId: string, now: number): Promise<boolean> {
@@ -254,27 +195,6 @@ export class PostgresDeliveryStore implements DeliveryStore {
     }
   }
 
-  async enqueue(tenantId: string, deviceId: string, operations: readonly PlannedOperation[], now: number): Promise<void> {
-    for (const op of operations) {
-      // Generation 1 is the row's first command: there is nothing older to supersede.
-      if (!op.reoffer && op.generation > 1) {
-        await this.#db.query(
-          `UPDATE delivery_commands SET status = 'superseded', active = false, updated_at = $5
-            WHERE tenant_id = $1 AND device_id = $2 AND profile_id = $3 AND active AND command_id <> $4`,
-          [tenantId, deviceId, op.profileId, op.commandId, new Date(now)],
-        );
-      }
-      await this.#db.query(
-        `INSERT INTO delivery_commands (command_id, tenant_id, device_id, profile_id, kind, odata_type, version, generation,
-           remove_command_id, user_prompt, target, previous, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13, $13)
-         ON CONFLICT (command_id) DO NOTHING`,
-        [op.commandId, tenantId, deviceId, op.profileId, op.kind, op.odataType, op.version, op.generation, op.removeCommandId,
-          op.userPrompt, JSON.stringify(op.target), op.previous === null ? null : JSON.stringify(op.previous), new Date(now)],
-      );
-    }
-  }
-
   async markReconciled(tenantId: string, deviceId: string, epoch: number, nextAttemptAt: number | null, now: number): Promise<void> {
     await this.#db.query(
       `UPDATE delivery_devices SET reconciled_epoch = $3, stale = false, next_attempt_at = $4, reconciled_at = $5
@@ -289,93 +209,6 @@ export class PostgresDeliveryStore implements DeliveryStore {
          (SELECT min(next_attempt_at) FROM delivery_ledger WHERE tenant_id = $1 AND device_id = $2)
         WHERE tenant_id = $1 AND device_id = $2`,
       [tenantId, deviceId],
-    );
-  }
-
-  async nextCommand(tenantId: string, deviceId: string, options: { skipNotNow: boolean; sentBefore: number }): Promise<QueuedCommand | null> {
-    const rows = await this.#db.query<CommandSqlRow>(
-      `SELECT ${commandColumns} FROM delivery_commands
-        WHERE tenant_id = $1 AND device_id = $2 AND active
-          AND NOT ($3 AND status = 'notNow') AND NOT (status = 'sent' AND sent_at > $4)
-        ORDER BY seq LIMIT 1`,
-      [tenantId, deviceId, options.skipNotNow, new Date(options.sentBefore)],
-    );
-    return rows[0] ? toCommand(rows[0]) : null;
-  }
-
-  async command(commandId: string): Promise<QueuedCommand | null> {
-    const rows = await this.#db.query<CommandSqlRow>(`SELECT ${commandColumns} FROM delivery_commands WHERE command_id = $1`, [commandId]);
-    return rows[0] ? toCommand(rows[0]) : null;
-  }
-
-  async markCommandSent(commandId: string, now: number): Promise<void> {
-    await this.#db.query(`UPDATE delivery_commands SET status = 'sent', sent_at = $2, updated_at = $2 WHERE command_id = $1 AND active`, [commandId, new Date(now)]);
-  }
-
-  async markCommandNotNow(commandId: string, now: number): Promise<void> {
-    await this.#db.query(
-      `UPDATE delivery_commands SET status = 'notNow', not_now_count = not_now_count + 1, not_now_at = COALESCE(not_now_at, $2), updated_at = $2
-        WHERE command_id = $1 AND active`,
-      [commandId, new Date(now)],
-    );
-  }
-
-  async finishCommand(commandId: string, status: 'acknowledged' | 'failed', now: number): Promise<void> {
-    await this.#db.query(`UPDATE delivery_commands SET status = $2, active = false, updated_at = $3 WHERE command_id = $1 AND active`, [commandId, status, new Date(now)]);
-  }
-
-  async addToUserTallies(
-    tenantId: string,
-    deltas: ReadonlyMap<string, Partial<Record<OverviewBucket, number>>>,
-  ): Promise<Map<string, Record<OverviewBucket, number>>> {
-    const tallies = new Map<string, Record<OverviewBucket, number>>();
-    const columns = overviewBuckets.map((b) => bucketColumns[b]);
-    // Key order: transactions that touch several tallies lock them in the same order, so none deadlock.
-    for (const key of [...deltas.keys()].sort()) {
-      const [profileId, userId] = key.split('|');
-      const delta = deltas.get(key) ?? {};
-      // An existing tally gets the deltas added; a new one is inserted with them (a new tally only
-      // ever grows). ON CONFLICT covers a tally another transaction inserted after this statement's
-      // snapshot: the insert waits for it, then adds. The tally stays locked until commit.
-      const rows = await this.#db.query<Record<string, unknown>>(
-        `WITH updated AS (
-           UPDATE delivery_user_tally SET ${columns.map((c, i) => `${c} = ${c} + $${i + 4}`).join(', ')}
-            WHERE tenant_id = $1 AND profile_id = $2 AND user_id = $3
-           RETURNING ${columns.join(', ')}
-         ), inserted AS (
-           INSERT INTO delivery_user_tally AS t (tenant_id, profile_id, user_id, ${columns.join(', ')})
-           SELECT $1, $2, $3, ${columns.map((_, i) => `$${i + 4}::int`).join(', ')} WHERE NOT EXISTS (SELECT 1 FROM updated)
-           ON CONFLICT (tenant_id, profile_id, user_id) DO UPDATE SET ${columns.map((c) => `${c} = t.${c} + EXCLUDED.${c}`).join(', ')}
-           RETURNING ${columns.map((c) => `t.${c}`).join(', ')}
-         )
-         SELECT * FROM updated UNION ALL SELECT * FROM inserted`,
-        [tenantId, profileId, userId, ...overviewBuckets.map((b) => delta[b] ?? 0)],
-      );
-      const row = rows[0];
-      if (row === undefined) continue;
-      const tally = {} as Record<OverviewBucket, number>;
-      for (const bucket of overviewBuckets) tally[bucket] = Number(row[bucketColumns[bucket]]);
-      tallies.set(key, tally);
-    }
-    return tallies;
-  }
-
-  async addToOverview(tenantId: string, shard: number, deltas: readonly OverviewDelta[], now: number): Promise<void> {
-    // Profile order: every transaction takes shard row locks in the same order, so none deadlock.
-    const sorted = deltas.filter((d) => Object.keys(d.counts).length > 0).sort((a, b) => (a.profileId + a.kind < b.profileId + b.kind ? -1 : 1));
-    if (sorted.length === 0) return;
-    const counters = Object.keys(counterColumns) as OverviewCounter[];
-    const columns = counters.map((c) => counterColumns[c]);
-    await this.#db.query(
-      `INSERT INTO delivery_overview (tenant_id, profile_id, kind, shard, ${columns.join(', ')}, updated_at)
-       SELECT $1, k.profile_id, k.kind, $2, ${columns.map((c) => `k.${c}`).join(', ')}, $3
-         FROM unnest($4::uuid[], $5::text[], ${columns.map((_, i) => `$${i + 6}::int[]`).join(', ')})
-              WITH ORDINALITY AS k(profile_id, kind, ${columns.join(', ')}, ord)
-        ORDER BY k.ord
-       ON CONFLICT (tenant_id, profile_id, kind, shard) DO UPDATE SET
-         ${columns.map((c) => `${c} = delivery_overview.${c} + EXCLUDED.${c}`).join(', ')},
-         updated_at = EXCLUDED.updated_at`,
-      [tenantId, shard, new Date(now), sorted.map((d) => d.profileId), sorted.map((d) => d.kind), ...counters.map((c) => sorted.map((d) => d.counts[c] ?? 0))],
     );
   }
 
@@ -413,13 +246,4 @@ export class PostgresDeliveryStore implements DeliveryStore {
     return rows.map((r) => r.id);
   }
 
-  async deleteFinishedCommands(before: number, limit: number): Promise<number> {
-    const rows = await this.#db.query(
-      `DELETE FROM delivery_commands WHERE command_id IN (
-         SELECT command_id FROM delivery_commands WHERE NOT active AND updated_at < $1 ORDER BY updated_at LIMIT $2)
-       RETURNING command_id`,
-      [new Date(before), limit],
-    );
-    return rows.length;
-  }
 }
