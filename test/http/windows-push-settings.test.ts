@@ -67,7 +67,7 @@ describe('the Windows push settings (WNS Package SID and client secret)', () => 
       [{ packageSid: sid, clientSecret: '   ' }, 'clientSecret'],
       [{ packageSid: sid, clientSecret: 'line\nbreak' }, 'clientSecret'],
       [{ packageSid: sid, clientSecret: 'x'.repeat(1025) }, 'clientSecret'],
-      [{ packageSid: sid, clientSecret: secret, packageFamilyName: 'Contoso.Mdm_8wekyb3d8bbwe' }, 'packageFamilyName'],
+      [{ packageSid: sid, clientSecret: secret, accessToken: 'EgAcAQMAAAAALYAAY' }, 'accessToken'],
     ];
     for (const [body, field] of cases) {
       const reply = await t.request('PUT', path, { body });
