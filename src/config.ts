@@ -27,6 +27,14 @@ export interface Config {
   apnsCaPath: string | null;
   /** ENVELOPE_WAKE_POLL_MS: how often an idle wake worker looks for devices to push. */
   wakePollIntervalMs: number;
+  /**
+   * ENVELOPE_WNS_URL: an https origin (a test stand-in) that replaces both WNS hosts — tokens come from
+   * `<origin>/accesstoken.srf` and notifications go only to channel URIs on that origin. Null: Microsoft's
+   * login.live.com, and channel URIs only on `*.notify.windows.com`.
+   */
+  wnsUrl: string | null;
+  /** ENVELOPE_WNS_CA: a PEM file of extra roots to trust for the WNS hosts (a local stand-in); null = Node's default roots. */
+  wnsCaPath: string | null;
 }
 
 export class ConfigError extends Error {
@@ -100,6 +108,14 @@ export function loadConfig(
 
   const apnsCaPath = value('ENVELOPE_APNS_CA');
 
+  const wnsUrlText = value('ENVELOPE_WNS_URL');
+  const wnsUrl = wnsUrlText === null ? null : httpsOrigin(wnsUrlText);
+  if (wnsUrl === undefined) {
+    throw new ConfigError('ENVELOPE_WNS_URL', `'${wnsUrlText}' is not an https origin such as https://127.0.0.1:8444 (unset = Microsoft's WNS).`);
+  }
+
+  const wnsCaPath = value('ENVELOPE_WNS_CA');
+
   const wakePollText = value('ENVELOPE_WAKE_POLL_MS') ?? '1000';
   const wakePollIntervalMs = Number(wakePollText);
   if (!Number.isInteger(wakePollIntervalMs) || wakePollIntervalMs < 50 || wakePollIntervalMs > 60_000) {
@@ -122,7 +138,20 @@ export function loadConfig(
     apnsUrl: apnsUrl.replace(/\/+$/, ''),
     apnsCaPath: apnsCaPath && resolve(cwd, apnsCaPath),
     wakePollIntervalMs,
+    wnsUrl,
+    wnsCaPath: wnsCaPath && resolve(cwd, wnsCaPath),
   });
+}
+
+/** `https://host[:port]` (a trailing slash allowed) as its origin; undefined for anything else (a path, a query, user info). */
+function httpsOrigin(text: string): string | undefined {
+  try {
+    const url = new URL(text);
+    const bare = url.protocol === 'https:' && url.username === '' && url.password === '' && url.pathname === '/' && url.search === '' && url.hash === '';
+    return bare && /^https:\/\/[^/?#\s]+\/?$/i.test(text) ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Accepts 32 bytes as 64 hex characters or as base64/base64url. */

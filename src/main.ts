@@ -31,6 +31,9 @@ import { EnrollmentProfileService } from './services/enrollment/enrollment-profi
 import { AppleEnrollmentService } from './services/enrollment/apple-enrollment-service.ts';
 import { ApnsProviderCache } from './services/push/apns-provider-cache.ts';
 import { ApplePushChannel } from './services/push/apple-push-channel.ts';
+import { WindowsPushChannel, type WnsClientTuning } from './services/push/windows-push-channel.ts';
+import { WindowsPushSettingsService } from './services/enrollment/windows-push-settings-service.ts';
+import { WindowsPushTargetStore } from './store/postgres/windows-push-target-store.ts';
 import { profileWakePages } from './services/push/profile-wake-page.ts';
 import type { WakeLog } from './services/push/wake-log.ts';
 import { WakeMetrics } from './services/push/wake-metrics.ts';
@@ -135,6 +138,8 @@ export async function createEnvelope(options: {
   appleMdmOptions?: Partial<AppleMdmOptions>;
   /** Where wake pushes go: APNs base URL (Apple's production service by default), extra trusted roots (PEM). */
   apns?: { url?: string; ca?: string | null; providerOptions?: Partial<ApnsProviderOptions> };
+  /** Where WNS pushes go: null/absent = Microsoft's WNS; else a stand-in's origin (ENVELOPE_WNS_URL), extra trusted roots (PEM). */
+  wns?: { url?: string | null; ca?: string | null; clientOptions?: Partial<WnsClientTuning> };
   wake?: Partial<WakeWorkerOptions>;
 }): Promise<Envelope> {
   const { db } = options;
@@ -173,6 +178,15 @@ export async function createEnvelope(options: {
         providers: new ApnsProviderCache({ certificates: stores.applePushCertificates, box: secrets, url: options.apns?.url ?? defaultApnsUrl, ca: options.apns?.ca ?? null, log: pushLog, providerOptions: options.apns?.providerOptions }),
         log: pushLog,
       }),
+      new WindowsPushChannel({
+        targets: new WindowsPushTargetStore(db),
+        settings: stores.windowsPushSettings,
+        box: secrets,
+        wnsUrl: options.wns?.url ?? null,
+        ca: options.wns?.ca ?? null,
+        log: pushLog,
+        clientOptions: options.wns?.clientOptions,
+      }),
     ],
     log: pushLog,
     metrics: wakeMetrics,
@@ -199,6 +213,7 @@ export async function createEnvelope(options: {
     wake,
     enrollmentTokens: new EnrollmentTokenService({ enrollmentTokens: stores.enrollmentTokens, publicUrl: options.publicUrl, newId }),
     pushCertificates: new PushCertificateService({ stores, transact, box: secrets }),
+    windowsPushSettings: new WindowsPushSettingsService({ store: stores.windowsPushSettings, box: secrets }),
     enrollmentProfiles: new EnrollmentProfileService({
       stores,
       tenantCa,
@@ -253,7 +268,7 @@ export function loggerOptions(level: Config['logLevel']): FastifyServerOptions['
   return {
     level,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.password', '*.privateKey', '*.secretKey'],
+      paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.password', '*.privateKey', '*.secretKey', '*.clientSecret'],
       censor: '[redacted]',
     },
     serializers: {
@@ -294,6 +309,7 @@ export async function startServer(config: Readonly<Config>): Promise<Envelope> {
       publicUrl: config.publicUrl,
       https,
       apns: { url: config.apnsUrl, ca: config.apnsCaPath === null ? null : readFileSync(config.apnsCaPath, 'utf8') },
+      wns: { url: config.wnsUrl, ca: config.wnsCaPath === null ? null : readFileSync(config.wnsCaPath, 'utf8') },
       wake: { pollIntervalMs: config.wakePollIntervalMs },
     });
     onConnectionError = (error) => envelope.app.log.warn({ err: error }, 'database connection lost');

@@ -16,6 +16,7 @@ import type { DeliveryService } from '../services/delivery/delivery-service.ts';
 import type { DeliveryStatusService } from '../services/delivery/delivery-status-service.ts';
 import type { EnrollmentTokenService } from '../services/enrollment/enrollment-token-service.ts';
 import type { PushCertificateService } from '../services/enrollment/push-certificate-service.ts';
+import type { WindowsPushSettingsService } from '../services/enrollment/windows-push-settings-service.ts';
 import type { EnrollmentProfileService } from '../services/enrollment/enrollment-profile-service.ts';
 import type { AppleEnrollmentService } from '../services/enrollment/apple-enrollment-service.ts';
 import type { AppleMdmService } from '../services/apple-mdm/apple-mdm-service.ts';
@@ -36,6 +37,7 @@ import { registerProfilePreviewRoutes } from './graph/profile-preview.ts';
 import { registerDeliveryStatusRoutes } from './graph/delivery-status.ts';
 import { registerEnrollmentTokenRoutes } from './graph/enrollment-tokens.ts';
 import { registerApplePushCertificateRoutes } from './graph/apple-push-certificate.ts';
+import { registerWindowsPushSettingsRoutes } from './graph/windows-push-settings.ts';
 import { registerAppleEnrollRoutes } from './device/apple/enroll.ts';
 import { registerAppleMdmRoutes } from './device/apple/mdm.ts';
 import type { WakeService } from '../services/push/wake-service.ts';
@@ -55,6 +57,8 @@ export interface AppServices {
   wake: WakeService;
   enrollmentTokens: EnrollmentTokenService;
   pushCertificates: PushCertificateService;
+  /** The WNS app identity that lets Envelope wake Windows PCs. */
+  windowsPushSettings: WindowsPushSettingsService;
   enrollmentProfiles: EnrollmentProfileService;
   /** For the Apple check-in endpoint (Authenticate, TokenUpdate). */
   appleEnrollments: AppleEnrollmentService;
@@ -154,6 +158,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerDeliveryStatusRoutes(graph, options.services.deliveryStatus, options.services.delivery);
     registerEnrollmentTokenRoutes(graph, options.services.enrollmentTokens);
     registerApplePushCertificateRoutes(graph, options.services.pushCertificates);
+    registerWindowsPushSettingsRoutes(graph, options.services.windowsPushSettings);
   }, { prefix: graphPrefix });
 
   // Device-facing routes: no bearer token (devices carry their own credentials), rate-limited.

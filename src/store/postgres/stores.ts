@@ -12,6 +12,7 @@ import { SecretStore } from './secret-store.ts';
 import { TargetingStore } from './targeting-store.ts';
 import { TenantStore } from './tenant-store.ts';
 import { UserStore } from './user-store.ts';
+import { WindowsPushSettingsStore } from './windows-push-settings-store.ts';
 
 /** Every store, bound to one connection or transaction. */
 export interface Stores {
@@ -28,6 +29,7 @@ export interface Stores {
   applePushCertificates: ApplePushCertificateStore;
   appleEnrollments: AppleEnrollmentStore;
   appleChannel: AppleChannelStore;
+  windowsPushSettings: WindowsPushSettingsStore;
 }
 
 export function createStores(db: Queryable): Stores {
@@ -45,6 +47,7 @@ export function createStores(db: Queryable): Stores {
     applePushCertificates: new ApplePushCertificateStore(db),
     appleEnrollments: new AppleEnrollmentStore(db),
     appleChannel: new AppleChannelStore(db),
+    windowsPushSettings: new WindowsPushSettingsStore(db),
   };
 }
 
