@@ -420,3 +420,24 @@ describe('Windows enrollment secrets', () => {
     assert.equal(log.includes(credentials.password), false, 'the enrollment token is never logged');
   });
 });
+
+describe('Windows enrollment without an https ENVELOPE_PUBLIC_URL', () => {
+  let envelope: Envelope;
+  let testDb: TestDb;
+
+  before(async () => {
+    testDb = await openTestDb();
+    envelope = await createEnvelope({ db: testDb.db, secretKey: randomBytes(32), adminToken: null, logger: false, publicUrl: 'http://envelope.test' });
+  });
+  after(async () => {
+    await envelope.app.close();
+    await testDb.dispose();
+  });
+
+  it('answers Discover with s:enrollmentserver naming the variable, HTTP 500', async () => {
+    const answer = await post(envelope.app.inject.bind(envelope.app), paths.discovery, buildDiscoverRequest(header(paths.discovery), { emailAddress: 'ada@contoso.com', requestVersion: '9.0' }));
+    assert.equal(answer.status, 500);
+    assert.equal(answer.fault?.subcode, 's:enrollmentserver');
+    assert.match(answer.fault!.reason, /ENVELOPE_PUBLIC_URL is 'http:\/\/envelope\.test'; Windows enrolls and is managed over https only/);
+  });
+});
