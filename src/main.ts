@@ -29,6 +29,7 @@ import { EnrollmentTokenService } from './services/enrollment/enrollment-token-s
 import { PushCertificateService } from './services/enrollment/push-certificate-service.ts';
 import { EnrollmentProfileService } from './services/enrollment/enrollment-profile-service.ts';
 import { AppleEnrollmentService } from './services/enrollment/apple-enrollment-service.ts';
+import { WindowsEnrollmentService } from './services/enrollment/windows-enrollment-service.ts';
 import { ApnsProviderCache } from './services/push/apns-provider-cache.ts';
 import { ApplePushChannel } from './services/push/apple-push-channel.ts';
 import { WindowsPushChannel, type WnsClientTuning } from './services/push/windows-push-channel.ts';
@@ -234,6 +235,7 @@ export async function createEnvelope(options: {
         warn: (details, message) => deliveryLog.app?.log.warn(details, message),
       },
     }),
+    windowsEnrollment: new WindowsEnrollmentService({ stores, transact, tenantCa, box: secrets, publicUrl: options.publicUrl, newId, log: pushLog }),
   };
   const maintenance = new MaintenanceWorker({ delivery, store: new MaintenanceStore(db), log: pushLog });
   const firstToken = await services.tenants.issueFirstAdminToken(options.adminToken);

@@ -20,6 +20,7 @@ import type { WindowsPushSettingsService } from '../services/enrollment/windows-
 import type { EnrollmentProfileService } from '../services/enrollment/enrollment-profile-service.ts';
 import type { AppleEnrollmentService } from '../services/enrollment/apple-enrollment-service.ts';
 import type { AppleMdmService } from '../services/apple-mdm/apple-mdm-service.ts';
+import type { WindowsEnrollmentService } from '../services/enrollment/windows-enrollment-service.ts';
 import { requireBearerAuth } from './auth.ts';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './error-handler.ts';
 import { installInputGuard } from './input-guard.ts';
@@ -40,6 +41,7 @@ import { registerApplePushCertificateRoutes } from './graph/apple-push-certifica
 import { registerWindowsPushSettingsRoutes } from './graph/windows-push-settings.ts';
 import { registerAppleEnrollRoutes } from './device/apple/enroll.ts';
 import { registerAppleMdmRoutes } from './device/apple/mdm.ts';
+import { registerWindowsEnrollmentRoutes } from './device/windows/enrollment.ts';
 import type { WakeService } from '../services/push/wake-service.ts';
 
 export interface AppServices {
@@ -64,6 +66,8 @@ export interface AppServices {
   appleEnrollments: AppleEnrollmentService;
   /** The Apple MDM check-in and command endpoints. */
   appleMdm: AppleMdmService;
+  /** The MS-MDE2 discovery, policy and enrollment services for Windows PCs. */
+  windowsEnrollment: WindowsEnrollmentService;
 }
 
 export interface AppOptions {
@@ -164,6 +168,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Device-facing routes: no bearer token (devices carry their own credentials), rate-limited.
   await app.register((scope) => registerAppleEnrollRoutes(scope, options.services.enrollmentProfiles));
   await app.register((scope) => registerAppleMdmRoutes(scope, options.services.appleMdm));
+  await app.register((scope) => registerWindowsEnrollmentRoutes(scope, options.services.windowsEnrollment));
 
   return app;
 }

@@ -39,3 +39,38 @@ export function appleMdmUrlsOrThrow(publicUrl: string | null): { serverUrl: stri
   }
   return { serverUrl: `${publicUrl}${appleDevicePaths.server}`, checkInUrl: `${publicUrl}${appleDevicePaths.checkIn}` };
 }
+
+/**
+ * Windows device-facing paths, under ENVELOPE_PUBLIC_URL. Discovery is where Windows looks for it
+ * (`https://enterpriseenrollment.<upn domain>/EnrollmentServer/Discovery.svc`); the policy and
+ * enrollment services must be on the same host (on-premise-authentication-device-enrollment.md);
+ * `management` is the OMA-DM URL written into every PC's w7 APPLICATION `ADDR`, which an enrolled PC
+ * keeps, so none of these ever changes.
+ */
+export const windowsDevicePaths = {
+  discovery: '/EnrollmentServer/Discovery.svc',
+  policy: '/EnrollmentServer/Policy.svc',
+  enrollment: '/EnrollmentServer/Enrollment.svc',
+  management: '/ManagementServer/MDM.svc',
+} as const;
+
+/**
+ * The w7 APPLICATION `PROVIDER-ID` and the DMClient CSP node name
+ * (`./Vendor/MSFT/DMClient/Provider/Envelope/…`): they must match (DMClient CSP), and an enrolled PC
+ * keeps them.
+ */
+export const windowsMdmProviderId = 'Envelope';
+
+/** The Windows enrollment and management URLs of a deployment; a 409 naming ENVELOPE_PUBLIC_URL when it is unset or not https. */
+export function windowsMdmUrlsOrThrow(publicUrl: string | null): { discoveryUrl: string; policyUrl: string; enrollmentUrl: string; managementUrl: string } {
+  if (publicUrl === null) throw publicUrlMissing();
+  if (!publicUrl.startsWith('https://')) {
+    throw conflict(`ENVELOPE_PUBLIC_URL is '${publicUrl}'; Windows enrolls and is managed over https only. Set it to the server's external https URL and restart.`);
+  }
+  return {
+    discoveryUrl: `${publicUrl}${windowsDevicePaths.discovery}`,
+    policyUrl: `${publicUrl}${windowsDevicePaths.policy}`,
+    enrollmentUrl: `${publicUrl}${windowsDevicePaths.enrollment}`,
+    managementUrl: `${publicUrl}${windowsDevicePaths.management}`,
+  };
+}

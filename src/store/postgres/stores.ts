@@ -13,6 +13,7 @@ import { TargetingStore } from './targeting-store.ts';
 import { TenantStore } from './tenant-store.ts';
 import { UserStore } from './user-store.ts';
 import { WindowsPushSettingsStore } from './windows-push-settings-store.ts';
+import { WindowsEnrollmentStore } from './windows-enrollment-store.ts';
 
 /** Every store, bound to one connection or transaction. */
 export interface Stores {
@@ -30,6 +31,7 @@ export interface Stores {
   appleEnrollments: AppleEnrollmentStore;
   appleChannel: AppleChannelStore;
   windowsPushSettings: WindowsPushSettingsStore;
+  windowsEnrollments: WindowsEnrollmentStore;
 }
 
 export function createStores(db: Queryable): Stores {
@@ -48,6 +50,7 @@ export function createStores(db: Queryable): Stores {
     appleEnrollments: new AppleEnrollmentStore(db),
     appleChannel: new AppleChannelStore(db),
     windowsPushSettings: new WindowsPushSettingsStore(db),
+    windowsEnrollments: new WindowsEnrollmentStore(db),
   };
 }
 
