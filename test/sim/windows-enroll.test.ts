@@ -83,7 +83,7 @@ describe('Windows enrollment client (MS-MDE2, MS-XCEP, MS-WSTEP)', () => {
     // The PKCS#10 round-trips, is RSA-2048, carries the key of the enrolled identity and its signature verifies.
     const csr = new x509.Pkcs10CertificateRequest(Buffer.from(binary.text, 'base64'));
     assert.equal(await csr.verify(), true);
-    assert.equal((csr.publicKey.algorithm as RsaHashedKeyAlgorithm).modulusLength, 2048);
+    assert.equal((csr.publicKey.algorithm as { modulusLength?: number }).modulusLength, 2048);
     assert.deepEqual(Buffer.from(csr.publicKey.rawData), Buffer.from(enrollment.keys.spkiDer));
     assert.equal(csr.subject, `CN=${hardware.deviceId}`);
 

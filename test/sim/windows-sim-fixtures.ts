@@ -97,3 +97,35 @@ export function fill(template: string, values: Record<string, string>): string {
 }
 
 export const syncMlHeaders = { 'content-type': 'application/vnd.syncml.dm+xml' };
+
+/** A scripted management server: each POST is recorded and answered by the next function queued. */
+export function syncMlScript() {
+  const sent: PcRequest[] = [];
+  const queue: ((request: PcRequest) => PcResponse | string)[] = [];
+  const http: PcHttp = async (request) => {
+    sent.push(request);
+    const next = queue.shift();
+    if (!next) throw new Error(`no scripted answer for message ${sent.length}`);
+    const answer = next(request);
+    return typeof answer === 'string' ? { status: 200, headers: syncMlHeaders, body: answer } : answer;
+  };
+  return { http, sent, queue };
+}
+
+/** The header fields of a device message. */
+export function deviceHeader(body: string | undefined) {
+  const root = parseXml(body ?? '');
+  const header = path(root, 'SyncHdr')!;
+  return { root, sessionId: path(header, 'SessionID')!.text, msgId: path(header, 'MsgID')!.text, header };
+}
+
+/** Enrolls a PC through the documented fixtures and gives it a scripted management server. */
+export async function enrolledPc(options: Omit<import('../../sim/windows/simulated-pc.ts').SimulatedPcOptions, 'enrollment' | 'http'> & { digest?: { name: string; secret: string; nonce: string } } = {}) {
+  const { enrollPc, randomPcHardware } = await import('../../sim/windows/enroll.ts');
+  const { SimulatedPc } = await import('../../sim/windows/simulated-pc.ts');
+  const enrollment = await enrollPc({ server: 'https://enterpriseenrollment.contoso.com', upn: 'jane@contoso.com', enrollmentToken: 'enr_x', http: scriptedEnrollment(options.digest ? { digest: options.digest } : {}).http, hardware: randomPcHardware() });
+  const script = syncMlScript();
+  const pc = new SimulatedPc({ ...options, enrollment, http: script.http });
+  const values = (sessionId: string) => ({ SESSION_ID: sessionId, DEVICE_ID: pc.deviceId, SERVER_URL: enrollment.managementUrl });
+  return { pc, script, enrollment, values };
+}
