@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { CliError } from './cli-error.ts';
+import { registerSimulateWindowsCommand } from './simulate-windows-command.ts';
 
 /** `envelope simulate ios` options, parsed and range-checked by commander. */
 export interface SimulateIosOptions {
@@ -55,9 +56,10 @@ function httpUrl(value: string): string {
   return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
-/** Adds `envelope simulate ios` to the program. Loading the simulator waits until the command runs. */
+/** Adds `envelope simulate ios` (and `windows`) to the program. Loading the simulator waits until the command runs. */
 export function registerSimulateCommand(program: Command): void {
-  program.command('simulate').description('device simulators for load and end-to-end tests').command('ios')
+  const simulate = program.command('simulate').description('device simulators for load and end-to-end tests');
+  simulate.command('ios')
     .description('simulate iPhones enrolling in and managed by an Envelope server')
     .addHelpText('after', simulateHelp)
     .requiredOption('--devices <n>', 'how many iPhones (1-100000)', integerIn('devices', 1, 100_000))
@@ -73,6 +75,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--out <dir>', 'where the stand-in CA and push certificate are kept (default: a new temporary directory)')
     .option('--exit-when-idle', 'exit once every device has enrolled and no command is pending', false)
     .action(async (options: SimulateIosOptions) => simulateIosCommand(options));
+  registerSimulateWindowsCommand(simulate);
 }
 
 /**

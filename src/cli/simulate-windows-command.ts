@@ -1,0 +1,196 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { CliError } from './cli-error.ts';
+
+/** `envelope simulate windows` options, parsed and range-checked by commander. */
+export interface SimulateWindowsOptions {
+  devices: number;
+  server: string;
+  enrollToken: string;
+  upn: string;
+  userAccounts: number;
+  accountHost?: string;
+  accountEmail?: string;
+  loginStatus: 'user' | 'others' | 'none';
+  requestVersion: string;
+  windowsCsr: boolean;
+  lenient: boolean;
+  poll: boolean;
+  serverCa?: string;
+  wnsPort: number;
+  concurrency: number;
+  exitWhenIdle: boolean;
+}
+
+const simulateWindowsHelp = `
+Runs N simulated Windows 10/11 PCs against an Envelope server, written from Microsoft's documents
+(MS-MDE2, MS-XCEP, MS-WSTEP, MS-MDM, the ActiveSync and DMClient CSPs): each discovers
+<server>/EnrollmentServer/Discovery.svc, enrolls with the OnPremise UsernameToken (the UPN and the
+enrollment token), then runs OMA DM sessions over HTTPS with its enrolled client certificate: right
+after enrolling, whenever the WNS stand-in started here receives a push for its channel URI, and with
+--poll on the DMClient schedule. A session ends with an error when the server breaks the protocol
+(--lenient answers with the documented SyncML codes instead). Progress is printed every second until
+Ctrl-C (or --exit-when-idle).
+
+The enrollment token must allow at least N devices. "{n}" in --upn is replaced by each PC's number.
+PCs report a WNS channel URI only after the server sets DMClient/Provider/<id>/Push/PFN.`;
+
+function integerIn(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
+    }
+    return parsed;
+  };
+}
+
+function percent(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0 || parsed > 100) throw new InvalidArgumentError('must be a percentage from 0 to 100.');
+  return parsed;
+}
+
+function serverUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be the server’s base URL, e.g. https://mdm.example.com.');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidArgumentError('must be an https URL.');
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+function upn(value: string): string {
+  if (!/^[^@\s]+@[^@\s]+$/.test(value)) throw new InvalidArgumentError('must be a user principal name, e.g. jane@contoso.com.');
+  return value;
+}
+
+function loginStatus(value: string): 'user' | 'others' | 'none' {
+  if (value !== 'user' && value !== 'others' && value !== 'none') throw new InvalidArgumentError('must be user, others or none.');
+  return value;
+}
+
+function requestVersion(value: string): string {
+  if (!/^\d+\.\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a version such as 6.0 or 9.0.');
+  return value;
+}
+
+/** Adds `windows` to `envelope simulate`. Loading the simulator waits until the command runs. */
+export function registerSimulateWindowsCommand(simulate: Command): void {
+  simulate.command('windows')
+    .description('simulate Windows PCs enrolling in (MS-MDE2) and managed by (OMA DM) an Envelope server')
+    .addHelpText('after', simulateWindowsHelp)
+    .requiredOption('--devices <n>', 'how many PCs (1-100000)', integerIn('devices', 1, 100_000))
+    .requiredOption('--server <url>', "the server's base URL (its ENVELOPE_PUBLIC_URL)", serverUrl)
+    .requiredOption('--enroll-token <token>', 'a Windows enrollment token allowing at least N devices')
+    .requiredOption('--upn <upn>', 'the user every PC enrolls as ("{n}" becomes the PC number)', upn)
+    .option('--user-accounts <percent>', "percentage of PCs whose user already made the Exchange account (--account-host, and --account-email or the UPN)", percent, 0)
+    .option('--account-host <host>', "Exchange host of the user-made accounts (the profile's hostName)")
+    .option('--account-email <address>', 'e-mail address of the user-made accounts (default: the UPN)')
+    .option('--login-status <status>', 'what Alert 1224 reports: user, others or none', loginStatus, 'user')
+    .option('--request-version <version>', 'the RequestVersion of Discover and the RST (Windows 11 25H2 sends 9.0)', requestVersion, '6.0')
+    .option('--windows-csr', 'give the PKCS#10 the odd subject real Windows writes (a PrintableString CN with "!" and NUL)', false)
+    .option('--lenient', 'answer protocol violations with the documented SyncML codes instead of failing the session', false)
+    .option('--poll', 'also poll on the DMClient schedule of the provisioning document (real minutes)', false)
+    .option('--server-ca <file>', "PEM CA that issued the server's TLS certificate, if not a public one")
+    .option('--wns-port <port>', 'port of the WNS stand-in on 127.0.0.1 (0 = any)', integerIn('wns-port', 0, 65535), 0)
+    .option('--concurrency <n>', 'PCs enrolling at once', integerIn('concurrency', 1, 256), 4)
+    .option('--exit-when-idle', 'exit once every PC has enrolled and no session is running', false)
+    .action(async (options: SimulateWindowsOptions) => simulateWindowsCommand(options));
+}
+
+/**
+ * Runs the fleet until SIGINT/SIGTERM, or until idle with `exitWhenIdle`. Usage mistakes throw a
+ * CliError with exit code 2; a WNS port in use, or a fleet in which no PC enrolled (with
+ * `exitWhenIdle`), exit code 1.
+ */
+export async function simulateWindowsCommand(options: SimulateWindowsOptions, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  if (options.userAccounts > 0 && !options.accountHost) {
+    throw new CliError('--user-accounts needs --account-host: the Exchange host of the accounts the users made themselves.', 2);
+  }
+  const [{ readFileSync }, { WnsStandIn }, { WindowsFleet }] = await Promise.all([
+    import('node:fs'), import('../../sim/windows/wns-standin.ts'), import('../../sim/windows/fleet.ts'),
+  ]);
+  let serverCaPem: string | undefined;
+  if (options.serverCa) {
+    try {
+      serverCaPem = readFileSync(options.serverCa, 'utf8');
+    } catch {
+      throw new CliError(`Cannot read --server-ca ${options.serverCa}.`, 2);
+    }
+    if (!serverCaPem.includes('-----BEGIN CERTIFICATE-----')) throw new CliError(`--server-ca ${options.serverCa} holds no PEM certificate.`, 2);
+  }
+  let wns;
+  try {
+    wns = await WnsStandIn.start({ port: options.wnsPort });
+  } catch (error) {
+    throw new CliError(`Cannot start the WNS stand-in on 127.0.0.1:${options.wnsPort}: ${(error as Error).message}`, 1);
+  }
+  const write = (line: string) => out.write(`${line}\n`);
+  write(`WNS stand-in listening on ${wns.url} (token at ${wns.url}/accesstoken.srf; channel URIs ${wns.url}/?token=…).`);
+  write(`For the server to push to these PCs, run it with ENVELOPE_WNS_URL=${wns.url}.`);
+  write(`The enrollment token must allow ${options.devices} devices.`);
+
+  let firstEvent: string | undefined;
+  const seen = new Map<string, number>();
+  const fleet = new WindowsFleet({
+    server: options.server,
+    upn: options.upn,
+    enrollmentToken: options.enrollToken,
+    devices: options.devices,
+    concurrency: options.concurrency,
+    ...(serverCaPem ? { serverCaPem } : {}),
+    maxSockets: Math.max(16, options.concurrency * 4),
+    requestVersion: options.requestVersion,
+    windowsStyleCsrSubject: options.windowsCsr,
+    loginStatus: options.loginStatus,
+    strict: !options.lenient,
+    userAccountsPercent: options.userAccounts,
+    ...(options.accountHost ? { userAccount: { host: options.accountHost, emailAddress: options.accountEmail ?? options.upn.replaceAll('{n}', '1') } } : {}),
+    pushes: wns,
+    channelUriBase: wns.url,
+    poll: options.poll,
+    onEvent: (line) => {
+      // Events as they come, but each kind at most a few times a run.
+      firstEvent ??= line;
+      const kind = line.split(':')[0]!;
+      const count = (seen.get(kind) ?? 0) + 1;
+      seen.set(kind, count);
+      if (count <= 3) write(`  ${line}${count === 3 ? ' (further ones are only counted)' : ''}`);
+    },
+  });
+  const started = Date.now();
+  const reason = await new Promise<'signal' | 'idle'>((resolve) => {
+    let idleTicks = 0;
+    let enrolling = true;
+    void fleet.start().finally(() => (enrolling = false));
+    const timer = setInterval(() => {
+      const progress = fleet.snapshot();
+      write(progressLine(Math.round((Date.now() - started) / 1000), progress));
+      idleTicks = !enrolling && progress.idle ? idleTicks + 1 : 0;
+      if (options.exitWhenIdle && idleTicks >= 2) finish('idle');
+    }, 1000);
+    const onSignal = () => finish('signal');
+    function finish(why: 'signal' | 'idle') {
+      clearInterval(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(why);
+    }
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  fleet.stop();
+  await wns.close();
+  const final = fleet.snapshot();
+  write(`Stopped (${reason === 'idle' ? 'idle' : 'interrupted'}): ${final.enrolled} of ${final.target} PCs enrolled, ${final.sessions} sessions (${final.sessionsFailed} failed), ${final.managedAccounts} accounts on the PCs, ${final.violations} protocol violations.`);
+  if (reason === 'idle' && final.enrolled === 0) throw new CliError(`No PC enrolled${firstEvent ? `: ${firstEvent}` : '.'}`, 1);
+}
+
+function progressLine(seconds: number, p: import('../../sim/windows/fleet.ts').WindowsFleetProgress): string {
+  const latency = p.latencyP50Ms === null ? 'no requests' : `p50 ${p.latencyP50Ms} ms p95 ${p.latencyP95Ms} ms`;
+  return `[${seconds}s] enrolled ${p.enrolled}/${p.target} (failed ${p.enrollFailed}) · sessions ${p.sessions} (failed ${p.sessionsFailed}, violations ${p.violations})` +
+    ` · commands ${p.commands} ok ${p.succeeded} failed ${p.failed} · accounts ${p.managedAccounts} (user-made replaced ${p.userAccountsReplaced})` +
+    ` · pushes ${p.pushes} · ${p.requestsPerSecond} req/s ${latency} (failed ${p.requestsFailed}) · unenrolled ${p.unenrolled}`;
+}
