@@ -7,6 +7,7 @@ import { PostgresDeliveryStore } from './delivery-store.ts';
 import { DeviceStore } from './device-store.ts';
 import { EnrollmentTokenStore } from './enrollment-token-store.ts';
 import { GroupStore } from './group-store.ts';
+import { IssuedIdentityStore } from './issued-identity-store.ts';
 import { ProfileStore } from './profile-store.ts';
 import { SecretStore } from './secret-store.ts';
 import { TargetingStore } from './targeting-store.ts';
@@ -28,6 +29,7 @@ export interface Stores {
   applePushCertificates: ApplePushCertificateStore;
   appleEnrollments: AppleEnrollmentStore;
   appleChannel: AppleChannelStore;
+  issuedIdentities: IssuedIdentityStore;
 }
 
 export function createStores(db: Queryable, options: { asyncDeviceCommits?: boolean } = {}): Stores {
@@ -45,6 +47,7 @@ export function createStores(db: Queryable, options: { asyncDeviceCommits?: bool
     applePushCertificates: new ApplePushCertificateStore(db),
     appleEnrollments: new AppleEnrollmentStore(db),
     appleChannel: new AppleChannelStore(db),
+    issuedIdentities: new IssuedIdentityStore(db),
   };
 }
 
