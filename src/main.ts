@@ -228,7 +228,7 @@ export async function createEnvelope(options: {
       delivery,
       waker: wake,
       channel: stores.appleChannel,
-      renderer: new AppleCommandRenderer({ stores, tenantCa, signing: profileSigning }),
+      renderer: new AppleCommandRenderer({ stores, tenantCa, signing: profileSigning, box: secrets }),
       options: options.appleMdmOptions,
       log: {
         info: (details, message) => deliveryLog.app?.log.info(details, message),

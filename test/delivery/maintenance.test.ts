@@ -45,7 +45,7 @@ describe('maintenance', () => {
     assert.equal(counts.commands, 1);
     const left = await testDb.db.query<{ command_id: string }>('SELECT command_id FROM delivery_commands ORDER BY command_id');
     assert.deepEqual(left.map((r) => r.command_id).sort(), [commands[1]!.commandId, commands[2]!.commandId].sort(), 'the recent answered and the old but active command stay');
-    assert.deepEqual(await worker.runOnce(), { commands: 0, enrollments: 0, replaceRemovals: 0 });
+    assert.deepEqual(await worker.runOnce(), { commands: 0, enrollments: 0, replaceRemovals: 0, identities: 0 });
     // The ledger, not the queue, holds what the device has: nothing about it changed.
     assert.equal((await f.ledger(devices[0]!))[profileIds[0]!]!.state, 'succeeded');
   });

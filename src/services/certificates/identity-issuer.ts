@@ -24,9 +24,11 @@ export interface Pkcs12Identity {
 }
 
 /**
- * Where certificate material gets PKCS identities. Issuing is expensive (RSA key generation) and each
- * identity belongs to one device, so callers keep one per (certificate profile version, device) by
- * wrapping an issuer in a cache that honours `renewalThresholdPercentage`; the material code never caches.
+ * Where certificate material gets PKCS identities. Issuing is expensive (RSA key generation), each
+ * identity belongs to one device, and every profile carrying it must carry the same one, so delivery
+ * wraps `CaPkcs12IdentityIssuer` in `PersistentPkcs12IdentityIssuer`: one identity per (device,
+ * certificate profile version, user), kept sealed in PostgreSQL until `renewalThresholdPercentage`
+ * of its validity remains. The material code never caches.
  */
 export interface Pkcs12IdentityIssuer {
   issue(request: Pkcs12IdentityRequest): Promise<Pkcs12Identity>;

@@ -8,6 +8,8 @@ export interface MaintenanceOptions {
   keepFinishedCommandsMs: number;
   /** Enrollment profiles served but never installed are deleted this long after they expired. */
   keepExpiredEnrollmentsMs: number;
+  /** Issued PKCS identities are deleted this long after their certificate expired. */
+  keepExpiredIdentitiesMs: number;
   /** Rows per delete statement. */
   batchSize: number;
   /** Batches per kind per round, so one round stays short. */
@@ -18,6 +20,7 @@ export const defaultMaintenanceOptions: Readonly<MaintenanceOptions> = Object.fr
   intervalMs: 10 * 60_000,
   keepFinishedCommandsMs: 7 * 24 * 60 * 60_000,
   keepExpiredEnrollmentsMs: 24 * 60 * 60_000,
+  keepExpiredIdentitiesMs: 30 * 24 * 60 * 60_000,
   batchSize: 5000,
   maxBatches: 20,
 });
@@ -30,7 +33,8 @@ interface Logger {
 /**
  * Deletes what delivery and enrollment leave behind: finished commands after a week (acknowledged
  * work already left the hot index when it was answered), served but never installed enrollment
- * profiles a day after they expired, and replace halves whose command is gone. Every process runs it;
+ * profiles a day after they expired, replace halves whose command is gone, and issued PKCS identities
+ * a month after their certificate expired. Every process runs it;
  * the deletes are idempotent and batched, so two processes at once only share the work.
  */
 export class MaintenanceWorker {
@@ -55,7 +59,7 @@ export class MaintenanceWorker {
     const tick = () => {
       this.#running = this.runOnce().then(
         (counts) => {
-          if (counts.commands + counts.enrollments + counts.replaceRemovals > 0) this.#log.info(counts, 'maintenance: old rows deleted');
+          if (counts.commands + counts.enrollments + counts.replaceRemovals + counts.identities > 0) this.#log.info(counts, 'maintenance: old rows deleted');
         },
         (error: unknown) => this.#log.warn({ err: error }, 'maintenance round failed; next round later'),
       );
@@ -72,7 +76,7 @@ export class MaintenanceWorker {
   }
 
   /** One round; returns how many rows of each kind it deleted. */
-  async runOnce(): Promise<{ commands: number; enrollments: number; replaceRemovals: number }> {
+  async runOnce(): Promise<{ commands: number; enrollments: number; replaceRemovals: number; identities: number }> {
     const { batchSize, maxBatches } = this.#options;
     const now = this.#now();
     const drain = async (batch: () => Promise<number>): Promise<number> => {
@@ -88,6 +92,7 @@ export class MaintenanceWorker {
       commands: await drain(() => this.#delivery.collectFinishedCommands(now, this.#options.keepFinishedCommandsMs, batchSize)),
       enrollments: await drain(() => this.#store.deleteExpiredPendingEnrollments(new Date(now - this.#options.keepExpiredEnrollmentsMs), batchSize)),
       replaceRemovals: await drain(() => this.#store.deleteOrphanedReplaceRemovals(batchSize)),
+      identities: await drain(() => this.#store.deleteExpiredIssuedIdentities(new Date(now - this.#options.keepExpiredIdentitiesMs), batchSize)),
     };
   }
 }

@@ -30,4 +30,15 @@ export class MaintenanceStore {
     );
     return rows.length;
   }
+
+  /** Issued PKCS identities whose certificate expired before `before`. */
+  async deleteExpiredIssuedIdentities(before: Date, limit: number): Promise<number> {
+    const rows = await this.#db.query(
+      `DELETE FROM issued_identities WHERE (tenant_id, device_id, profile_id, profile_version, user_id) IN (
+         SELECT tenant_id, device_id, profile_id, profile_version, user_id FROM issued_identities WHERE not_after < $1 LIMIT $2)
+       RETURNING device_id`,
+      [before, limit],
+    );
+    return rows.length;
+  }
 }

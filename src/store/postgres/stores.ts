@@ -7,6 +7,7 @@ import { PostgresDeliveryStore } from './delivery-store.ts';
 import { DeviceStore } from './device-store.ts';
 import { EnrollmentTokenStore } from './enrollment-token-store.ts';
 import { GroupStore } from './group-store.ts';
+import { IssuedIdentityStore } from './issued-identity-store.ts';
 import { ProfileStore } from './profile-store.ts';
 import { SecretStore } from './secret-store.ts';
 import { TargetingStore } from './targeting-store.ts';
@@ -32,6 +33,7 @@ export interface Stores {
   appleChannel: AppleChannelStore;
   windowsPushSettings: WindowsPushSettingsStore;
   windowsEnrollments: WindowsEnrollmentStore;
+  issuedIdentities: IssuedIdentityStore;
 }
 
 export function createStores(db: Queryable): Stores {
@@ -51,6 +53,7 @@ export function createStores(db: Queryable): Stores {
     appleChannel: new AppleChannelStore(db),
     windowsPushSettings: new WindowsPushSettingsStore(db),
     windowsEnrollments: new WindowsEnrollmentStore(db),
+    issuedIdentities: new IssuedIdentityStore(db),
   };
 }
 
