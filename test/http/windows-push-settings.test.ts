@@ -25,8 +25,9 @@ describe('the Windows push settings (WNS Package SID and client secret)', () => 
   it('are stored with the SID in its ms-app:// form and the secret sealed for the tenant, and shown without the secret', async () => {
     const reply = await t.request('PUT', path, { body: { packageSid: sid, clientSecret: secret } });
     assert.equal(reply.status, 200, JSON.stringify(reply.body));
-    assert.deepEqual(Object.keys(reply.body).sort(), ['packageSid', 'updatedDateTime']);
+    assert.deepEqual(Object.keys(reply.body).sort(), ['packageFamilyName', 'packageSid', 'updatedDateTime']);
     assert.equal(reply.body.packageSid, `ms-app://${sid}`);
+    assert.equal(reply.body.packageFamilyName, null);
     assert.ok(Math.abs(Date.parse(reply.body.updatedDateTime) - Date.now()) < 60_000);
     const shown = await t.request('GET', path, { token: await t.readOnlyToken() });
     assert.equal(shown.status, 200);
@@ -49,6 +50,10 @@ describe('the Windows push settings (WNS Package SID and client secret)', () => 
     assert.equal(reply.status, 200);
     assert.equal(reply.body.packageSid, `ms-app://${sid}`);
     const [after] = await rows();
+    const withPfn = await t.request('PUT', path, { body: { packageSid: sid, clientSecret: 'a-new-secret', packageFamilyName: 'Contoso.EnvelopePush_8wekyb3d8bbwe' } });
+    assert.equal(withPfn.status, 200, JSON.stringify(withPfn.body));
+    assert.equal(withPfn.body.packageFamilyName, 'Contoso.EnvelopePush_8wekyb3d8bbwe');
+    assert.equal((await t.request('GET', path)).body.packageFamilyName, 'Contoso.EnvelopePush_8wekyb3d8bbwe');
     assert.notEqual(after!.version, before!.version);
     assert.equal(await t.count('windows_push_settings'), 1);
   });
@@ -68,6 +73,9 @@ describe('the Windows push settings (WNS Package SID and client secret)', () => 
       [{ packageSid: sid, clientSecret: 'line\nbreak' }, 'clientSecret'],
       [{ packageSid: sid, clientSecret: 'x'.repeat(1025) }, 'clientSecret'],
       [{ packageSid: sid, clientSecret: secret, accessToken: 'EgAcAQMAAAAALYAAY' }, 'accessToken'],
+      [{ packageSid: sid, clientSecret: secret, packageFamilyName: 'Contoso.EnvelopePush' }, 'packageFamilyName'],
+      [{ packageSid: sid, clientSecret: secret, packageFamilyName: 'a_b' }, 'packageFamilyName'],
+      [{ packageSid: sid, clientSecret: secret, packageFamilyName: 7 }, 'packageFamilyName'],
     ];
     for (const [body, field] of cases) {
       const reply = await t.request('PUT', path, { body });

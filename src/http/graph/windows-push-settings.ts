@@ -8,6 +8,7 @@ const WindowsPushSettingsUpload = Type.Object(
   {
     packageSid: Type.String({ minLength: 1, maxLength: 256, description: "The Store app's Package SID from Partner Center: ms-app://S-1-15-2-… (the prefix may be left out)." }),
     clientSecret: Type.String({ minLength: 1, maxLength: 1024, description: "The app's client secret from Partner Center. Stored sealed, never returned." }),
+    packageFamilyName: Type.Optional(Type.Union([Type.String({ maxLength: 100, description: "The app's Package Family Name (Name_publisherId). Envelope writes it to each PC's DMClient Push/PFN node; a PC reports no WNS channel without it." }), Type.Null()])),
   },
   { additionalProperties: false },
 );
@@ -15,13 +16,14 @@ const WindowsPushSettingsUpload = Type.Object(
 const WindowsPushSettings = Type.Object(
   {
     packageSid: Type.String({ description: 'ms-app://S-1-15-2-…' }),
+    packageFamilyName: Type.Union([Type.String(), Type.Null()]),
     updatedDateTime: Type.String({ format: 'date-time' }),
   },
   { additionalProperties: false },
 );
 
 function toBody(info: StoredWindowsPushSettingsInfo) {
-  return { packageSid: info.packageSid, updatedDateTime: info.updatedDateTime };
+  return { packageSid: info.packageSid, packageFamilyName: info.packageFamilyName, updatedDateTime: info.updatedDateTime };
 }
 
 /**

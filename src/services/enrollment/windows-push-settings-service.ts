@@ -11,7 +11,12 @@ export function windowsPushSecretContext(tenantId: string): string {
 export interface WindowsPushSettingsUpload {
   packageSid: string;
   clientSecret: string;
+  /** The Store app's Package Family Name (`Name_publisherId`), given to every PC so it opens a WNS channel. */
+  packageFamilyName?: string | null;
 }
+
+/** `Contoso.EnvelopePush_8wekyb3d8bbwe`: the package name, `_`, the 13-character publisher id. */
+const packageFamilyNamePattern = /^[A-Za-z0-9.-]{3,50}_[a-z0-9]{13}$/;
 
 /**
  * Each tenant's WNS app identity (delivery-protocols e.2; decision 0018): the Package SID and client
@@ -31,7 +36,8 @@ export class WindowsPushSettingsService {
   /**
    * Stores the settings (first time or a replacement; the version changes, so every server process
    * drops its WNS token). `packageSid` is accepted with or without `ms-app://` and kept with it.
-   * 400 naming `packageSid` or `clientSecret` for what is not one; nothing is changed then.
+   * 400 naming `packageSid`, `clientSecret` or `packageFamilyName` for what is not one; nothing is
+   * changed then.
    */
   async put(tenantId: string, upload: WindowsPushSettingsUpload): Promise<StoredWindowsPushSettingsInfo> {
     const packageSid = normalizePackageSid(upload.packageSid);
@@ -42,8 +48,12 @@ export class WindowsPushSettingsService {
     if (clientSecret === '' || /[\u0000-\u001f\u007f]/.test(clientSecret)) {
       throw badRequest('clientSecret must be the client secret from Partner Center: printable characters, not blank.', 'clientSecret');
     }
+    const packageFamilyName = upload.packageFamilyName?.trim() || null;
+    if (packageFamilyName !== null && !packageFamilyNamePattern.test(packageFamilyName)) {
+      throw badRequest("packageFamilyName must be the app's Package Family Name from Partner Center, such as Contoso.EnvelopePush_8wekyb3d8bbwe.", 'packageFamilyName');
+    }
     const sealedClientSecret = this.#box.seal(Buffer.from(clientSecret, 'utf8'), windowsPushSecretContext(tenantId));
-    return this.#store.put(tenantId, { packageSid, sealedClientSecret });
+    return this.#store.put(tenantId, { packageSid, packageFamilyName, sealedClientSecret });
   }
 
   /** The tenant's settings (never the secret); 404 when none are set. */

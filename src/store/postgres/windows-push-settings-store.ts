@@ -5,6 +5,8 @@ import { isoTime } from './list-sql.ts';
 export interface StoredWindowsPushSettingsInfo {
   /** `ms-app://S-1-15-2-…`. */
   packageSid: string;
+  /** What PCs get at `DMClient/Provider/<id>/Push/PFN`; null when not configured. */
+  packageFamilyName: string | null;
   /** Changes with every PUT (one sequence for all tenants, so also after a DELETE and a new PUT). */
   version: number;
   updatedDateTime: string;
@@ -17,14 +19,15 @@ export interface StoredWindowsPushSettings extends StoredWindowsPushSettingsInfo
 
 interface SettingsRow {
   package_sid: string;
+  package_family_name: string | null;
   version: number;
   updated_at: Date | string;
 }
 
-const infoColumns = 'package_sid, version, updated_at';
+const infoColumns = 'package_sid, package_family_name, version, updated_at';
 
 function toInfo(row: SettingsRow): StoredWindowsPushSettingsInfo {
-  return { packageSid: row.package_sid, version: row.version, updatedDateTime: isoTime(row.updated_at)! };
+  return { packageSid: row.package_sid, packageFamilyName: row.package_family_name, version: row.version, updatedDateTime: isoTime(row.updated_at)! };
 }
 
 /** One WNS app identity (Package SID and sealed client secret) per tenant: `windows_push_settings`, migration 0009. */
@@ -51,15 +54,15 @@ export class WindowsPushSettingsStore {
   }
 
   /** Inserts the tenant's settings or replaces them; either way the version changes. */
-  async put(tenantId: string, settings: { packageSid: string; sealedClientSecret: Buffer }): Promise<StoredWindowsPushSettingsInfo> {
+  async put(tenantId: string, settings: { packageSid: string; packageFamilyName: string | null; sealedClientSecret: Buffer }): Promise<StoredWindowsPushSettingsInfo> {
     const rows = await this.#db.query<SettingsRow>(
-      `INSERT INTO windows_push_settings (tenant_id, package_sid, sealed_client_secret)
-       VALUES ($1, $2, $3)
+      `INSERT INTO windows_push_settings (tenant_id, package_sid, package_family_name, sealed_client_secret)
+       VALUES ($1, $2, $4, $3)
        ON CONFLICT (tenant_id) DO UPDATE SET
-         package_sid = EXCLUDED.package_sid, sealed_client_secret = EXCLUDED.sealed_client_secret,
+         package_sid = EXCLUDED.package_sid, package_family_name = EXCLUDED.package_family_name, sealed_client_secret = EXCLUDED.sealed_client_secret,
          version = nextval('windows_push_settings_version'), updated_at = date_trunc('milliseconds', now())
        RETURNING ${infoColumns}`,
-      [tenantId, settings.packageSid, settings.sealedClientSecret],
+      [tenantId, settings.packageSid, settings.sealedClientSecret, settings.packageFamilyName],
     );
     return toInfo(rows[0]!);
   }
