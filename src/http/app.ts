@@ -19,6 +19,7 @@ import type { PushCertificateService } from '../services/enrollment/push-certifi
 import type { EnrollmentProfileService } from '../services/enrollment/enrollment-profile-service.ts';
 import type { AppleEnrollmentService } from '../services/enrollment/apple-enrollment-service.ts';
 import type { AppleMdmService } from '../services/apple-mdm/apple-mdm-service.ts';
+import type { WindowsMdmService } from '../services/windows-mdm/windows-mdm-service.ts';
 import { requireBearerAuth } from './auth.ts';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './error-handler.ts';
 import { installInputGuard } from './input-guard.ts';
@@ -38,6 +39,7 @@ import { registerEnrollmentTokenRoutes } from './graph/enrollment-tokens.ts';
 import { registerApplePushCertificateRoutes } from './graph/apple-push-certificate.ts';
 import { registerAppleEnrollRoutes } from './device/apple/enroll.ts';
 import { registerAppleMdmRoutes } from './device/apple/mdm.ts';
+import { registerWindowsManagementRoutes } from './device/windows/management.ts';
 import type { WakeService } from '../services/push/wake-service.ts';
 
 export interface AppServices {
@@ -60,6 +62,8 @@ export interface AppServices {
   appleEnrollments: AppleEnrollmentService;
   /** The Apple MDM check-in and command endpoints. */
   appleMdm: AppleMdmService;
+  /** The Windows OMA-DM management endpoint. */
+  windowsMdm: WindowsMdmService;
 }
 
 export interface AppOptions {
@@ -81,7 +85,9 @@ export const graphPrefix = '/graph/beta';
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger,
-    ...(options.https ? { https: options.https } : {}),
+    // Windows PCs authenticate with their enrollment certificate when TLS ends here; it is asked for,
+    // never required (Apple devices and browsers send none), and checked by the Windows endpoint only.
+    ...(options.https ? { https: { ...options.https, requestCert: true, rejectUnauthorized: false } } : {}),
     bodyLimit: 1024 * 1024,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
@@ -159,6 +165,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Device-facing routes: no bearer token (devices carry their own credentials), rate-limited.
   await app.register((scope) => registerAppleEnrollRoutes(scope, options.services.enrollmentProfiles));
   await app.register((scope) => registerAppleMdmRoutes(scope, options.services.appleMdm));
+  await app.register((scope) => registerWindowsManagementRoutes(scope, options.services.windowsMdm));
 
   return app;
 }

@@ -1,5 +1,6 @@
 import type { DeliveryService } from '../delivery/delivery-service.ts';
 import type { MaintenanceStore } from '../../store/postgres/maintenance-store.ts';
+import type { WindowsMdmStore } from '../../store/postgres/windows-mdm-store.ts';
 
 export interface MaintenanceOptions {
   /** Pause between rounds. */
@@ -8,6 +9,8 @@ export interface MaintenanceOptions {
   keepFinishedCommandsMs: number;
   /** Enrollment profiles served but never installed are deleted this long after they expired. */
   keepExpiredEnrollmentsMs: number;
+  /** Windows OMA-DM sessions idle this long are deleted with what was sent in them (expired DIGEST nonces go at once). */
+  keepWindowsSessionsMs: number;
   /** Rows per delete statement. */
   batchSize: number;
   /** Batches per kind per round, so one round stays short. */
@@ -18,6 +21,7 @@ export const defaultMaintenanceOptions: Readonly<MaintenanceOptions> = Object.fr
   intervalMs: 10 * 60_000,
   keepFinishedCommandsMs: 7 * 24 * 60 * 60_000,
   keepExpiredEnrollmentsMs: 24 * 60 * 60_000,
+  keepWindowsSessionsMs: 24 * 60 * 60_000,
   batchSize: 5000,
   maxBatches: 20,
 });
@@ -36,15 +40,17 @@ interface Logger {
 export class MaintenanceWorker {
   readonly #delivery: DeliveryService;
   readonly #store: MaintenanceStore;
+  readonly #windowsMdm: WindowsMdmStore | null;
   readonly #options: MaintenanceOptions;
   readonly #log: Logger;
   readonly #now: () => number;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
 
-  constructor(deps: { delivery: DeliveryService; store: MaintenanceStore; options?: Partial<MaintenanceOptions>; log: Logger; now?: () => number }) {
+  constructor(deps: { delivery: DeliveryService; store: MaintenanceStore; windowsMdm?: WindowsMdmStore; options?: Partial<MaintenanceOptions>; log: Logger; now?: () => number }) {
     this.#delivery = deps.delivery;
     this.#store = deps.store;
+    this.#windowsMdm = deps.windowsMdm ?? null;
     this.#options = { ...defaultMaintenanceOptions, ...deps.options };
     this.#log = deps.log;
     this.#now = deps.now ?? Date.now;
@@ -55,7 +61,7 @@ export class MaintenanceWorker {
     const tick = () => {
       this.#running = this.runOnce().then(
         (counts) => {
-          if (counts.commands + counts.enrollments + counts.replaceRemovals > 0) this.#log.info(counts, 'maintenance: old rows deleted');
+          if (counts.commands + counts.enrollments + counts.replaceRemovals + (counts.windowsMdm ?? 0) > 0) this.#log.info(counts, 'maintenance: old rows deleted');
         },
         (error: unknown) => this.#log.warn({ err: error }, 'maintenance round failed; next round later'),
       );
@@ -71,8 +77,8 @@ export class MaintenanceWorker {
     await this.#running;
   }
 
-  /** One round; returns how many rows of each kind it deleted. */
-  async runOnce(): Promise<{ commands: number; enrollments: number; replaceRemovals: number }> {
+  /** One round; returns how many rows of each kind it deleted (`windowsMdm`: sessions and nonces, when that store is given). */
+  async runOnce(): Promise<{ commands: number; enrollments: number; replaceRemovals: number; windowsMdm?: number }> {
     const { batchSize, maxBatches } = this.#options;
     const now = this.#now();
     const drain = async (batch: () => Promise<number>): Promise<number> => {
@@ -88,6 +94,12 @@ export class MaintenanceWorker {
       commands: await drain(() => this.#delivery.collectFinishedCommands(now, this.#options.keepFinishedCommandsMs, batchSize)),
       enrollments: await drain(() => this.#store.deleteExpiredPendingEnrollments(new Date(now - this.#options.keepExpiredEnrollmentsMs), batchSize)),
       replaceRemovals: await drain(() => this.#store.deleteOrphanedReplaceRemovals(batchSize)),
+      ...(this.#windowsMdm === null ? {} : { windowsMdm: await drain(() => this.#pruneWindowsMdm(now)) }),
     };
+  }
+
+  async #pruneWindowsMdm(now: number): Promise<number> {
+    const pruned = await this.#windowsMdm!.prune(now, now - this.#options.keepWindowsSessionsMs, this.#options.batchSize);
+    return pruned.sessions + pruned.nonces;
   }
 }

@@ -12,6 +12,7 @@ import { SecretStore } from './secret-store.ts';
 import { TargetingStore } from './targeting-store.ts';
 import { TenantStore } from './tenant-store.ts';
 import { UserStore } from './user-store.ts';
+import { WindowsMdmStore } from './windows-mdm-store.ts';
 
 /** Every store, bound to one connection or transaction. */
 export interface Stores {
@@ -28,6 +29,7 @@ export interface Stores {
   applePushCertificates: ApplePushCertificateStore;
   appleEnrollments: AppleEnrollmentStore;
   appleChannel: AppleChannelStore;
+  windowsMdm: WindowsMdmStore;
 }
 
 export function createStores(db: Queryable, options: { asyncDeviceCommits?: boolean } = {}): Stores {
@@ -45,6 +47,7 @@ export function createStores(db: Queryable, options: { asyncDeviceCommits?: bool
     applePushCertificates: new ApplePushCertificateStore(db),
     appleEnrollments: new AppleEnrollmentStore(db),
     appleChannel: new AppleChannelStore(db),
+    windowsMdm: new WindowsMdmStore(db),
   };
 }
 
