@@ -334,7 +334,10 @@ export async function issuePcCertificate(ca: TestCa, windowsDeviceId: string): P
  * Enrolls a PC the way the MS-MDE2 enrollment leaves it: a managed device of the user and a
  * `windows_enrollments` row with the client certificate's SHA-256 and a sealed DIGEST secret.
  */
-export async function enrollTestPc(env: WindowsTestEnvelope, options: { userId: string | null; operatingSystem?: 'Windows' | 'WindowsPhone'; ca?: TestCa; transport?: Transport }): Promise<{ pc: TestWindowsPc; certificate: PcCertificate }> {
+export async function enrollTestPc(
+  env: WindowsTestEnvelope,
+  options: { userId: string | null; operatingSystem?: 'Windows' | 'WindowsPhone'; ca?: TestCa; transport?: (certificate: PcCertificate) => Transport },
+): Promise<{ pc: TestWindowsPc; certificate: PcCertificate }> {
   const created = await env.request('POST', '/graph/beta/deviceManagement/managedDevices', {
     deviceName: `PC-${randomBytes(3).toString('hex')}`,
     operatingSystem: options.operatingSystem ?? 'Windows',
@@ -356,7 +359,7 @@ export async function enrollTestPc(env: WindowsTestEnvelope, options: { userId: 
     [tenantId, deviceId, windowsDeviceId, `HW-${windowsDeviceId}`, createHash('sha256').update(certificate.der).digest(), new X509Certificate(certificate.der).serialNumber,
       new Date(Date.now() + 365 * 24 * 3600_000), digestUserName, sealed],
   );
-  const pc = new TestWindowsPc({ deviceId, windowsDeviceId, digestUserName, digestSecret, transport: options.transport ?? env.inject, serverUrl: `${env.origin}${windowsManagementPath}` });
+  const pc = new TestWindowsPc({ deviceId, windowsDeviceId, digestUserName, digestSecret, transport: options.transport?.(certificate) ?? env.inject, serverUrl: `${env.origin}${windowsManagementPath}` });
   return { pc, certificate };
 }
 

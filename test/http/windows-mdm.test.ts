@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createTestCa } from '../../sim/apns/apns-test-pki.ts';
 import type { ReadSyncMlCommand } from '../conformance/windows-syncml-reader.ts';
@@ -74,14 +74,18 @@ describe('Windows OMA-DM management endpoint (DIGEST over inject)', () => {
     await assign(profileId, [s.groupId]);
 
     const messages = await s.pc.sync();
+    for (const message of messages) {
+      assert.deepEqual(message.problems, [], 'every command has a CmdID and one Item');
+      const cmdIds = [...message.statuses.map((status) => Number(status.CmdID)), ...flatCommands(message.commands).map((c) => c.CmdID)];
+      assert.ok(cmdIds.every((id) => Number.isInteger(id) && id > 0), JSON.stringify(cmdIds));
+      assert.equal(new Set(cmdIds).size, cmdIds.length, 'CmdIDs are unique in the message');
+      assert.equal(message.statuses[0]!.MsgRef, String(message.MsgID), 'the header status names the message it answers');
+    }
+    assert.deepEqual(messages.map((m) => m.MsgID), messages.map((_, i) => messages[0]!.MsgID + i), 'MsgIDs increase by one');
     const first = messages[0]!;
-    assert.deepEqual(first.problems, [], 'every command has a CmdID and one Item');
-    const cmdIds = [...first.statuses.map((status) => Number(status.CmdID)), ...flatCommands(first.commands).map((c) => c.CmdID)];
-    assert.ok(cmdIds.every((id) => Number.isInteger(id) && id > 0), JSON.stringify(cmdIds));
-    assert.equal(new Set(cmdIds).size, cmdIds.length, 'CmdIDs are unique in the message');
     assert.deepEqual(first.statuses.map((st) => [st.CmdRef, st.Cmd, st.Data]), [['0', 'SyncHdr', '200'], ['1', 'Alert', '200'], ['2', 'Alert', '200'], ['3', 'Replace', '200']]);
-    assert.equal(first.statuses[0]!.MsgRef, String(first.MsgID), 'the header status names the message it answers');
-    const atomic = first.commands.find((c) => c.command === 'Atomic');
+    assert.ok(first.commands.some((c) => c.command === 'Get' && c.LocURI === './User/Vendor/MSFT/ActiveSync/Accounts'), 'the PC\'s accounts are listed before the install');
+    const atomic = messages[1]!.commands.find((c) => c.command === 'Atomic');
     assert.ok(atomic, 'the install Atomic');
     assert.ok(atomic.commands!.length >= 10 && atomic.commands!.every((c) => c.command === 'Add' && c.CmdID > atomic.CmdID));
     assert.ok(first.commands.some((c) => c.command === 'Get' && c.LocURI === './Vendor/MSFT/DMClient/Provider/Envelope/Push/ChannelURI'));
@@ -202,7 +206,7 @@ describe('Windows OMA-DM management endpoint (DIGEST over inject)', () => {
     const s = await scenario('edsger');
     const profileId = await mailProfile('Crash mail', 'crash.contoso.com');
     await assign(profileId, [s.groupId]);
-    const lost = await s.pc.sync({ dropAfter: 1 });
+    const lost = await s.pc.sync({ dropAfter: 2 });
     assert.equal(accountAdds(lost).length, 12);
     const guid = s.pc.accountGuids()[0]!;
     assert.equal((await ledger(s.pc.deviceId, profileId)).state, 'sent');
@@ -232,6 +236,31 @@ describe('Windows OMA-DM management endpoint (DIGEST over inject)', () => {
     const afterAdd = session.findIndex((m) => m.commands.some((c) => c.command === 'Atomic'));
     assert.ok(session[afterAdd + 1]!.commands.some((c) => c.command === 'Get' && guidOf(c) === accountId), 'the 418 is followed by Gets of the account');
     assert.equal((await deviceStatus(other, t.pc.deviceId)).status, 'compliant');
+  });
+
+  it('replaces a user-made account for the same server and address, keeps the user\'s other accounts, and says so', async () => {
+    const s = await scenario('frances');
+    const address = (await env.request('GET', `/graph/beta/users/${s.userId}`)).body.userPrincipalName as string;
+    const duplicate = randomUUID().toUpperCase();
+    const unrelated = randomUUID().toUpperCase();
+    const userAccount = (guid: string, leaves: Record<string, string>) => {
+      for (const [leaf, value] of Object.entries(leaves)) s.pc.tree.set(`./User/Vendor/MSFT/ActiveSync/Accounts/%7B${guid}%7D/${leaf}`, value);
+    };
+    userAccount(duplicate, { ServerName: 'MAIL.Frances.Contoso.com', EmailAddress: address.toUpperCase(), AccountName: 'My work mail', AccountType: 'Exchange' });
+    userAccount(unrelated, { ServerName: 'eas.elsewhere.example', EmailAddress: address, AccountName: 'Other mail', AccountType: 'Exchange' });
+    const profileId = await mailProfile('Frances mail', 'mail.frances.contoso.com');
+    await assign(profileId, [s.groupId]);
+
+    const messages = await s.pc.sync();
+    const removal = writes(messages).filter((c) => c.command === 'Delete');
+    assert.deepEqual(removal.map(guidOf), [duplicate]);
+    assert.equal(s.pc.account(duplicate), null);
+    assert.ok(s.pc.account(unrelated), 'the user\'s account for another server stays');
+    const ours = (await ledger(s.pc.deviceId, profileId)).target!.accountId!.toUpperCase();
+    assert.equal(s.pc.account(ours)!.ServerName, 'mail.frances.contoso.com');
+    const status = await deviceStatus(profileId, s.pc.deviceId);
+    assert.equal(status.status, 'compliant', JSON.stringify(status));
+    assert.match(String(status.adminMessage), new RegExp(`replaced an Exchange account the user had set up on the PC for the same server and address \\(\\{${duplicate}\\}\\)`));
   });
 
   it('reports a rolled-back Atomic as an error naming the command that failed', async () => {
@@ -280,7 +309,7 @@ describe('Windows OMA-DM management endpoint (DIGEST over inject)', () => {
     const s = await scenario('grace-h');
     const profileId = await mailProfile('Leaving mail', 'leaving.contoso.com');
     await assign(profileId, [s.groupId]);
-    await s.pc.sync({ dropAfter: 1 });
+    await s.pc.sync({ dropAfter: 2 });
     const unenroll = '<Alert><CmdID>4</CmdID><Data>1226</Data><Item><Meta><Type xmlns="syncml:metinf">com.microsoft:mdm.unenrollment.userrequest</Type><Format xmlns="syncml:metinf">int</Format></Meta><Data>1</Data></Item></Alert>';
     const messages = await s.pc.sync({ extraAlerts: unenroll });
     assert.deepEqual(messages[0]!.commands, [], 'nothing more is sent');
@@ -299,7 +328,7 @@ describe('Windows OMA-DM management endpoint (DIGEST over inject)', () => {
     const s = await scenario('ken');
     const profileId = await mailProfile('Guarded mail', 'guarded.contoso.com');
     await assign(profileId, [s.groupId]);
-    const pending = await s.pc.sync({ dropAfter: 1 });
+    const pending = (await s.pc.sync({ dropAfter: 2 })).filter((m) => m.commands.some((c) => c.command === 'Atomic'));
     const atomic = pending[0]!.commands.find((c) => c.command === 'Atomic')!;
     const { pc: intruder } = await enrollTestPc(env, { userId: null });
     // What the refused requests must not change; the two sessions valid credentials open below (B2, C0) are left out.

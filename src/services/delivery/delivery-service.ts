@@ -56,7 +56,8 @@ export function deliveryCommandOf(command: QueuedCommand): DeliveryCommand {
 
 /** A device's answer to one command (the domain's `DeviceResult` without `fetched`, which `checkIn` records). */
 export type DeliveryResult =
-  | { kind: 'acknowledged' | 'verified' | 'notNow' }
+  | { kind: 'verified' | 'notNow' }
+  | { kind: 'acknowledged'; note?: string }
   | { kind: 'failed'; error: DeliveryError };
 
 export interface DeliveryOptions {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { activeSyncRoots } from '../../payloads/windows/activesync-account.ts';
-import { deliveryOutcome, probeOutcome, type CommandAnswer, type DeliveryDetail, type ProbeDetail } from './sent-units.ts';
+import { deliveryOutcome, probeOutcome, scanOutcome, type CommandAnswer, type DeliveryDetail, type ProbeDetail, type ScanDetail } from './sent-units.ts';
 
 const account = { kind: 'account' as const, root: activeSyncRoots.user, accountGuid: '{0F6B3E1D-2C4A-4B7E-9D8F-1A2B3C4D5E6F}', leaves: [{ path: 'ServerName', value: 'mail.contoso.com' }] };
 const install: DeliveryDetail = {
@@ -71,5 +71,38 @@ describe('probeOutcome', () => {
     assert.deepEqual(probeOutcome(probe, found), { kind: 'present', leaves: [{ path: 'EmailAddress', value: 'a@contoso.com' }] });
     assert.deepEqual(probeOutcome(probe, answers({ 4: 404 })), { kind: 'unanswered' });
     assert.equal(probeOutcome(probe, answers({ 4: 404, 5: 425 })).kind, 'failed');
+  });
+});
+
+describe('scanOutcome', () => {
+  const own = '0F6B3E1D-2C4A-4B7E-9D8F-1A2B3C4D5E6F';
+  const user = 'C556E16F-56C4-4EDB-9C64-D9469EE1FBE0';
+  const envelope = '11111111-2222-4333-8444-555555555555';
+  const list: ScanDetail = {
+    kind: 'install',
+    account: { root: activeSyncRoots.user, accountGuid: `{${own}}` },
+    desired: [{ path: 'EmailAddress', value: 'jane@contoso.com' }, { path: 'ServerName', value: 'mail.contoso.com' }],
+    listCmdId: 4,
+    reads: [],
+  };
+  const results = (entries: [number, string][]) => new Map(entries.map(([cmdId, data]) => [cmdId, { code: 200, data, hasResults: true }]));
+
+  it('lists the accounts Envelope did not make, from the URI-encoded child names', () => {
+    const listing = `%7B${own.toLowerCase()}%7D/%7B${user}%7D/{${envelope}}`;
+    assert.deepEqual(scanOutcome(list, results([[4, listing]]), new Set([envelope])), { kind: 'listed', foreign: [user] });
+    assert.deepEqual(scanOutcome(list, answers({ 4: 404 }), new Set()), { kind: 'listed', foreign: [] });
+    assert.deepEqual(scanOutcome(list, new Map(), new Set()), { kind: 'unanswered' });
+  });
+
+  it('finds the duplicates by server and address, ignoring case', () => {
+    const other = '22222222-3333-4444-8555-666666666666';
+    const reads: ScanDetail = { ...list, listCmdId: null, reads: [
+      { cmdId: 5, guid: user, path: 'ServerName' }, { cmdId: 6, guid: user, path: 'EmailAddress' },
+      { cmdId: 7, guid: other, path: 'ServerName' }, { cmdId: 8, guid: other, path: 'EmailAddress' },
+    ] };
+    const found = results([[5, 'MAIL.contoso.com'], [6, 'Jane@Contoso.com'], [7, 'other.example'], [8, 'jane@contoso.com']]);
+    assert.deepEqual(scanOutcome(reads, found, new Set()), { kind: 'checked', duplicates: [user] });
+    found.delete(8);
+    assert.deepEqual(scanOutcome(reads, found, new Set()), { kind: 'unanswered' });
   });
 });

@@ -26,6 +26,21 @@ export interface DeliveryDetail {
   confirm: NativeState | null;
   /** The account node an Add creates (an answer 418 there means the account already exists). */
   addNode: string | null;
+  /** Added to the status message on success (a user-made account was replaced). */
+  note?: string;
+}
+
+/**
+ * Before a first install: the Get of the `Accounts` node (`listCmdId`), then Gets of `ServerName`
+ * and `EmailAddress` of the accounts Envelope did not make (`reads`), to find a user-made account
+ * for the same server and address, which the install then replaces (SPEC seed rule).
+ */
+export interface ScanDetail {
+  kind: DeliveryOperationKind;
+  account: { root: ActiveSyncRoot; accountGuid: string };
+  desired: CspLeaf[];
+  listCmdId: number | null;
+  reads: { cmdId: number; guid: string; path: 'ServerName' | 'EmailAddress' }[];
 }
 
 /**
@@ -138,4 +153,46 @@ export function probeOutcome(detail: ProbeDetail, answers: ReadonlyMap<number, C
     else return { kind: 'failed', error: syncMlFailure(answer.code!, { verb: 'Get', locUri: get.path }) };
   }
   return absent === detail.gets.length ? { kind: 'absent' } : { kind: 'present', leaves: found };
+}
+
+/** `listed`: the accounts other than Envelope's (first step); `checked`: those that duplicate the profile's account (second step). */
+export type ScanOutcome =
+  | { kind: 'unanswered' }
+  | { kind: 'listed'; foreign: string[] }
+  | { kind: 'checked'; duplicates: string[] };
+
+const guidPattern = /[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}/g;
+
+/**
+ * What a scan found. The `Accounts` node's Results list child names, URI-encoded and separated by
+ * `/` (https://learn.microsoft.com/windows/client-management/oma-dm-protocol-support, `Get`); GUIDs
+ * are compared upper-case. An account duplicates the profile's when its server and address equal
+ * the profile's, ignoring case (host names and addresses are case-insensitive). A list or read that
+ * fails (404: no accounts; anything else) finds nothing: the install goes ahead.
+ */
+export function scanOutcome(detail: ScanDetail, answers: ReadonlyMap<number, CommandAnswer>, envelopeGuids: ReadonlySet<string>): ScanOutcome {
+  if (detail.reads.length === 0) {
+    const answer = detail.listCmdId === null ? undefined : answers.get(detail.listCmdId);
+    if (answer === undefined || (answer.code === null && !answer.hasResults)) return { kind: 'unanswered' };
+    const own = detail.account.accountGuid.replace(/[{}]/g, '').toUpperCase();
+    const listed = answer.hasResults ? [...decodeURIComponentSafe(answer.data ?? '').matchAll(guidPattern)].map((m) => m[0].toUpperCase()) : [];
+    return { kind: 'listed', foreign: [...new Set(listed)].filter((guid) => guid !== own && !envelopeGuids.has(guid)) };
+  }
+  if (detail.reads.some((read) => answers.get(read.cmdId) === undefined)) return { kind: 'unanswered' };
+  const desired = (path: string) => detail.desired.find((leaf) => leaf.path === path)?.value.toLowerCase() ?? null;
+  const value = (guid: string, path: string) => {
+    const read = detail.reads.find((r) => r.guid === guid && r.path === path);
+    const answer = read === undefined ? undefined : answers.get(read.cmdId);
+    return answer?.hasResults ? (answer.data ?? '').trim().toLowerCase() : null;
+  };
+  const guids = [...new Set(detail.reads.map((read) => read.guid))];
+  return { kind: 'checked', duplicates: guids.filter((guid) => value(guid, 'ServerName') === desired('ServerName') && value(guid, 'EmailAddress') === desired('EmailAddress')) };
+}
+
+function decodeURIComponentSafe(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }

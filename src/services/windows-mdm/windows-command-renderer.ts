@@ -11,12 +11,13 @@ import type { WindowsEasEmailSettings } from '../../payloads/windows/windows-eas
 import type { Stores } from '../../store/postgres/stores.ts';
 import type { WindowsProfileState } from '../../store/postgres/windows-mdm-store.ts';
 import type { DeliveryCommand } from '../delivery/delivery-service.ts';
-import type { DeliveryDetail, NativeState, ProbeDetail, SentNode } from './sent-units.ts';
+import type { DeliveryDetail, NativeState, ProbeDetail, ScanDetail, SentNode } from './sent-units.ts';
 
 /** A delivery command as SyncML for one message, and what its answers are checked against. */
 export type RenderedUnit =
   | { kind: 'delivery'; commands: SyncMlCommand[]; detail: DeliveryDetail; userScoped: boolean }
   | { kind: 'probe'; commands: SyncMlCommand[]; detail: ProbeDetail; userScoped: boolean }
+  | { kind: 'scan'; commands: SyncMlCommand[]; detail: ScanDetail; userScoped: boolean }
   /** Nothing to send (an update that changes no leaf, a removal of what is not there): acknowledge now. */
   | { kind: 'nothing'; confirm: NativeState | null };
 
@@ -29,6 +30,8 @@ export type RenderedUnit =
  *   `Atomic`, then the install under the new GUID; remove: `Delete` of the account node;
  * - an Add to an account GUID the PC may already hold (an Add went there before without a confirmed
  *   outcome, or the PC confirmed it once) is never sent blind: the account is read back first (probe);
+ * - a first install lists the PC's accounts first (scan): a user-made account for the same server
+ *   and address is deleted before the install, which then reports that it replaced it;
  * - `windows81TrustedRootCertificate`: an Add of `EncodedCertificate` in the chosen store; a changed
  *   certificate or store deletes the old node first.
  * Throws a 404 EnvelopeError when the profile, user or device is gone and 422s the compilers raise;
@@ -66,6 +69,7 @@ export class WindowsCommandRenderer {
     if (command.kind === 'update') return updateUnit(account, confirmed, leaves, firstCmdId);
     const previous = command.kind === 'replace' && command.previous?.accountId ? windowsAccountRef(root, command.previous.accountId) : null;
     if (mayHoldAccount(state, account)) return probeUnit(command.kind, account, leaves, previous, firstCmdId);
+    if (previous === null) return scanUnit(command.kind, account, leaves, firstCmdId);
     return installUnit(command.kind, account, leaves, previous, firstCmdId);
   }
 
@@ -108,11 +112,39 @@ function mayHoldAccount(state: WindowsProfileState<NativeState> | null, account:
   return state.confirmed?.kind === 'account' && state.confirmed.accountGuid.toUpperCase() === account.accountGuid.toUpperCase();
 }
 
-/** The install `Atomic` (after the Delete of `previous` for a replace). */
-export function installUnit(kind: DeliveryOperationKind, account: WindowsAccountRef, leaves: readonly CspLeaf[], previous: WindowsAccountRef | null, firstCmdId: number): RenderedUnit {
-  const commands = previous === null ? installAccountCommands(account, leaves, firstCmdId) : recreateAccountCommands(previous, account, leaves, firstCmdId);
+/**
+ * The install `Atomic`, after the Delete of `previous` for a replace, or of user-made duplicates
+ * (`replaced`, which the status then mentions). The Deletes stay outside the `Atomic`, so that one
+ * already gone (404) cannot abort the create.
+ */
+export function installUnit(kind: DeliveryOperationKind, account: WindowsAccountRef, leaves: readonly CspLeaf[], previous: WindowsAccountRef | null, firstCmdId: number, replaced: readonly WindowsAccountRef[] = []): RenderedUnit {
+  const removals = replaced.flatMap((duplicate, i) => removeAccountCommands(duplicate, firstCmdId + i));
+  const first = nextCmdId(removals, firstCmdId);
+  const install = previous === null ? installAccountCommands(account, leaves, first) : recreateAccountCommands(previous, account, leaves, first);
   const confirm: NativeState = { kind: 'account', root: account.root, accountGuid: account.accountGuid, leaves: [...leaves] };
-  return deliveryUnit(kind, commands, previous === null ? 0 : 1, confirm, accountLocUri(account), true);
+  const unit = deliveryUnit(kind, [...removals, ...install], removals.length + (previous === null ? 0 : 1), confirm, accountLocUri(account), true);
+  if (unit.kind === 'delivery' && replaced.length > 0) {
+    unit.detail.note = `It replaced ${replaced.length === 1 ? 'an Exchange account' : `${replaced.length} Exchange accounts`} the user had set up on the PC for the same server and address (${replaced.map((r) => r.accountGuid).join(', ')}).`;
+  }
+  return unit;
+}
+
+/** The first step of a scan: a Get of the `Accounts` node (its children are the accounts' GUIDs). */
+export function scanUnit(kind: DeliveryOperationKind, account: WindowsAccountRef, leaves: readonly CspLeaf[], firstCmdId: number): RenderedUnit {
+  return {
+    kind: 'scan',
+    commands: [{ command: 'Get', CmdID: firstCmdId, LocURI: `${account.root}/Accounts` }],
+    detail: { kind, account: { root: account.root, accountGuid: account.accountGuid }, desired: [...leaves], listCmdId: firstCmdId, reads: [] },
+    userScoped: true,
+  };
+}
+
+/** The second step of a scan: Gets of the server and address of the accounts Envelope did not make. */
+export function scanReadsUnit(detail: ScanDetail, guids: readonly string[], firstCmdId: number): RenderedUnit {
+  let cmdId = firstCmdId;
+  const reads = guids.flatMap((guid) => (['ServerName', 'EmailAddress'] as const).map((path) => ({ cmdId: cmdId++, guid, path })));
+  const commands: SyncMlCommand[] = reads.map((read) => ({ command: 'Get', CmdID: read.cmdId, LocURI: accountLocUri(windowsAccountRef(detail.account.root, read.guid), read.path) }));
+  return { kind: 'scan', commands, detail: { ...detail, listCmdId: null, reads }, userScoped: true };
 }
 
 /**

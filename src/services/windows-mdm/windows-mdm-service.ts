@@ -28,15 +28,17 @@ import type { SecretBox } from '../secrets/secret-box.ts';
 import {
   deliveryOutcome,
   probeOutcome,
+  scanOutcome,
   type CommandAnswer,
   type DeliveryDetail,
   type NativeState,
   type ProbeDetail,
   type ReadDetail,
+  type ScanDetail,
   type VerifyDetail,
 } from './sent-units.ts';
 import { WindowsMdmAuthenticator } from './windows-mdm-auth.ts';
-import { installUnit, probeUnit, updateUnit, type RenderedUnit, type WindowsCommandRenderer } from './windows-command-renderer.ts';
+import { installUnit, probeUnit, scanReadsUnit, updateUnit, type RenderedUnit, type WindowsCommandRenderer } from './windows-command-renderer.ts';
 import { pushChannelUriLocUri, softwareVersionLocUri, syncMlWbxmlContentType, syncMlXmlContentType } from './windows-mdm-constants.ts';
 
 /** One HTTP request to the management endpoint. */
@@ -103,6 +105,12 @@ interface Outgoing {
   unit: Omit<SentUnit, 'msgId' | 'firstCmdId' | 'lastCmdId'>;
 }
 
+/** The next step of a delivery command already on its way, rendered with the CmdIDs it gets. */
+interface FollowUp {
+  commandId: string;
+  render: (firstCmdId: number) => Promise<Outgoing | null>;
+}
+
 /** The answer's commands and the units they form. */
 interface Sent {
   units: SentUnit[];
@@ -117,7 +125,7 @@ interface Exchange {
   now: number;
   statuses: ServerStatus[];
   /** Commands decided while reading answers (a read-back, the Add after it), sent first. */
-  followUps: ((firstCmdId: number) => Promise<Outgoing | null>)[];
+  followUps: FollowUp[];
 }
 
 /**
@@ -269,7 +277,7 @@ export class WindowsMdmService {
     }
     if (answers.size === 0) return;
     const units = await this.#store.sentUnits(exchange.tenantId, exchange.deviceId, exchange.header.SessionID, [...answers.keys()]);
-    const order = { read: 0, verify: 1, probe: 2, delivery: 3 } as const;
+    const order = { read: 0, verify: 1, scan: 2, probe: 3, delivery: 4 } as const;
     for (const unit of units.sort((a, b) => order[a.purpose] - order[b.purpose])) {
       const unitAnswers = new Map([...(answers.get(unit.msgId) ?? [])].filter(([cmdId]) => cmdId >= unit.firstCmdId && cmdId <= unit.lastCmdId));
       if (unitAnswers.size === 0) continue;
@@ -282,6 +290,9 @@ export class WindowsMdmService {
           break;
         case 'probe':
           await this.#applyProbe(exchange, unit.commandId!, unit.profileId!, unit.detail as ProbeDetail, unitAnswers);
+          break;
+        case 'scan':
+          await this.#applyScan(exchange, unit.commandId!, unit.profileId!, unit.detail as ScanDetail, unitAnswers);
           break;
         case 'delivery':
           await this.#applyDelivery(exchange, unit.commandId!, unit.profileId!, unit.detail as DeliveryDetail, unitAnswers);
@@ -335,7 +346,7 @@ export class WindowsMdmService {
       case 'unanswered':
         return;
       case 'succeeded':
-        await this.#acknowledge(exchange, commandId, profileId, detail.confirm);
+        await this.#acknowledge(exchange, commandId, profileId, detail.confirm, detail.note);
         return;
       case 'failed':
         await this.#record(exchange, commandId, { kind: 'failed', error: outcome.error });
@@ -344,7 +355,7 @@ export class WindowsMdmService {
         // 418: the account GUID is already on the PC. Adding it again would delete it: read it back.
         const confirm = detail.confirm as Extract<NativeState, { kind: 'account' }>;
         const account = windowsAccountRef(confirm.root, confirm.accountGuid);
-        exchange.followUps.push(async (first) => outgoingOf(probeUnit(detail.kind, account, confirm.leaves, null, first), commandId, profileId));
+        exchange.followUps.push({ commandId, render: async (first) => outgoingOf(probeUnit(detail.kind, account, confirm.leaves, null, first), commandId, profileId) });
         return;
       }
     }
@@ -367,10 +378,12 @@ export class WindowsMdmService {
         await this.#record(exchange, commandId, { kind: 'failed', error: outcome.error });
         return;
       case 'absent':
-        exchange.followUps.push(async (first) => {
-          const unit = installUnit(detail.kind, account, detail.desired, null, first);
-          await this.#store.markAddSent(exchange.tenantId, exchange.deviceId, profileId, accountLocUri(account), exchange.now);
-          return outgoingOf(unit, commandId, profileId);
+        exchange.followUps.push({
+          commandId,
+          render: async (first) => {
+            await this.#store.markAddSent(exchange.tenantId, exchange.deviceId, profileId, accountLocUri(account), exchange.now);
+            return outgoingOf(installUnit(detail.kind, account, detail.desired, null, first), commandId, profileId);
+          },
         });
         return;
       case 'present': {
@@ -387,16 +400,47 @@ export class WindowsMdmService {
           await this.#acknowledge(exchange, commandId, profileId, unit.confirm);
           return;
         }
-        exchange.followUps.push(async (first) => outgoingOf(updateUnit(account, found, detail.desired, first), commandId, profileId));
+        exchange.followUps.push({ commandId, render: async (first) => outgoingOf(updateUnit(account, found, detail.desired, first), commandId, profileId) });
         return;
       }
     }
   }
 
+  /**
+   * A scan's answers: the PC's other accounts are read (server, address); then the install goes out,
+   * after Deletes of those that duplicate the profile's account — the user's own account for the
+   * same server and address is replaced, as the seed rule says, and the status says so.
+   */
+  async #applyScan(exchange: Exchange, commandId: string, profileId: string, detail: ScanDetail, answers: ReadonlyMap<number, CommandAnswer>): Promise<void> {
+    const command = await this.#delivery.command(exchange.tenantId, exchange.deviceId, commandId);
+    if (command === null || !command.active) return;
+    const envelopeGuids = new Set<string>();
+    for (const state of (await this.#store.profileStates(exchange.tenantId, exchange.deviceId)) as WindowsProfileState<NativeState>[]) {
+      if (state.confirmed?.kind === 'account') envelopeGuids.add(state.confirmed.accountGuid.replace(/[{}]/g, '').toUpperCase());
+      const sent = /%7B([0-9A-Fa-f-]{36})%7D$/.exec(state.addSentNode ?? '')?.[1];
+      if (sent !== undefined) envelopeGuids.add(sent.toUpperCase());
+    }
+    const outcome = scanOutcome(detail, answers, envelopeGuids);
+    if (outcome.kind === 'unanswered') return;
+    if (outcome.kind === 'listed' && outcome.foreign.length > 0) {
+      exchange.followUps.push({ commandId, render: async (first) => outgoingOf(scanReadsUnit(detail, outcome.foreign, first), commandId, profileId) });
+      return;
+    }
+    const account = windowsAccountRef(detail.account.root, detail.account.accountGuid);
+    const replaced = outcome.kind === 'checked' ? outcome.duplicates.map((guid) => windowsAccountRef(detail.account.root, guid)) : [];
+    exchange.followUps.push({
+      commandId,
+      render: async (first) => {
+        await this.#store.markAddSent(exchange.tenantId, exchange.deviceId, profileId, accountLocUri(account), exchange.now);
+        return outgoingOf(installUnit(detail.kind, account, detail.desired, null, first, replaced), commandId, profileId);
+      },
+    });
+  }
+
   /** The command took effect: the PC holds `confirm` (null: removed); read it back in a later session. */
-  async #acknowledge(exchange: Exchange, commandId: string, profileId: string, confirm: NativeState | null): Promise<void> {
+  async #acknowledge(exchange: Exchange, commandId: string, profileId: string, confirm: NativeState | null, note?: string): Promise<void> {
     await this.#store.confirmProfileState(exchange.tenantId, exchange.deviceId, profileId, confirm, exchange.now);
-    await this.#record(exchange, commandId, { kind: 'acknowledged' });
+    await this.#record(exchange, commandId, note === undefined ? { kind: 'acknowledged' } : { kind: 'acknowledged', note });
     if (confirm !== null) await this.#store.markVerifyDue(exchange.tenantId, exchange.deviceId, exchange.now);
   }
 
@@ -419,13 +463,14 @@ export class WindowsMdmService {
       sent.commands.push(...outgoing.commands);
       cmdId = next;
     };
-    for (const followUp of exchange.followUps) add(await followUp(cmdId));
+    for (const followUp of exchange.followUps) add(await followUp.render(cmdId));
     if (sessionStart) {
       add(readsOf(cmdId));
       add(await this.#verification(exchange, cmdId));
     }
     const userLoggedIn = loginStatus === null || loginStatus === 'user';
-    const handedOut = new Set<string>();
+    // A command this message already carries a step of is not handed out again in it.
+    const handedOut = new Set(exchange.followUps.map((followUp) => followUp.commandId));
     for (let i = exchange.followUps.length; i < this.#options.maxDeliveriesPerMessage; i++) {
       const command = userLoggedIn
         ? await this.#delivery.checkIn(exchange.tenantId, exchange.deviceId, exchange.now)

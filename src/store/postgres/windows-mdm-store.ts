@@ -27,7 +27,7 @@ export interface WindowsMdmSession {
   updatedAt: number;
 }
 
-export type SentPurpose = 'delivery' | 'probe' | 'verify' | 'read';
+export type SentPurpose = 'delivery' | 'probe' | 'scan' | 'verify' | 'read';
 
 /** A unit of commands sent in one server message, found again by the CmdIDs a device answer names. */
 export interface SentUnit<D = unknown> {

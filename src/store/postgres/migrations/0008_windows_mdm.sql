@@ -26,8 +26,9 @@ CREATE INDEX windows_mdm_sessions_updated ON windows_mdm_sessions (updated_at);
 
 -- What the server sent under which CmdIDs. A device Status or Results names (MsgRef, CmdRef); the
 -- unit whose CmdID range holds CmdRef answers it. A unit is one delivery command's SyncML (a Delete
--- and an Atomic of Adds, say), the Gets that read an account back, a verification round, or the
--- session's own reads (ChannelURI, software version). detail holds what the answer is checked against.
+-- and an Atomic of Adds, say), the Gets that read an account back (probe) or look for a user-made
+-- duplicate before a first install (scan), a verification round, or the session's own reads
+-- (ChannelURI, software version). detail holds what the answer is checked against.
 CREATE TABLE windows_mdm_sent (
   tenant_id uuid NOT NULL,
   device_id uuid NOT NULL,
@@ -35,12 +36,12 @@ CREATE TABLE windows_mdm_sent (
   msg_id integer NOT NULL,
   first_cmd_id integer NOT NULL,
   last_cmd_id integer NOT NULL,
-  purpose text NOT NULL CHECK (purpose IN ('delivery', 'probe', 'verify', 'read')),
+  purpose text NOT NULL CHECK (purpose IN ('delivery', 'probe', 'scan', 'verify', 'read')),
   command_id uuid,
   profile_id uuid,
   detail jsonb NOT NULL,
   CHECK (first_cmd_id BETWEEN 1 AND last_cmd_id),
-  CHECK ((purpose IN ('delivery', 'probe')) = (command_id IS NOT NULL AND profile_id IS NOT NULL)),
+  CHECK ((purpose IN ('delivery', 'probe', 'scan')) = (command_id IS NOT NULL AND profile_id IS NOT NULL)),
   PRIMARY KEY (tenant_id, device_id, session_id, msg_id, first_cmd_id),
   FOREIGN KEY (tenant_id, device_id, session_id) REFERENCES windows_mdm_sessions (tenant_id, device_id, session_id) ON DELETE CASCADE
 );
