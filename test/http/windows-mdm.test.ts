@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createTestCa } from '../../sim/apns/apns-test-pki.ts';
+import { WindowsMdmStore } from '../../src/store/postgres/windows-mdm-store.ts';
 import type { ReadSyncMlCommand } from '../conformance/windows-syncml-reader.ts';
 import { enrollTestPc, flatCommands, readServerMessage, startWindowsEnvelope, TestWindowsPc, type ServerMessageView, type WindowsTestEnvelope } from '../helpers/windows-pc.ts';
 
@@ -396,6 +397,23 @@ describe('Windows OMA-DM management endpoint (DIGEST over inject)', () => {
 
     assert.deepEqual(await snapshot(), before);
     assert.equal(before[5], 'sent');
+  });
+
+  it('lets maintenance delete idle sessions with what was sent in them, and expired nonces', async () => {
+    const s = await scenario('barbara-l');
+    await s.pc.sync();
+    const forDevice = async (table: string) => (await env.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE device_id = $1`, [s.pc.deviceId]))[0]!.n;
+    assert.ok(await forDevice('windows_mdm_sessions') >= 1);
+    assert.ok(await forDevice('windows_mdm_sent') >= 1);
+    assert.ok(await forDevice('windows_mdm_nonces') >= 1);
+    const round = await env.envelope.maintenance.runOnce();
+    assert.equal(typeof round.windowsMdm, 'number');
+    assert.ok(await forDevice('windows_mdm_sessions') >= 1, 'a session of today stays');
+
+    const later = Date.now() + 2 * 24 * 3600_000;
+    const pruned = await new WindowsMdmStore(env.envelope.db).prune(later, later - 24 * 3600_000, 10_000);
+    assert.ok(pruned.sessions >= 1 && pruned.nonces >= 1, JSON.stringify(pruned));
+    assert.deepEqual([await forDevice('windows_mdm_sessions'), await forDevice('windows_mdm_sent'), await forDevice('windows_mdm_nonces')], [0, 0, 0]);
   });
 
   it('keeps the PC\'s last messages for support, without credentials, bounded', async () => {

@@ -86,6 +86,12 @@ interface Logger {
   warn(details: object, message: string): void;
 }
 
+/**
+ * The HTTP status of an authentication challenge, whose body is the SyncML `Chal` (decision 0017):
+ * 401, which Windows, unlike Apple, does not take as "unenroll". Fleet sends the same SyncML in a 200.
+ */
+const challengeHttpStatus = 401;
+
 /** Profile types whose commands go to `./Device` paths and may be sent while no user is logged in. */
 const deviceScopedTypes: readonly ProfileType[] = ['windows81TrustedRootCertificate'];
 
@@ -185,7 +191,7 @@ export class WindowsMdmService {
     const auth = await this.#auth.authenticate(header, request.clientCertificateDer, now);
     if (auth.kind === 'challenge') {
       const status: ServerStatus = { MsgRef: header.MsgID, CmdRef: '0', Cmd: 'SyncHdr', Data: auth.status, Chal: { NextNonce: auth.nonce.toString('base64') } };
-      return { kind: 'syncml', status: 401, body: this.#encode(header, [status], []) };
+      return { kind: 'syncml', status: challengeHttpStatus, body: this.#encode(header, [status], []) };
     }
     return this.#serve(auth.enrollment, auth.method, message, request.body, now);
   }
