@@ -42,6 +42,8 @@ export class TestWindowsPc {
   readonly tree = new Map<string, string>();
   /** Forces a status for a command (undefined: apply it normally). */
   statusFor: (command: ReadSyncMlCommand) => number | undefined = () => undefined;
+  /** The answer a `sync` with `dropAfter` built (the commands applied) but did not send. */
+  unsentAnswer: string | null = null;
   /** Every server message of every session, in order. */
   readonly received: ServerMessageView[] = [];
   #transport: Transport;
@@ -85,7 +87,10 @@ export class TestWindowsPc {
       this.received.push(view);
       if (view.commands.length === 0) break;
       const answer = this.answer(view);
-      if (options.dropAfter !== undefined && messages.length >= options.dropAfter) break;
+      if (options.dropAfter !== undefined && messages.length >= options.dropAfter) {
+        this.unsentAnswer = answer;
+        break;
+      }
       reply = await this.send(answer);
     }
     return messages;

@@ -123,6 +123,32 @@ describe('Windows OMA-DM management endpoint (DIGEST over inject)', () => {
     assert.equal((await env.query<{ push_channel_uri: string }>('SELECT push_channel_uri FROM windows_enrollments WHERE device_id = $1', [s.pc.deviceId]))[0]!.push_channel_uri, s.pc.channelUri);
   });
 
+  it('changes nothing for a repeated message or a repeated Status', async () => {
+    const s = await scenario('barbara-m');
+    const profileId = await mailProfile('Repeat mail', 'repeat.contoso.com');
+    await assign(profileId, [s.groupId]);
+    const messages = await s.pc.sync({ dropAfter: 2 });
+    const install = messages[1]!;
+    const answer = s.pc.unsentAnswer!;
+    const sessionId = install.SessionID;
+    const first = await s.pc.send(answer, { sessionId, msgId: install.MsgID + 1 });
+    assert.equal(first.status, 200);
+    const before = await ledger(s.pc.deviceId, profileId);
+    assert.equal(before.state, 'succeeded');
+    const stateRows = await env.query('SELECT confirmed FROM windows_mdm_profile_state WHERE device_id = $1', [s.pc.deviceId]);
+
+    // The same message again (its answer was lost): answered with statuses only, nothing processed.
+    const again = await s.pc.send(answer, { sessionId, msgId: install.MsgID + 1 });
+    assert.equal(again.status, 200);
+    assert.deepEqual(readServerMessage(again.body).commands, []);
+    // The same statuses in a new message: the command was answered, so they change nothing.
+    const later = await s.pc.send(answer, { sessionId, msgId: install.MsgID + 2 });
+    assert.equal(later.status, 200);
+    assert.deepEqual(writes([readServerMessage(later.body)]), []);
+    assert.deepEqual(await ledger(s.pc.deviceId, profileId), before);
+    assert.deepEqual(await env.query('SELECT confirmed FROM windows_mdm_profile_state WHERE device_id = $1', [s.pc.deviceId]), stateRows);
+  });
+
   it('reads the installed account back in a later session and marks it verified; an account deleted on the PC is installed again', async () => {
     const s = await scenario('grace');
     const profileId = await mailProfile('Verified mail', 'verified.contoso.com');
