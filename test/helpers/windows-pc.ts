@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
+import { createHash, createHmac, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import type { InjectOptions } from 'fastify';
 import { XMLParser } from 'fast-xml-parser';
@@ -32,8 +32,8 @@ export class TestWindowsPc {
   readonly windowsDeviceId: string;
   readonly digestUserName: string;
   digestSecret: string;
-  /** The nonce for the next credential (the last Chal's NextNonce; at first the one provisioned at enrollment). */
-  nonce: Buffer = Buffer.from('provisioned-by-enrollment');
+  /** The nonce for the next credential: the last Chal's NextNonce; at first the one enrollment provisioned (AAUTHDATA). */
+  nonce: Buffer;
   /** Whether messages carry a SyncML DIGEST credential. */
   sendCredentials = true;
   loginStatus: 'user' | 'others' | 'none' = 'user';
@@ -56,6 +56,8 @@ export class TestWindowsPc {
     this.windowsDeviceId = options.windowsDeviceId;
     this.digestUserName = options.digestUserName;
     this.digestSecret = options.digestSecret;
+    // What MS-MDE2 enrollment provisions as AAUTHDATA (decision 0016): HMAC-SHA256 of the secret, 16 bytes.
+    this.nonce = createHmac('sha256', options.digestSecret).update('Envelope initial SyncML DIGEST nonce').digest().subarray(0, 16);
     this.#transport = options.transport;
     this.#serverUrl = options.serverUrl;
   }
@@ -79,7 +81,7 @@ export class TestWindowsPc {
       + (options.extraAlerts ?? '');
     const messages: ServerMessageView[] = [];
     let reply = await this.send(opening);
-    if (reply.status === 401) reply = await this.send(opening);
+    if (isChallenge(reply.body)) reply = await this.send(opening);
     for (let i = 0; i < (options.maxMessages ?? 10); i++) {
       assert.equal(reply.status, 200, reply.body);
       const view = readServerMessage(reply.body);
@@ -100,10 +102,8 @@ export class TestWindowsPc {
   async send(body: string, options: { sessionId?: string; msgId?: number } = {}): Promise<{ status: number; body: string }> {
     this.#msgId = options.msgId ?? this.#msgId + 1;
     const reply = await this.#transport(this.message(body, options.sessionId ?? this.sessionId, this.#msgId));
-    if (reply.status === 401) {
-      const nonce = /<NextNonce[^>]*>([^<]*)<\/NextNonce>/.exec(reply.body)?.[1];
-      if (nonce !== undefined) this.nonce = Buffer.from(nonce, 'base64');
-    }
+    const nonce = /<NextNonce[^>]*>([^<]*)<\/NextNonce>/.exec(reply.body)?.[1];
+    if (nonce !== undefined) this.nonce = Buffer.from(nonce, 'base64');
     return reply;
   }
 
@@ -226,6 +226,17 @@ export function readServerMessage(xml: string): ServerMessageView {
     NextNonce: (s.Chal as { Meta?: { NextNonce?: string } } | undefined)?.Meta?.NextNonce ?? null,
   }));
   return { raw: xml, SessionID: String(root.SyncHdr.SessionID), MsgID: Number(root.SyncHdr.MsgID), statuses, commands, problems };
+}
+
+/** The SyncHdr status of a server message, e.g. `'407'` for an authentication challenge; null for a body that is not SyncML. */
+export function headerStatusOf(body: string): string | null {
+  return /<Status><CmdID>\d+<\/CmdID><MsgRef>\d+<\/MsgRef><CmdRef>0<\/CmdRef><Cmd>SyncHdr<\/Cmd>(?:<Chal>[\s\S]*?<\/Chal>)?<Data>(\d{3})<\/Data>/.exec(body)?.[1] ?? null;
+}
+
+/** Whether a server message challenges the PC to authenticate (SyncHdr status 401 or 407). */
+export function isChallenge(body: string): boolean {
+  const status = headerStatusOf(body);
+  return status === '401' || status === '407';
 }
 
 /** Every command of a message with nested ones, in document order. */

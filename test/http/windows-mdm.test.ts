@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { createTestCa } from '../../sim/apns/apns-test-pki.ts';
 import { WindowsMdmStore } from '../../src/store/postgres/windows-mdm-store.ts';
 import type { ReadSyncMlCommand } from '../conformance/windows-syncml-reader.ts';
-import { enrollTestPc, flatCommands, readServerMessage, startWindowsEnvelope, TestWindowsPc, type ServerMessageView, type WindowsTestEnvelope } from '../helpers/windows-pc.ts';
+import { enrollTestPc, flatCommands, headerStatusOf, readServerMessage, startWindowsEnvelope, TestWindowsPc, type ServerMessageView, type WindowsTestEnvelope } from '../helpers/windows-pc.ts';
 
 type Dict = Record<string, unknown>;
 
@@ -347,7 +347,8 @@ describe('Windows OMA-DM management endpoint (DIGEST over inject)', () => {
     assert.match(String(status.adminMessage), /removed the work account \(Alert 1226\)/);
 
     const refused = await s.pc.send('<Alert><CmdID>1</CmdID><Data>1201</Data></Alert>', { sessionId: 'AA', msgId: 1 });
-    assert.equal(refused.status, 401);
+    assert.equal(refused.status, 200);
+    assert.equal(headerStatusOf(refused.body), '401');
     assert.equal(readServerMessage(refused.body).commands.length, 0);
   });
 
@@ -369,23 +370,24 @@ describe('Windows OMA-DM management endpoint (DIGEST over inject)', () => {
     ]);
     const before = await snapshot();
 
-    // A wrong secret: challenged with a fresh nonce, and again with it.
+    // A wrong secret: challenged (SyncHdr status 401, in an HTTP 200) with a fresh nonce, and again with it.
     const secret = s.pc.digestSecret;
     s.pc.digestSecret = 'not-the-secret';
     const wrong = await s.pc.send('<Alert><CmdID>1</CmdID><Data>1201</Data></Alert>', { sessionId: 'B1', msgId: 1 });
-    assert.equal(wrong.status, 401);
-    const challenge = readServerMessage(wrong.body).statuses[0]!;
-    assert.deepEqual([challenge.CmdRef, challenge.Cmd, challenge.Data], ['0', 'SyncHdr', '401']);
-    assert.equal(Buffer.from(challenge.NextNonce!, 'base64').length, 16);
-    assert.equal((await s.pc.send('<Alert><CmdID>1</CmdID><Data>1201</Data></Alert>', { sessionId: 'B1', msgId: 2 })).status, 401);
+    assert.equal(wrong.status, 200);
+    const challenge = readServerMessage(wrong.body);
+    assert.deepEqual(challenge.statuses.map((st) => [st.CmdRef, st.Cmd, st.Data]), [['0', 'SyncHdr', '401']], 'the message is not processed: only the header status');
+    assert.deepEqual(challenge.commands, []);
+    assert.equal(Buffer.from(challenge.statuses[0]!.NextNonce!, 'base64').length, 16);
+    assert.equal(headerStatusOf((await s.pc.send('<Alert><CmdID>1</CmdID><Data>1201</Data></Alert>', { sessionId: 'B1', msgId: 2 })).body), '401');
     s.pc.digestSecret = secret;
 
     // A credential for a nonce another session used (replay): refused.
     const fresh = await s.pc.send('<Alert><CmdID>1</CmdID><Data>1201</Data></Alert>', { sessionId: 'B2', msgId: 1 });
-    assert.equal(fresh.status, 200, fresh.body);
+    assert.equal(headerStatusOf(fresh.body), '200', fresh.body);
     const usedNonce = s.pc.nonce;
     const replay = await s.pc.send('<Alert><CmdID>1</CmdID><Data>1201</Data></Alert>', { sessionId: 'B3', msgId: 1 });
-    assert.equal(replay.status, 401);
+    assert.equal(headerStatusOf(replay.body), '401');
     assert.deepEqual(s.pc.nonce.equals(usedNonce), false, 'the challenge brings a new nonce');
 
     // No credential at all: 407.
@@ -398,14 +400,15 @@ describe('Windows OMA-DM management endpoint (DIGEST over inject)', () => {
     const nonces = await env.count('windows_mdm_nonces');
     const stranger = new TestWindowsPc({ deviceId: 'none', windowsDeviceId: 'NOT-ENROLLED', digestUserName: 'x', digestSecret: 'y', transport: env.inject, serverUrl: 'https://envelope.test/ManagementServer/MDM.svc' });
     const unknown = await stranger.send('<Alert><CmdID>1</CmdID><Data>1201</Data></Alert>', { sessionId: '1', msgId: 1 });
-    assert.equal(unknown.status, 401);
-    assert.equal(readServerMessage(unknown.body).statuses[0]!.Data, '401');
+    assert.equal(headerStatusOf(unknown.body), '401');
+    assert.notEqual(readServerMessage(unknown.body).statuses[0]!.NextNonce, null);
     assert.equal(await env.count('windows_mdm_nonces'), nonces);
 
     // Another (authenticated) PC answering the first PC's commands under its session id.
     const answers = `<Status><CmdID>1</CmdID><MsgRef>${pending[0]!.MsgID}</MsgRef><CmdRef>0</CmdRef><Cmd>SyncHdr</Cmd><Data>200</Data></Status>`
       + [atomic, ...atomic.commands!].map((c, i) => `<Status><CmdID>${i + 2}</CmdID><MsgRef>${pending[0]!.MsgID}</MsgRef><CmdRef>${c.CmdID}</CmdRef><Cmd>${c.command}</Cmd><Data>200</Data></Status>`).join('');
-    await intruder.send('<Alert><CmdID>1</CmdID><Data>1201</Data></Alert>', { sessionId: 'C0', msgId: 1 });
+    assert.equal(headerStatusOf((await intruder.send('<Alert><CmdID>1</CmdID><Data>1201</Data></Alert>', { sessionId: 'C0', msgId: 1 })).body), '200', 'the provisioned nonce opens its first session');
+    assert.equal(headerStatusOf((await intruder.send('<Alert><CmdID>1</CmdID><Data>1201</Data></Alert>', { sessionId: 'C1', msgId: 1 })).body), '401', 'and no other');
     const hijack = await intruder.send(answers, { sessionId: pending[0]!.SessionID, msgId: pending[0]!.MsgID + 1 });
     assert.equal(hijack.status, 400, hijack.body);
     assert.match(hijack.body, /no open session/);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isSyncMlMd5Digest, syncMlAuthMd5, type DeviceSyncHdr } from '../../protocols/omadm/index.ts';
 import type { WindowsMdmEnrollment, WindowsMdmStore } from '../../store/postgres/windows-mdm-store.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
-import { digestSecretContext } from './windows-mdm-constants.ts';
+import { digestSecretContext, initialDigestNonce } from './windows-mdm-constants.ts';
 
 /**
  * How a message was authenticated, or the challenge to answer it with. A challenge is the SyncML
@@ -25,8 +25,9 @@ export interface WindowsAuthOptions {
  *   certificate not expired, and `SyncHdr/Source` must be that enrollment's DeviceID. TLS proved
  *   possession of the key; the certificate need not chain anywhere else;
  * - otherwise SyncML DIGEST (MD5) under the enrollment's `digest_username` and sealed secret, with a
- *   nonce Envelope issued (PostgreSQL, shared by every process). A nonce is bound to the first
- *   session that uses it and refused for any other: within its session the PC sends the same
+ *   nonce Envelope issued (PostgreSQL, shared by every process) — or, for the PC's first session
+ *   only, the nonce the enrollment provisioned (derived from the secret). A nonce is bound to the
+ *   first session that uses it and refused for any other: within its session the PC sends the same
  *   credential in every message (header status 200), and a captured credential cannot open another
  *   session.
  * An unknown or unenrolled PC gets the same challenge as a known one, with a nonce that is never
@@ -63,9 +64,14 @@ export class WindowsMdmAuthenticator {
     for (const enrollment of candidates) {
       const secret = this.#openSecret(enrollment);
       if (secret === null) continue;
-      for (const nonce of await this.#store.liveNonces(enrollment.tenantId, enrollment.deviceId, now)) {
+      const nonces = await this.#store.liveNonces(enrollment.tenantId, enrollment.deviceId, now);
+      const initial = initialDigestNonce(secret);
+      // The provisioned nonce opens the first session; from its start (last_seen_at) only issued ones count.
+      if (enrollment.lastSeenAt === null && !nonces.some((n) => n.nonce.equals(initial))) nonces.push({ nonce: initial, sessionId: null });
+      for (const nonce of nonces) {
         if (nonce.sessionId !== null && nonce.sessionId !== header.SessionID) continue;
         if (!isSyncMlMd5Digest(cred.Data, enrollment.digestUsername, secret, nonce.nonce)) continue;
+        if (nonce.nonce.equals(initial)) await this.#store.issueNonce(enrollment.tenantId, enrollment.deviceId, initial, now + this.#options.nonceTtlMs, now);
         if (await this.#store.bindNonce(enrollment.tenantId, enrollment.deviceId, nonce.nonce, header.SessionID, now)) {
           return { kind: 'authenticated', enrollment, method: 'digest' };
         }

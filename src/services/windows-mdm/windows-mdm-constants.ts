@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+
 /**
  * Fixed names of Envelope's Windows management endpoint. The MS-MDE2 enrollment writes the same
  * values into the PC's provisioning document (w7 APPLICATION `ADDR`, `PROVIDER-ID`); the two must agree.
@@ -26,8 +28,19 @@ export const softwareVersionLocUri = './DevDetail/SwV';
 
 /**
  * The SecretBox context the DIGEST secret of an enrollment is sealed under (tenant and device bound,
- * so a sealed secret copied to another row does not open).
+ * so a sealed secret copied to another row does not open). The same value as the MS-MDE2
+ * enrollment's `windowsDigestSecretContext`, which seals it.
  */
 export function digestSecretContext(tenantId: string, deviceId: string): string {
-  return `windows-digest-secret:${tenantId}:${deviceId}`;
+  return `tenant:${tenantId}:windowsDigestSecret:${deviceId}`;
+}
+
+/**
+ * The first DIGEST nonce, which the enrollment provisions as `APPAUTH/AAUTHDATA` (base64) and
+ * derives from the secret, so that it needs no storage: the first 16 bytes of
+ * HMAC-SHA256(secret, "Envelope initial SyncML DIGEST nonce"). The same as the enrollment's
+ * `initialDigestNonce`, as raw bytes. Accepted for a PC's first session only.
+ */
+export function initialDigestNonce(secret: string): Buffer {
+  return createHmac('sha256', secret).update('Envelope initial SyncML DIGEST nonce').digest().subarray(0, 16);
 }

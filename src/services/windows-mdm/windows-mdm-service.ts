@@ -41,12 +41,12 @@ export interface WindowsMdmRequest {
 }
 
 /**
- * What the HTTP skin sends: a SyncML message (200; 401 for an authentication challenge, whose body
- * is the SyncML `Chal`), or a plain-text refusal without SyncML (400 unreadable or out of session,
- * 415 not XML).
+ * What the HTTP skin sends: a SyncML message (200, also for an authentication challenge, whose
+ * SyncHdr status is 401 or 407 with `Chal`), or a plain-text refusal without SyncML (400 unreadable
+ * or out of session, 415 not XML).
  */
 export type WindowsMdmReply =
-  | { kind: 'syncml'; status: 200 | 401; body: string }
+  | { kind: 'syncml'; status: 200; body: string }
   | { kind: 'error'; status: 400 | 415; message: string };
 
 export interface WindowsMdmOptions {
@@ -76,12 +76,6 @@ interface Logger {
   info(details: object, message: string): void;
   warn(details: object, message: string): void;
 }
-
-/**
- * The HTTP status of an authentication challenge, whose body is the SyncML `Chal` (decision 0017):
- * 401, which Windows, unlike Apple, does not take as "unenroll". Fleet sends the same SyncML in a 200.
- */
-const challengeHttpStatus = 401;
 
 /** Profile types whose commands go to `./Device` paths and may be sent while no user is logged in. */
 const deviceScopedTypes: readonly ProfileType[] = ['windows81TrustedRootCertificate'];
@@ -152,7 +146,9 @@ export class WindowsMdmService {
     const auth = await this.#auth.authenticate(header, request.clientCertificateDer, now);
     if (auth.kind === 'challenge') {
       const status: ServerStatus = { MsgRef: header.MsgID, CmdRef: '0', Cmd: 'SyncHdr', Data: auth.status, Chal: { NextNonce: auth.nonce.toString('base64') } };
-      return { kind: 'syncml', status: challengeHttpStatus, body: this.#encode(header, [status], []) };
+      // The challenge is SyncML's own (SyncHdr Status 401/407 with Chal) and travels, like every SyncML
+      // package, in an HTTP 200 — as Fleet answers real PCs (decision 0017).
+      return { kind: 'syncml', status: 200, body: this.#encode(header, [status], []) };
     }
     return this.#serve(auth.enrollment, auth.method, message, request.body, now);
   }

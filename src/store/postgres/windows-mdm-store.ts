@@ -14,6 +14,8 @@ export interface WindowsMdmEnrollment {
   enabled: boolean;
   operatingSystem: DeviceOperatingSystem;
   pushChannelUri: string | null;
+  /** When the PC's last session started; null before its first. */
+  lastSeenAt: number | null;
 }
 
 /** One OMA-DM session of a PC (migration 0008). */
@@ -74,10 +76,11 @@ interface EnrollmentRow {
   enabled: boolean;
   operating_system: DeviceOperatingSystem;
   push_channel_uri: string | null;
+  last_seen_at: Date | string | null;
 }
 
 const enrollmentColumns = `e.tenant_id, e.device_id, e.windows_device_id, e.certificate_sha256, e.certificate_not_after, e.digest_username,
-  e.sealed_digest_secret, e.enabled, d.operating_system, e.push_channel_uri`;
+  e.sealed_digest_secret, e.enabled, d.operating_system, e.push_channel_uri, e.last_seen_at`;
 
 function toEnrollment(row: EnrollmentRow): WindowsMdmEnrollment {
   return {
@@ -91,6 +94,7 @@ function toEnrollment(row: EnrollmentRow): WindowsMdmEnrollment {
     enabled: row.enabled,
     operatingSystem: row.operating_system,
     pushChannelUri: row.push_channel_uri,
+    lastSeenAt: ms(row.last_seen_at),
   };
 }
 

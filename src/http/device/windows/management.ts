@@ -15,9 +15,10 @@ export const windowsMdmAddressRateLimit = { max: 60_000, timeWindow: 60_000 } as
 /**
  * `POST /ManagementServer/MDM.svc`, the OMA-DM endpoint of enrolled Windows PCs ([MS-MDM]). The body
  * is read as bytes whatever its type (the service answers 415 for anything but SyncML XML), up to
- * the SyncML size limit. Answers: 200 with the next SyncML message; 401 with a SyncML `Chal` (MD5
- * challenge) when the PC must authenticate — right for Windows, which answers it with credentials;
- * 400 or 415 with a plain-text reason and no SyncML; 429 when one address sends too much.
+ * the SyncML size limit. Answers: 200 with the next SyncML message — also when the PC must
+ * authenticate: the SyncHdr Status is then 401 or 407 with a `Chal` (MD5 challenge), which Windows
+ * answers with credentials; 400 or 415 with a plain-text reason and no SyncML; 429 when one address
+ * sends too much.
  */
 export async function registerWindowsManagementRoutes(scope: FastifyInstance, mdm: WindowsMdmService): Promise<void> {
   scope.removeAllContentTypeParsers();
