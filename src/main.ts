@@ -21,6 +21,8 @@ import { envelopeUuidNamespace } from './services/rendering/render-inputs.ts';
 import { DeliveryService, defaultDeliveryOptions, type DeliveryOptions } from './services/delivery/delivery-service.ts';
 import { AppleCommandRenderer } from './services/apple-mdm/apple-command-renderer.ts';
 import { AppleMdmService, type AppleMdmOptions } from './services/apple-mdm/apple-mdm-service.ts';
+import { WindowsCommandRenderer } from './services/windows-mdm/windows-command-renderer.ts';
+import { WindowsMdmService, type WindowsMdmOptions } from './services/windows-mdm/windows-mdm-service.ts';
 import { DeliveryStatusService } from './services/delivery/delivery-status-service.ts';
 import { DeliveryStatusStore } from './store/postgres/delivery-status-store.ts';
 import { uuidBytes } from './domain/name-based-uuid.ts';
@@ -137,6 +139,7 @@ export async function createEnvelope(options: {
   /** Tests and benchmarks tune delivery timings; servers use the defaults. */
   deliveryOptions?: Partial<DeliveryOptions>;
   appleMdmOptions?: Partial<AppleMdmOptions>;
+  windowsMdmOptions?: Partial<WindowsMdmOptions>;
   /** Where wake pushes go: APNs base URL (Apple's production service by default), extra trusted roots (PEM). */
   apns?: { url?: string; ca?: string | null; providerOptions?: Partial<ApnsProviderOptions> };
   /** Where WNS pushes go: null/absent = Microsoft's WNS; else a stand-in's origin (ENVELOPE_WNS_URL), extra trusted roots (PEM). */
@@ -236,8 +239,19 @@ export async function createEnvelope(options: {
       },
     }),
     windowsEnrollment: new WindowsEnrollmentService({ stores, transact, tenantCa, box: secrets, publicUrl: options.publicUrl, newId, log: pushLog }),
+    windowsMdm: new WindowsMdmService({
+      store: stores.windowsMdm,
+      delivery,
+      renderer: new WindowsCommandRenderer({ stores }),
+      box: secrets,
+      options: options.windowsMdmOptions,
+      log: {
+        info: (details, message) => deliveryLog.app?.log.info(details, message),
+        warn: (details, message) => deliveryLog.app?.log.warn(details, message),
+      },
+    }),
   };
-  const maintenance = new MaintenanceWorker({ delivery, store: new MaintenanceStore(db), log: pushLog });
+  const maintenance = new MaintenanceWorker({ delivery, store: new MaintenanceStore(db), windowsMdm: stores.windowsMdm, log: pushLog });
   const firstToken = await services.tenants.issueFirstAdminToken(options.adminToken);
   const app = await buildApp({
     db,

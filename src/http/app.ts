@@ -21,6 +21,7 @@ import type { EnrollmentProfileService } from '../services/enrollment/enrollment
 import type { AppleEnrollmentService } from '../services/enrollment/apple-enrollment-service.ts';
 import type { AppleMdmService } from '../services/apple-mdm/apple-mdm-service.ts';
 import type { WindowsEnrollmentService } from '../services/enrollment/windows-enrollment-service.ts';
+import type { WindowsMdmService } from '../services/windows-mdm/windows-mdm-service.ts';
 import { requireBearerAuth } from './auth.ts';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './error-handler.ts';
 import { installInputGuard } from './input-guard.ts';
@@ -42,6 +43,7 @@ import { registerWindowsPushSettingsRoutes } from './graph/windows-push-settings
 import { registerAppleEnrollRoutes } from './device/apple/enroll.ts';
 import { registerAppleMdmRoutes } from './device/apple/mdm.ts';
 import { registerWindowsEnrollmentRoutes } from './device/windows/enrollment.ts';
+import { registerWindowsManagementRoutes } from './device/windows/management.ts';
 import type { WakeService } from '../services/push/wake-service.ts';
 
 export interface AppServices {
@@ -68,6 +70,8 @@ export interface AppServices {
   appleMdm: AppleMdmService;
   /** The MS-MDE2 discovery, policy and enrollment services for Windows PCs. */
   windowsEnrollment: WindowsEnrollmentService;
+  /** The Windows OMA-DM management endpoint. */
+  windowsMdm: WindowsMdmService;
 }
 
 export interface AppOptions {
@@ -89,7 +93,9 @@ export const graphPrefix = '/graph/beta';
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger,
-    ...(options.https ? { https: options.https } : {}),
+    // Windows PCs authenticate with their enrollment certificate when TLS ends here; it is asked for,
+    // never required (Apple devices and browsers send none), and checked by the Windows endpoint only.
+    ...(options.https ? { https: { ...options.https, requestCert: true, rejectUnauthorized: false } } : {}),
     bodyLimit: 1024 * 1024,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
@@ -169,6 +175,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register((scope) => registerAppleEnrollRoutes(scope, options.services.enrollmentProfiles));
   await app.register((scope) => registerAppleMdmRoutes(scope, options.services.appleMdm));
   await app.register((scope) => registerWindowsEnrollmentRoutes(scope, options.services.windowsEnrollment));
+  await app.register((scope) => registerWindowsManagementRoutes(scope, options.services.windowsMdm));
 
   return app;
 }

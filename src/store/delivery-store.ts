@@ -45,9 +45,10 @@ export interface DeliveryStore {
   refreshNextAttempt(tenantId: string, deviceId: string): Promise<void>;
   /**
    * The next command to hand out: the oldest active one (queue order), skipping NotNow'd ones when
-   * `skipNotNow`, and sent ones whose send is more recent than `sentBefore` (a concurrent check-in's).
+   * `skipNotNow`, and sent ones whose send is more recent than `sentBefore` (a concurrent check-in's);
+   * with `odataTypes`, only commands of those profile types.
    */
-  nextCommand(tenantId: string, deviceId: string, options: { skipNotNow: boolean; sentBefore: number }): Promise<QueuedCommand | null>;
+  nextCommand(tenantId: string, deviceId: string, options: { skipNotNow: boolean; sentBefore: number; odataTypes?: readonly ProfileType[] | null }): Promise<QueuedCommand | null>;
   command(commandId: string): Promise<QueuedCommand | null>;
   markCommandSent(commandId: string, now: number): Promise<void>;
   markCommandNotNow(commandId: string, now: number): Promise<void>;

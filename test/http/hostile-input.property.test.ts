@@ -241,9 +241,9 @@ describe('hostile requests to every write route', () => {
         const context = `${request.route.method} ${request.url.slice(0, 300)} body ${String(request.body).slice(0, 300)} -> ${raw.statusCode} ${raw.body.slice(0, 300)}`;
         assert.ok(reply.status < 500, context);
         if (reply.status >= 400) {
-          // Device routes answer in their protocol's shape (Apple: text, or the unrecognized-device JSON; Windows
-          // enrollment: SOAP faults); the rest must not change either way.
-          if (!/^\/(mdm|EnrollmentServer)\//.test(request.route.path)) assert.equal(graphErrorProblem(reply), null, context);
+          // Device routes answer in their protocol's shape (Apple: text, or the unrecognized-device JSON;
+          // Windows enrollment: SOAP faults; Windows management: text or SyncML); the rest must not change either way.
+          if (!/^\/(mdm|EnrollmentServer|ManagementServer)\//.test(request.route.path)) assert.equal(graphErrorProblem(reply), null, context);
           assert.deepEqual(await snapshotTables(t.envelope.db), rows, `a refused request changed rows: ${context}`);
         } else {
           rows = await snapshotTables(t.envelope.db);

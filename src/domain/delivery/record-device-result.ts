@@ -8,7 +8,8 @@ import { defaultRetryPolicy, nextAttemptAt, type RetryPolicy } from './retry-pol
  *   in a session; AMAPI: policy patched);
  * - `acknowledged`: it applied it (Apple `Acknowledged`; SyncML 200/202 on every command; AMAPI
  *   report with the policy version and no non-compliance for the app). For a remove, a device
- *   saying the profile or account is not there (Apple 12075/4024, SyncML 404) is an acknowledgement;
+ *   saying the profile or account is not there (Apple 12075/4024, SyncML 404) is an acknowledgement.
+ *   `note` adds what the admin should know to the row's message (Windows: a user-made account was replaced);
  * - `verified`: inventory confirms what the acknowledged command installed (ProfileList, Get, policy report);
  * - `missing`: inventory shows that what the device had acknowledged is gone (a user deleted the
  *   profile, the device was restored): the row loses `installed` and is retried at once, so the next
@@ -19,7 +20,8 @@ import { defaultRetryPolicy, nextAttemptAt, type RetryPolicy } from './retry-pol
  * command id.
  */
 export type DeviceResult =
-  | { kind: 'fetched' | 'acknowledged' | 'verified' | 'missing' | 'notNow'; commandId: string }
+  | { kind: 'fetched' | 'verified' | 'missing' | 'notNow'; commandId: string }
+  | { kind: 'acknowledged'; commandId: string; note?: string }
   | { kind: 'failed'; commandId: string; error: DeliveryError };
 
 /**
@@ -64,9 +66,10 @@ export function recordDeviceResult(row: LedgerRow, result: DeviceResult, now: nu
       if (row.operation === 'remove') {
         return { ...row, state: 'removed', reasonCode: 'removed', message: `'${row.displayName}' was removed from the device.`, installed: null, lastError: null, nextAttemptAt: null, userPrompt: null, stateChangedAt: now, lastReportedAt: now };
       }
-      const message = row.userPrompt === 'reenterPassword'
+      const installed = row.userPrompt === 'reenterPassword'
         ? `Version ${target.version} is installed; the device asks the user to enter the account's password again.`
         : `Version ${target.version} is installed.`;
+      const message = result.note === undefined ? installed : `${installed} ${result.note}`;
       return { ...row, state: 'succeeded', reasonCode: 'installed', message, installed: target, lastError: null, nextAttemptAt: null, stateChangedAt: now, lastReportedAt: now };
     }
     case 'failed': {

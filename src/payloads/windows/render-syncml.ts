@@ -1,5 +1,5 @@
 import { XMLBuilder } from 'fast-xml-parser';
-import type { SyncMlCommand, SyncMlNodeCommand } from './syncml-commands.ts';
+import type { SyncMlCommand, SyncMlGet, SyncMlNodeCommand } from './syncml-commands.ts';
 
 /**
  * `SyncHdr` values of a server-to-device message (MS-MDM / OMA-DM 1.2). `VerDTD` 1.2 and
@@ -83,9 +83,9 @@ function commandNode(command: SyncMlCommand): OrderedNode {
   return nodeCommandNode(command);
 }
 
-function nodeCommandNode(command: SyncMlNodeCommand): OrderedNode {
+function nodeCommandNode(command: SyncMlNodeCommand | SyncMlGet): OrderedNode {
   const item: OrderedNode[] = [{ Target: [text('LocURI', command.LocURI)] }];
-  if (command.command !== 'Delete') {
+  if (command.command === 'Add' || command.command === 'Replace') {
     item.push({ Meta: [{ Format: [{ '#text': command.Format }], ':@': { '@_xmlns': 'syncml:metinf' } }] });
     item.push(text('Data', command.Data));
   }

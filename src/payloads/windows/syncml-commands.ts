@@ -7,16 +7,21 @@ export interface SyncMlAdd {
   command: 'Add';
   CmdID: number;
   LocURI: string;
-  /** `Meta/Format` (namespace `syncml:metinf`); every ActiveSync CSP leaf is `chr`. */
-  Format: 'chr';
+  /**
+   * `Meta/Format` (namespace `syncml:metinf`): every ActiveSync CSP leaf is `chr`; a certificate
+   * (`RootCATrustedCertificates/…/EncodedCertificate`) is `b64`.
+   */
+  Format: SyncMlFormat;
   Data: string;
 }
+
+export type SyncMlFormat = 'chr' | 'b64';
 
 export interface SyncMlReplace {
   command: 'Replace';
   CmdID: number;
   LocURI: string;
-  Format: 'chr';
+  Format: SyncMlFormat;
   Data: string;
 }
 
@@ -33,8 +38,20 @@ export interface SyncMlAtomic {
   commands: SyncMlNodeCommand[];
 }
 
+/**
+ * Reads a node: a leaf's value, or an interior node's child names (URI-encoded, `/`-separated); the
+ * device answers with `Results`, or with a `Status` such as 404 when the node does not exist. Not
+ * allowed inside `Atomic` (the device answers 500).
+ * https://learn.microsoft.com/windows/client-management/oma-dm-protocol-support
+ */
+export interface SyncMlGet {
+  command: 'Get';
+  CmdID: number;
+  LocURI: string;
+}
+
 export type SyncMlNodeCommand = SyncMlAdd | SyncMlReplace | SyncMlDelete;
-export type SyncMlCommand = SyncMlNodeCommand | SyncMlAtomic;
+export type SyncMlCommand = SyncMlNodeCommand | SyncMlAtomic | SyncMlGet;
 
 /**
  * The first CmdID free after `commands` (nested ones included), or `firstCmdId` when there are none;

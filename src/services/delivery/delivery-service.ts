@@ -56,7 +56,8 @@ export function deliveryCommandOf(command: QueuedCommand): DeliveryCommand {
 
 /** A device's answer to one command (the domain's `DeviceResult` without `fetched`, which `checkIn` records). */
 export type DeliveryResult =
-  | { kind: 'acknowledged' | 'verified' | 'notNow' }
+  | { kind: 'verified' | 'notNow' }
+  | { kind: 'acknowledged'; note?: string }
   | { kind: 'failed'; error: DeliveryError };
 
 export interface DeliveryOptions {
@@ -122,6 +123,19 @@ export class DeliveryService {
    * check-in), mark it sent and its ledger row fetched. An unknown device gets null.
    */
   async checkIn(tenantId: string, deviceId: string, now: number, options: { skipNotNow?: boolean } = {}): Promise<DeliveryCommand | null> {
+    return this.#checkIn(tenantId, deviceId, now, options.skipNotNow === true, null);
+  }
+
+  /**
+   * `checkIn` for a channel that can take only some commands now: hands out the next command of one
+   * of `odataTypes`; the others stay queued as they are (not fetched, no attempt counted) for a
+   * later check-in. The Windows channel holds `./User` commands so while no user is logged in.
+   */
+  checkInFor(tenantId: string, deviceId: string, now: number, odataTypes: readonly ProfileType[]): Promise<DeliveryCommand | null> {
+    return this.#checkIn(tenantId, deviceId, now, false, odataTypes);
+  }
+
+  async #checkIn(tenantId: string, deviceId: string, now: number, skipNotNow: boolean, odataTypes: readonly ProfileType[] | null): Promise<DeliveryCommand | null> {
     if (!(await this.#delivery.needsCheckInWork(tenantId, deviceId, now))) return null;
     return this.#transact(async (store) => {
       const lock = await store.lockDevice(tenantId, deviceId);
@@ -131,7 +145,7 @@ export class DeliveryService {
       if (lock.stale || lock.reconciledEpoch < lock.tenantEpoch || (lock.nextAttemptAt !== null && lock.nextAttemptAt <= now)) {
         rows = await this.#reconcile(store, tenantId, deviceId, lock, now);
       }
-      const command = await store.nextCommand(tenantId, deviceId, { skipNotNow: options.skipNotNow === true, sentBefore: now - this.#options.reofferSentAfterMs });
+      const command = await store.nextCommand(tenantId, deviceId, { skipNotNow, sentBefore: now - this.#options.reofferSentAfterMs, odataTypes });
       if (command === null) return null;
       await store.markCommandSent(command.commandId, now);
       const row = rows?.get(command.profileId) ?? (await store.ledgerRow(tenantId, deviceId, command.profileId));

@@ -1,5 +1,6 @@
 import type { DeliveryService } from '../delivery/delivery-service.ts';
 import type { MaintenanceStore } from '../../store/postgres/maintenance-store.ts';
+import type { WindowsMdmStore } from '../../store/postgres/windows-mdm-store.ts';
 
 export interface MaintenanceOptions {
   /** Pause between rounds. */
@@ -10,6 +11,8 @@ export interface MaintenanceOptions {
   keepExpiredEnrollmentsMs: number;
   /** Issued PKCS identities are deleted this long after their certificate expired. */
   keepExpiredIdentitiesMs: number;
+  /** Windows OMA-DM sessions idle this long are deleted with what was sent in them (expired DIGEST nonces go at once). */
+  keepWindowsSessionsMs: number;
   /** Rows per delete statement. */
   batchSize: number;
   /** Batches per kind per round, so one round stays short. */
@@ -21,6 +24,7 @@ export const defaultMaintenanceOptions: Readonly<MaintenanceOptions> = Object.fr
   keepFinishedCommandsMs: 7 * 24 * 60 * 60_000,
   keepExpiredEnrollmentsMs: 24 * 60 * 60_000,
   keepExpiredIdentitiesMs: 30 * 24 * 60 * 60_000,
+  keepWindowsSessionsMs: 24 * 60 * 60_000,
   batchSize: 5000,
   maxBatches: 20,
 });
@@ -40,15 +44,17 @@ interface Logger {
 export class MaintenanceWorker {
   readonly #delivery: DeliveryService;
   readonly #store: MaintenanceStore;
+  readonly #windowsMdm: WindowsMdmStore | null;
   readonly #options: MaintenanceOptions;
   readonly #log: Logger;
   readonly #now: () => number;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
 
-  constructor(deps: { delivery: DeliveryService; store: MaintenanceStore; options?: Partial<MaintenanceOptions>; log: Logger; now?: () => number }) {
+  constructor(deps: { delivery: DeliveryService; store: MaintenanceStore; windowsMdm?: WindowsMdmStore; options?: Partial<MaintenanceOptions>; log: Logger; now?: () => number }) {
     this.#delivery = deps.delivery;
     this.#store = deps.store;
+    this.#windowsMdm = deps.windowsMdm ?? null;
     this.#options = { ...defaultMaintenanceOptions, ...deps.options };
     this.#log = deps.log;
     this.#now = deps.now ?? Date.now;
@@ -59,7 +65,7 @@ export class MaintenanceWorker {
     const tick = () => {
       this.#running = this.runOnce().then(
         (counts) => {
-          if (counts.commands + counts.enrollments + counts.replaceRemovals + counts.identities > 0) this.#log.info(counts, 'maintenance: old rows deleted');
+          if (counts.commands + counts.enrollments + counts.replaceRemovals + counts.identities + (counts.windowsMdm ?? 0) > 0) this.#log.info(counts, 'maintenance: old rows deleted');
         },
         (error: unknown) => this.#log.warn({ err: error }, 'maintenance round failed; next round later'),
       );
@@ -75,8 +81,8 @@ export class MaintenanceWorker {
     await this.#running;
   }
 
-  /** One round; returns how many rows of each kind it deleted. */
-  async runOnce(): Promise<{ commands: number; enrollments: number; replaceRemovals: number; identities: number }> {
+  /** One round; returns how many rows of each kind it deleted (`windowsMdm`: sessions and nonces, when that store is given). */
+  async runOnce(): Promise<{ commands: number; enrollments: number; replaceRemovals: number; identities: number; windowsMdm?: number }> {
     const { batchSize, maxBatches } = this.#options;
     const now = this.#now();
     const drain = async (batch: () => Promise<number>): Promise<number> => {
@@ -93,6 +99,12 @@ export class MaintenanceWorker {
       enrollments: await drain(() => this.#store.deleteExpiredPendingEnrollments(new Date(now - this.#options.keepExpiredEnrollmentsMs), batchSize)),
       replaceRemovals: await drain(() => this.#store.deleteOrphanedReplaceRemovals(batchSize)),
       identities: await drain(() => this.#store.deleteExpiredIssuedIdentities(new Date(now - this.#options.keepExpiredIdentitiesMs), batchSize)),
+      ...(this.#windowsMdm === null ? {} : { windowsMdm: await drain(() => this.#pruneWindowsMdm(now)) }),
     };
+  }
+
+  async #pruneWindowsMdm(now: number): Promise<number> {
+    const pruned = await this.#windowsMdm!.prune(now, now - this.#options.keepWindowsSessionsMs, this.#options.batchSize);
+    return pruned.sessions + pruned.nonces;
   }
 }

@@ -36,13 +36,14 @@ export class DeliveryQueueStore {
     }
   }
 
-  async nextCommand(tenantId: string, deviceId: string, options: { skipNotNow: boolean; sentBefore: number }): Promise<QueuedCommand | null> {
+  async nextCommand(tenantId: string, deviceId: string, options: { skipNotNow: boolean; sentBefore: number; odataTypes?: readonly string[] | null }): Promise<QueuedCommand | null> {
     const rows = await this.#db.query<CommandSqlRow>(
       `SELECT ${commandColumns} FROM delivery_commands
         WHERE tenant_id = $1 AND device_id = $2 AND active
           AND NOT ($3 AND status = 'notNow') AND NOT (status = 'sent' AND sent_at > $4)
+          AND ($5::text[] IS NULL OR odata_type = ANY($5::text[]))
         ORDER BY seq LIMIT 1`,
-      [tenantId, deviceId, options.skipNotNow, new Date(options.sentBefore)],
+      [tenantId, deviceId, options.skipNotNow, new Date(options.sentBefore), options.odataTypes ?? null],
     );
     return rows[0] ? toCommand(rows[0]) : null;
   }

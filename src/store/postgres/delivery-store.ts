@@ -34,7 +34,7 @@ export class PostgresDeliveryStore implements DeliveryStore {
     return this.#queue.enqueue(tenantId, deviceId, operations, now);
   }
 
-  nextCommand(tenantId: string, deviceId: string, options: { skipNotNow: boolean; sentBefore: number }): Promise<QueuedCommand | null> {
+  nextCommand(tenantId: string, deviceId: string, options: { skipNotNow: boolean; sentBefore: number; odataTypes?: readonly string[] | null }): Promise<QueuedCommand | null> {
     return this.#queue.nextCommand(tenantId, deviceId, options);
   }
 

@@ -15,6 +15,7 @@ import { TenantStore } from './tenant-store.ts';
 import { UserStore } from './user-store.ts';
 import { WindowsPushSettingsStore } from './windows-push-settings-store.ts';
 import { WindowsEnrollmentStore } from './windows-enrollment-store.ts';
+import { WindowsMdmStore } from './windows-mdm-store.ts';
 
 /** Every store, bound to one connection or transaction. */
 export interface Stores {
@@ -34,6 +35,7 @@ export interface Stores {
   windowsPushSettings: WindowsPushSettingsStore;
   windowsEnrollments: WindowsEnrollmentStore;
   issuedIdentities: IssuedIdentityStore;
+  windowsMdm: WindowsMdmStore;
 }
 
 export function createStores(db: Queryable): Stores {
@@ -54,6 +56,7 @@ export function createStores(db: Queryable): Stores {
     windowsPushSettings: new WindowsPushSettingsStore(db),
     windowsEnrollments: new WindowsEnrollmentStore(db),
     issuedIdentities: new IssuedIdentityStore(db),
+    windowsMdm: new WindowsMdmStore(db),
   };
 }
 
