@@ -99,6 +99,8 @@ export class SimulatedIphone {
   /** The last loop answered some command NotNow: the device owes the server a later poll. */
   deferredCommands = false;
   lastLoop: CommandLoopReport | undefined;
+  /** Commands answered NotNow since the device was made (a later loop overwrites `lastLoop`). */
+  notNowAnswered = 0;
 
   constructor(options: SimulatedIphoneOptions) {
     this.enrollment = options.enrollment;
@@ -203,7 +205,10 @@ export class SimulatedIphone {
       if (result.Status === 'Acknowledged') report.acknowledged++;
       else if (result.Status === 'Error') report.errors++;
       else if (result.Status === 'CommandFormatError') report.formatErrors++;
-      else if (result.Status === 'NotNow') report.notNow++;
+      else if (result.Status === 'NotNow') {
+        report.notNow++;
+        this.notNowAnswered++;
+      }
       this.#observer.command?.({ RequestType: requestType, Status: result.Status });
     }
   }
