@@ -244,6 +244,7 @@ export async function createEnvelope(options: {
       delivery,
       renderer: new WindowsCommandRenderer({ stores }),
       box: secrets,
+      pushSettings: stores.windowsPushSettings,
       options: options.windowsMdmOptions,
       log: {
         info: (details, message) => deliveryLog.app?.log.info(details, message),

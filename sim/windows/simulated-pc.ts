@@ -4,7 +4,7 @@ import type { ProtocolViolation } from './command-runner.ts';
 import { DmTree, type LoginStatus } from './dm-tree.ts';
 import { enrollPc, type EnrollPcOptions, type WindowsEnrollment } from './enroll.ts';
 import { runOmaDmSession, type SessionReport } from './oma-dm-session.ts';
-import type { PcHttp } from './pc-http.ts';
+import { PcNetworkError, type PcHttp } from './pc-http.ts';
 import { pollDelayMinutes } from './poll-schedule.ts';
 
 /** What the fleet (or a test) hears from a PC. All optional. */
@@ -29,6 +29,12 @@ export interface SimulatedPcOptions {
   kind?: 'pc' | 'phone';
   /** Where the simulated WNS channel URIs point (the WNS stand-in). Default https://wns.sim.invalid. */
   channelUriBase?: string;
+  /**
+   * The channel URI the PC's WNS client negotiates once a PFN is set (e.g. a WNS stand-in's
+   * `channelUriFor(deviceId)`, so that its notifications can be routed back to this PC); overrides
+   * `channelUriBase`. Called once per PFN.
+   */
+  channelUriFor?: (pfn: string, deviceId: string) => string;
   /** Apply "re-provisioning an existing account GUID deletes the account" (default true). */
   reprovisioningDeletes?: boolean;
   observer?: PcObserver;
@@ -80,6 +86,7 @@ export class SimulatedPc {
   #pollTimer: NodeJS.Timeout | undefined;
   #pollCount = 0;
   #pendingUnenrollAlert = false;
+  #lose: { direction: 'request' | 'response'; when: (xml: string) => boolean } | undefined;
 
   constructor(options: SimulatedPcOptions) {
     this.#options = options;
@@ -95,7 +102,9 @@ export class SimulatedPc {
         swVersion: hardware.osVersion, oem: 'Envelope', deviceName: hardware.deviceName, serialNumber: hardware.serialNumber,
         osPlatform: 'Windows 11 Pro', kind: options.kind ?? 'pc',
       },
-      channelUriFor: () => `${base}/?token=${randomBytes(24).toString('base64url')}`,
+      channelUriFor: options.channelUriFor
+        ? (pfn) => options.channelUriFor!(pfn, hardware.deviceId)
+        : () => `${base}/?token=${randomBytes(24).toString('base64url')}`,
       ...(options.reprovisioningDeletes !== undefined ? { reprovisioningDeletes: options.reprovisioningDeletes } : {}),
       onEvent: (event) => {
         if (event.kind === 'user-account-replaced') {
@@ -209,6 +218,17 @@ export class SimulatedPc {
     }
   }
 
+  /**
+   * Test hook: the next message this PC sends that `when` matches (by default the first one that
+   * answers server commands) is lost, once. `request` (default): it never reaches the server — the
+   * PC has already run the commands it answers, as a PC does before answering. `response`: the
+   * server receives and processes it, but its answer never reaches the PC. Either way the session
+   * ends with `PcNetworkError`, as when the connection or the server dies mid-session.
+   */
+  loseNextMessage(options: { direction?: 'request' | 'response'; when?: (xml: string) => boolean } = {}): void {
+    this.#lose = { direction: options.direction ?? 'request', when: options.when ?? answersServerCommands };
+  }
+
   /** The delay before the next scheduled poll (DMClient Poll parameters), with `minuteMs` per minute; undefined when the schedule has ended. */
   nextPollDelayMs(minuteMs = 60_000): number | undefined {
     const minutes = pollDelayMinutes(this.tree.poll(this.enrollment.providerId), this.#pollCount);
@@ -292,7 +312,7 @@ export class SimulatedPc {
   }
 
   #timedHttp(): PcHttp {
-    const http = this.#options.http;
+    const http = this.#losingHttp(this.#options.http);
     const observer = this.#options.observer;
     if (!observer?.request) return http;
     return async (request) => {
@@ -307,4 +327,21 @@ export class SimulatedPc {
       }
     };
   }
+
+  /** `http` with the `loseNextMessage` hook applied. */
+  #losingHttp(http: PcHttp): PcHttp {
+    return async (request) => {
+      const lose = this.#lose;
+      if (lose === undefined || request.method !== 'POST' || !lose.when(request.body ?? '')) return http(request);
+      this.#lose = undefined;
+      this.#record('event', `test hook: the ${lose.direction === 'request' ? 'message to' : 'answer from'} the server is lost`);
+      if (lose.direction === 'response') await http(request);
+      throw new PcNetworkError(`POST ${request.url}: the ${lose.direction === 'request' ? 'message was lost before it reached the server' : "server's answer was lost"} (test hook)`);
+    };
+  }
+}
+
+/** A device message that carries a Status for a server command (not only for the SyncHdr). */
+function answersServerCommands(xml: string): boolean {
+  return /<Status>(?:(?!<\/Status>)[\s\S])*<Cmd>(?!SyncHdr<)/.test(xml);
 }

@@ -62,9 +62,16 @@ export interface VerifyDetail {
   gets: { cmdId: number; profileId: string; locUri: string; expected: string | null }[];
 }
 
-/** The session's own reads. */
+/**
+ * The session's own reads (ChannelURI, the Windows build, and the PC's WNS Package Family Name when
+ * the tenant has one), or the write of the tenant's PFN with a fresh read of the ChannelURI after it.
+ */
 export interface ReadDetail {
-  reads: { cmdId: number; what: 'channelUri' | 'softwareVersion' }[];
+  reads: { cmdId: number; what: 'channelUri' | 'softwareVersion' | 'pfn' }[];
+  /** The tenant's PFN when the session reads or writes the PC's. */
+  pfn?: string;
+  /** The `Add` (the PC has none) or `Replace` (another one) of the PFN. */
+  pfnWrite?: { cmdId: number; verb: 'Add' | 'Replace' };
 }
 
 /** The device's answer to one of our commands: a Status code, and the Results data of a Get. */

@@ -16,6 +16,7 @@ import {
   type VerifyDetail,
 } from './sent-units.ts';
 import { outgoingOf, type Exchange } from './session-exchange.ts';
+import { pfnWriteNeeded, pfnWriteUnit } from './session-reads.ts';
 import { installUnit, probeUnit, scanReadsUnit, updateUnit, type RenderedUnit } from './windows-command-renderer.ts';
 
 /** The device's answers in one message, by (server MsgID, CmdID). */
@@ -23,6 +24,7 @@ type Answers = Map<number, Map<number, CommandAnswer>>;
 
 interface Logger {
   info(details: object, message: string): void;
+  warn(details: object, message: string): void;
 }
 
 /**
@@ -89,17 +91,34 @@ export class SessionAnswers {
     }
   }
 
+  /**
+   * The session's reads: a new ChannelURI or Windows build is stored; a PFN the PC lacks or holds
+   * differently is written now (a follow-up, with the ChannelURI read again after it); the outcome
+   * of such a write is logged (a failed one is tried again next session, which reads the PFN anew).
+   */
   async #applyReads(exchange: Exchange, detail: ReadDetail, answers: ReadonlyMap<number, CommandAnswer>): Promise<void> {
+    const { tenantId, deviceId } = exchange;
+    if (detail.pfnWrite !== undefined) {
+      const code = answers.get(detail.pfnWrite.cmdId)?.code ?? null;
+      if (code === syncMlStatus.ok) this.#log.info({ tenantId, deviceId }, 'windows: the PC was given the WNS Package Family Name');
+      else if (code !== null) this.#log.warn({ tenantId, deviceId, verb: detail.pfnWrite.verb, code }, 'windows: the PC refused the WNS Package Family Name; it is read and written again next session');
+    }
     for (const read of detail.reads) {
       const answer = answers.get(read.cmdId);
+      if (read.what === 'pfn') {
+        const pfn = detail.pfn;
+        const verb = pfn === undefined ? null : pfnWriteNeeded(answer, pfn);
+        if (pfn !== undefined && verb !== null) exchange.followUps.push({ commandId: null, render: async (first) => pfnWriteUnit(pfn, verb, first) });
+        continue;
+      }
       const value = answer?.hasResults ? answer.data?.trim() ?? '' : '';
       if (value === '') continue;
       if (read.what === 'channelUri' && value.length <= 2048) {
-        if (await this.#store.recordPushChannel(exchange.tenantId, exchange.deviceId, value, exchange.now)) {
-          this.#log.info({ tenantId: exchange.tenantId, deviceId: exchange.deviceId }, 'windows: the PC reported a new WNS channel URI');
+        if (await this.#store.recordPushChannel(tenantId, deviceId, value, exchange.now)) {
+          this.#log.info({ tenantId, deviceId }, 'windows: the PC reported a new WNS channel URI');
         }
       } else if (read.what === 'softwareVersion') {
-        await this.#store.recordInventory(exchange.tenantId, exchange.deviceId, { softwareVersion: value }, exchange.now);
+        await this.#store.recordInventory(tenantId, deviceId, { softwareVersion: value }, exchange.now);
       }
     }
   }

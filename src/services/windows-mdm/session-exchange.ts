@@ -9,9 +9,10 @@ export interface Outgoing {
   unit: Omit<SentUnit, 'msgId' | 'firstCmdId' | 'lastCmdId'>;
 }
 
-/** The next step of a delivery command already on its way, rendered with the CmdIDs it gets. */
+/** The next step of a delivery command already on its way (or of the session's own reads), rendered with the CmdIDs it gets. */
 export interface FollowUp {
-  commandId: string;
+  /** The delivery command it continues; null for the session's own (the write of the WNS PFN). */
+  commandId: string | null;
   render: (firstCmdId: number) => Promise<Outgoing | null>;
 }
 

@@ -25,6 +25,14 @@ export const syncMlWbxmlContentType = 'application/vnd.syncml.dm+wbxml';
  */
 export const pushChannelUriLocUri = `./Vendor/MSFT/DMClient/Provider/${dmClientProviderId}/Push/ChannelURI`;
 
+/**
+ * Where a PC is given the WNS app's Package Family Name ("used to register a device for Push
+ * Notifications. The server must use the same PFN as the devices it's managing"; Add, Delete, Get,
+ * Replace, Format chr). Until it is set the PC reports no ChannelURI (dmclient-csp, `Push/PFN`,
+ * `Push/ChannelURI`).
+ */
+export const pushPfnLocUri = `./Vendor/MSFT/DMClient/Provider/${dmClientProviderId}/Push/PFN`;
+
 /** The Windows build (DevDetail `SwV`, e.g. `10.0.22631.4460`), read with the channel URI. */
 export const softwareVersionLocUri = './DevDetail/SwV';
 

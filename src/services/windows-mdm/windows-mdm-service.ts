@@ -23,14 +23,16 @@ import {
   type ServerStatus,
 } from '../../protocols/omadm/index.ts';
 import type { WindowsMdmEnrollment, WindowsMdmStore, WindowsProfileState } from '../../store/postgres/windows-mdm-store.ts';
+import type { WindowsPushSettingsStore } from '../../store/postgres/windows-push-settings-store.ts';
 import type { DeliveryCommand, DeliveryService } from '../delivery/delivery-service.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
-import type { NativeState, ReadDetail, VerifyDetail } from './sent-units.ts';
+import type { NativeState, VerifyDetail } from './sent-units.ts';
 import { SessionAnswers } from './session-answers.ts';
+import { sessionReads } from './session-reads.ts';
 import { outgoingOf, type Exchange, type Outgoing, type Sent } from './session-exchange.ts';
 import { WindowsMdmAuthenticator } from './windows-mdm-auth.ts';
 import type { RenderedUnit, WindowsCommandRenderer } from './windows-command-renderer.ts';
-import { pushChannelUriLocUri, softwareVersionLocUri, syncMlWbxmlContentType, syncMlXmlContentType } from './windows-mdm-constants.ts';
+import { syncMlWbxmlContentType, syncMlXmlContentType } from './windows-mdm-constants.ts';
 
 /** One HTTP request to the management endpoint. */
 export interface WindowsMdmRequest {
@@ -102,6 +104,7 @@ export class WindowsMdmService {
   readonly #renderer: WindowsCommandRenderer;
   readonly #auth: WindowsMdmAuthenticator;
   readonly #answers: SessionAnswers;
+  readonly #pushSettings: Pick<WindowsPushSettingsStore, 'getInfo'> | null;
   readonly #options: WindowsMdmOptions;
   readonly #log: Logger;
   readonly #now: () => number;
@@ -111,6 +114,8 @@ export class WindowsMdmService {
     delivery: DeliveryService;
     renderer: WindowsCommandRenderer;
     box: SecretBox;
+    /** The tenant's WNS settings, whose Package Family Name each session gives the PC (none: no PFN is written). */
+    pushSettings?: Pick<WindowsPushSettingsStore, 'getInfo'>;
     options?: Partial<WindowsMdmOptions>;
     log?: Logger;
     now?: () => number;
@@ -119,6 +124,7 @@ export class WindowsMdmService {
     this.#store = deps.store;
     this.#delivery = deps.delivery;
     this.#renderer = deps.renderer;
+    this.#pushSettings = deps.pushSettings ?? null;
     this.#options = { ...defaultWindowsMdmOptions, ...deps.options };
     this.#auth = new WindowsMdmAuthenticator({ store: deps.store, box: deps.box, randomBytes: deps.randomBytes ?? cryptoRandomBytes, options: this.#options });
     this.#log = deps.log ?? { info: () => undefined, warn: () => undefined };
@@ -220,7 +226,7 @@ export class WindowsMdmService {
 
   /**
    * The commands of the answer, CmdIDs after the statuses': follow-ups first, then at a session's
-   * start the reads (ChannelURI, SwV) and a verification round when one is due, then delivery
+   * start the reads (ChannelURI, SwV, the WNS PFN when the tenant has one) and a verification round when one is due, then delivery
    * commands while the message has room. `./User` commands wait while no user is logged in.
    */
   async #outgoing(exchange: Exchange, sessionStart: boolean, loginStatus: LoginStatus | null): Promise<Sent> {
@@ -235,12 +241,13 @@ export class WindowsMdmService {
     };
     for (const followUp of exchange.followUps) add(await followUp.render(cmdId));
     if (sessionStart) {
-      add(readsOf(cmdId));
+      const pfn = (await this.#pushSettings?.getInfo(exchange.tenantId))?.packageFamilyName ?? null;
+      add(sessionReads(cmdId, pfn));
       add(await this.#verification(exchange, cmdId));
     }
     const userLoggedIn = loginStatus === null || loginStatus === 'user';
     // A command this message already carries a step of is not handed out again in it.
-    const handedOut = new Set(exchange.followUps.map((followUp) => followUp.commandId));
+    const handedOut = new Set(exchange.followUps.map((followUp) => followUp.commandId).filter((id) => id !== null));
     for (let i = exchange.followUps.length; i < this.#options.maxDeliveriesPerMessage; i++) {
       const command = userLoggedIn
         ? await this.#delivery.checkIn(exchange.tenantId, exchange.deviceId, exchange.now)
@@ -346,16 +353,4 @@ export class WindowsMdmService {
   #encode(header: DeviceSyncHdr, statuses: readonly ServerStatus[], commands: readonly SyncMlCommand[]): string {
     return encodeServerMessage({ SyncHdr: { SessionID: header.SessionID, MsgID: header.MsgID, Target: header.Source, Source: header.Target }, statuses, commands });
   }
-}
-
-/** The session's reads: the WNS channel URI (every session, it changes) and the Windows build. */
-function readsOf(firstCmdId: number): Outgoing {
-  const reads: ReadDetail['reads'] = [{ cmdId: firstCmdId, what: 'channelUri' }, { cmdId: firstCmdId + 1, what: 'softwareVersion' }];
-  return {
-    commands: [
-      { command: 'Get', CmdID: firstCmdId, LocURI: pushChannelUriLocUri },
-      { command: 'Get', CmdID: firstCmdId + 1, LocURI: softwareVersionLocUri },
-    ],
-    unit: { purpose: 'read', commandId: null, profileId: null, detail: { reads } satisfies ReadDetail },
-  };
 }
