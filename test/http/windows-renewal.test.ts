@@ -175,9 +175,15 @@ describe('Windows client-certificate renewal (MS-WSTEP Renew, ROBO) over HTTPS',
 
   it('renews with the TLS client certificate: a new certificate for the new key, same CN, from the tenant CA; device, ledger and DIGEST unchanged', async () => {
     const pc = await enrollPc();
+    // A first management session (old certificate) delivers the assigned profile, so the device has ledger rows.
+    const managed = new TestWindowsPc({ deviceId: pc.deviceId, windowsDeviceId: pc.windowsDeviceId, digestUserName: pc.digest.username, digestSecret: pc.digest.secret,
+      transport: httpsTransport(env.origin, pki.tlsCa.certificatePem, { ...pc.tls, der: Buffer.from(pc.certificateDer) }), serverUrl: `${env.origin}/ManagementServer/MDM.svc` });
+    await managed.sync();
+    assert.equal(managed.accountGuids().length, 1, 'the profile was installed before the renewal');
     const [beforeRow] = await env.query<{ sha: string; digest_username: string; sealed: string }>(
       'SELECT encode(certificate_sha256, \'hex\') AS sha, digest_username, encode(sealed_digest_secret, \'hex\') AS sealed FROM windows_enrollments WHERE device_id = $1', [pc.deviceId]);
     const ledgerBefore = await env.query('SELECT * FROM delivery_ledger WHERE device_id = $1 ORDER BY 1, 2', [pc.deviceId]);
+    assert.ok(ledgerBefore.length > 0, 'the device has ledger rows');
     const devicesBefore = await env.count('managed_devices');
 
     const { xml, newKeys } = await renewalRequest(pc);
