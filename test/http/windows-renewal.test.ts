@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
 import * as x509 from '../../src/lib/x509.ts';
 import {
+  buildGetPoliciesRequest,
   buildRenewalRequestSecurityToken,
   buildRequestSecurityToken,
   createCertificateRequest,
@@ -81,11 +82,15 @@ describe('Windows client-certificate renewal (MS-WSTEP Renew, ROBO) over HTTPS',
     return { messageId: `urn:uuid:00000000-0000-4000-9000-${String(++messages).padStart(12, '0')}`, to: `${env.origin}${enrollmentPath}` };
   }
 
-  /** POSTs a SOAP body to the enrollment service over real HTTPS, with `identity` as TLS client certificate (none when null). */
+  /** POSTs a SOAP body to the enrollment (or `path`) service over real HTTPS, with `identity` as TLS client certificate (none when null). */
   function post(xml: string, identity: TlsIdentity | null): Promise<Answer> {
+    return postTo(enrollmentPath, xml, identity);
+  }
+
+  function postTo(path: string, xml: string, identity: TlsIdentity | null): Promise<Answer> {
     return new Promise((resolve, reject) => {
       const body = Buffer.from(xml, 'utf8');
-      const request = httpsRequest(`${env.origin}${enrollmentPath}`, {
+      const request = httpsRequest(`${env.origin}${path}`, {
         method: 'POST',
         ca: pki.tlsCa.certificatePem,
         ...(identity === null ? {} : { cert: identity.certificatePem, key: identity.privateKeyPem }),
@@ -331,5 +336,20 @@ describe('Windows client-certificate renewal (MS-WSTEP Renew, ROBO) over HTTPS',
     answer = await post('<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header/><s:Body>', pc.tls);
     assert.equal(answer.fault?.subcode, 's:messageformat');
     assert.deepEqual(await snapshot(), before);
+  });
+  it('answers GetPolicies to a renewing PC by its TLS client certificate (empty password), and to no one else without a token', async () => {
+    const pc = await enrollPc();
+    const getPolicies = (password: string) => buildGetPoliciesRequest({ ...header(), to: `${env.origin}/EnrollmentServer/Policy.svc` }, { username: 'grace@contoso.com', password });
+    const withCertificate = await postTo('/EnrollmentServer/Policy.svc', getPolicies(''), pc.tls);
+    assert.equal(withCertificate.status, 200, withCertificate.body);
+    assert.equal(withCertificate.fault, null);
+    const without = await postTo('/EnrollmentServer/Policy.svc', getPolicies(''), null);
+    assert.equal(without.status, 401);
+    assert.equal(without.fault?.subcode, 'a:invalidsecurity');
+    await env.query('UPDATE windows_enrollments SET enabled = false WHERE device_id = $1', [pc.deviceId]);
+    const disabled = await postTo('/EnrollmentServer/Policy.svc', getPolicies(''), pc.tls);
+    assert.equal(disabled.status, 401, 'a disabled enrollment\'s certificate is no credential');
+    const withToken = await postTo('/EnrollmentServer/Policy.svc', getPolicies(credentials.password), null);
+    assert.equal(withToken.status, 200, 'the token path is unchanged');
   });
 });

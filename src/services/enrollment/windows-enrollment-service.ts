@@ -36,6 +36,7 @@ import {
 } from '../../protocols/windows-enrollment/index.ts';
 import type { DeviceFields } from '../../store/postgres/device-store.ts';
 import type { EnrollmentTokenRecord } from '../../store/postgres/enrollment-token-store.ts';
+import type { WindowsEnrollmentRecord } from '../../store/postgres/windows-enrollment-store.ts';
 import type { Stores, Transactor } from '../../store/postgres/stores.ts';
 import type { TenantCaService } from '../certificates/tenant-ca.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
@@ -112,11 +113,17 @@ export class WindowsEnrollmentService {
     });
   }
 
-  /** `GetPolicies`: checks the credential (nothing is consumed or written) and answers the one policy. */
-  getPolicies(body: Uint8Array): Promise<WindowsEnrollmentReply> {
+  /**
+   * `GetPolicies`: checks the credential (nothing is consumed or written) and answers the one policy.
+   * A PC renewing its certificate may ask for the policy first, authenticated by its TLS client
+   * certificate instead of a token (the ROBO request carries an empty password): when
+   * `clientCertificateDer` is the current certificate of an enabled enrollment, the `UsernameToken`
+   * is not read.
+   */
+  getPolicies(body: Uint8Array, clientCertificateDer: Uint8Array | null = null): Promise<WindowsEnrollmentReply> {
     return this.#serve('policy', body, async (envelope, messageId) => {
       requireGetPolicies(envelope);
-      await this.#authenticate(readUsernameToken(envelope));
+      if (!(await this.#isRenewing(clientCertificateDer))) await this.#authenticate(readUsernameToken(envelope));
       return renderGetPoliciesResponse({ relatesTo: messageId });
     });
   }
@@ -152,13 +159,7 @@ export class WindowsEnrollmentService {
     if (clientCertificateDer === null) {
       throw authenticationFault('A certificate renewal is authenticated by the PC\'s current MDM client certificate in TLS, and this request carried none. If TLS ends before Envelope, enroll the PC again.');
     }
-    const currentSha256 = createHash('sha256').update(clientCertificateDer).digest();
-    const enrollment = await this.#deps.stores.windowsEnrollments.findByCertificate(currentSha256);
-    if (!enrollment) throw authenticationFault('The TLS client certificate is not the current MDM certificate of an enrolled PC. Enroll the PC again.');
-    if (!enrollment.enabled) throw authorizationFault('This PC\'s enrollment is disabled; its certificate is not renewed.');
-    if (Date.parse(enrollment.certificateNotAfter) <= this.#now().getTime()) {
-      throw authenticationFault(`The MDM client certificate expired on ${enrollment.certificateNotAfter}; an expired certificate is not renewed. Enroll the PC again.`);
-    }
+    const { enrollment, currentSha256 } = await this.#renewingEnrollment(clientCertificateDer);
     if (message.deviceId !== null && message.deviceId !== enrollment.windowsDeviceId) {
       throw authorizationFault('The DeviceID of the renewal is not the PC the TLS client certificate was issued to.');
     }
@@ -235,6 +236,35 @@ export class WindowsEnrollmentService {
       entDmId: deviceId,
     });
     return renderRequestSecurityTokenResponse(provisioningDocument, { relatesTo: messageId, now: this.#now() });
+  }
+
+  /**
+   * The enrollment whose current client certificate (by SHA-256) is `clientCertificateDer`; faults
+   * when there is none (`s:authentication`), when it is disabled (`s:authorization`), or when the
+   * certificate has expired (`s:authentication`: Windows does not renew an expired certificate
+   * automatically, certificate-renewal-windows-mdm.md, so there is no grace period). Reads only.
+   */
+  async #renewingEnrollment(clientCertificateDer: Uint8Array): Promise<{ enrollment: WindowsEnrollmentRecord; currentSha256: Buffer }> {
+    const currentSha256 = createHash('sha256').update(clientCertificateDer).digest();
+    const enrollment = await this.#deps.stores.windowsEnrollments.findByCertificate(currentSha256);
+    if (!enrollment) throw authenticationFault('The TLS client certificate is not the current MDM certificate of an enrolled PC. Enroll the PC again.');
+    if (!enrollment.enabled) throw authorizationFault('This PC\'s enrollment is disabled; its certificate is not renewed.');
+    if (Date.parse(enrollment.certificateNotAfter) <= this.#now().getTime()) {
+      throw authenticationFault(`The MDM client certificate expired on ${enrollment.certificateNotAfter}; an expired certificate is not renewed. Enroll the PC again.`);
+    }
+    return { enrollment, currentSha256 };
+  }
+
+  /** Whether `clientCertificateDer` authenticates a renewing PC; a refusal is no answer, a failure (the database) is thrown. */
+  async #isRenewing(clientCertificateDer: Uint8Array | null): Promise<boolean> {
+    if (clientCertificateDer === null) return false;
+    try {
+      await this.#renewingEnrollment(clientCertificateDer);
+      return true;
+    } catch (error) {
+      if (isEnrollmentFault(error)) return false;
+      throw error;
+    }
   }
 
   /**

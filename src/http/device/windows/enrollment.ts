@@ -47,7 +47,7 @@ export async function registerWindowsEnrollmentRoutes(scope: FastifyInstance, en
   scope.post(windowsDevicePaths.discovery, { schema: { ...schema, summary: 'Windows enrollment discovery: Discover (MS-MDE2)' } }, async (request, reply) =>
     send(reply, await enrollment.discover(bodyOf(request))));
   scope.post(windowsDevicePaths.policy, { schema: { ...schema, summary: 'Windows certificate enrollment policy: GetPolicies (MS-XCEP)' } }, async (request, reply) =>
-    send(reply, await enrollment.getPolicies(bodyOf(request))));
+    send(reply, await enrollment.getPolicies(bodyOf(request), clientCertificateOf(request))));
   scope.post(windowsDevicePaths.enrollment, { schema: { ...schema, summary: 'Windows enrollment: RequestSecurityToken (MS-WSTEP)' } }, async (request, reply) =>
     send(reply, await enrollment.enroll(bodyOf(request), clientCertificateOf(request))));
 }
