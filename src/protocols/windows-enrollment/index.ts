@@ -51,3 +51,6 @@ export { readRequestSecurityToken, renderRequestSecurityTokenResponse, type Requ
 export { maxSoapRequestBytes, parseSoapEnvelope, requireServiceRequest, type SoapEnvelope, type XmlNode, type XmlValue } from './soap-envelope.ts';
 export { renderFault, renderSoapEnvelope, type SoapResponseHeader } from './soap-response.ts';
 export { readUsernameToken, type UsernameToken } from './username-token.ts';
+export { buildRenewalRequestSecurityToken, createRenewalPkcs7 } from './renewal-device-messages.ts';
+export { isRenewalRequest, openRenewalPkcs7, readRenewalRequest, renewalNames, type RenewalRequestMessage } from './renewal-request.ts';
+export { buildRenewalProvisioningDocument, type RenewalProvisioningDocumentInput } from './renewal-response.ts';

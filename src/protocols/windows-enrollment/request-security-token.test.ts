@@ -58,7 +58,7 @@ describe('readRequestSecurityToken', () => {
     ['no DeviceID', { HWDevID: 'h' }, (x) => x, /no DeviceID item/],
     ['a DeviceID over 64 characters', { DeviceID: 'x'.repeat(65) }, (x) => x, /DeviceID item is 65 characters/],
     ['an unknown EnrollmentType', { DeviceID: 'd', EnrollmentType: 'Mobile' }, (x) => x, /EnrollmentType item is 'Mobile'/],
-    ['a renewal request', { DeviceID: 'd' }, (x) => x.replace(`${tokenTypes.issue}<`, 'http://docs.oasis-open.org/ws-sx/ws-trust/200512/Renew<'), /renewal is not supported/],
+    ['a renewal request', { DeviceID: 'd' }, (x) => x.replace(`${tokenTypes.issue}<`, 'http://docs.oasis-open.org/ws-sx/ws-trust/200512/Renew<'), /a first enrollment is/],
     ['another token type', { DeviceID: 'd' }, (x) => x.replace('DeviceEnrollmentToken<', 'Other<'), /wst:TokenType is/],
     ['a PKCS#7 token', { DeviceID: 'd' }, (x) => x.replace('enrollment#PKCS10', 'enrollment#PKCS7'), /ValueType .*#PKCS7/],
     ['a token that is not base64', { DeviceID: 'd' }, (x) => x.replace(/(ValueType="[^"]+"[^>]*>)[^<]+/, '$1***'), /does not hold a base64/],

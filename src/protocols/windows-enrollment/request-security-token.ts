@@ -29,7 +29,7 @@ const maxContextValueLength = 1024;
 /**
  * Reads `s:Body/wst:RequestSecurityToken`. Faults with `s:messageformat` naming the element or
  * context item: no RequestSecurityToken; a `TokenType` other than DeviceEnrollmentToken; a
- * `RequestType` other than Issue (renewal, `…/Renew`, is not served yet: the PC enrolls again); no
+ * `RequestType` other than Issue (a renewal, `…/Renew`, is read by `readRenewalRequest` instead); no
  * `BinarySecurityToken`, one whose `ValueType` is not PKCS#10 or whose content is not base64; no
  * `DeviceID`, or a DeviceID or HWDevID that is too long or holds control characters; an
  * `EnrollmentType` other than Device or Full (absent means Full, as before version 3.0).
@@ -43,7 +43,7 @@ export function readRequestSecurityToken(envelope: SoapEnvelope): RequestSecurit
   }
   const requestType = textOf(rst.RequestType);
   if (requestType !== tokenTypes.issue) {
-    throw messageFormatFault(`wst:RequestType is '${(requestType ?? '').slice(0, 200)}'; Envelope serves '${tokenTypes.issue}' only (certificate renewal is not supported yet: enroll the PC again).`);
+    throw messageFormatFault(`wst:RequestType is '${(requestType ?? '').slice(0, 200)}'; a first enrollment is '${tokenTypes.issue}'.`);
   }
   const certificateRequest = readBinarySecurityToken(rst);
   const context = readContext(rst);

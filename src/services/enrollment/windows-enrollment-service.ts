@@ -9,13 +9,17 @@ import {
   authenticationFault,
   authorizationFault,
   buildProvisioningDocument,
+  buildRenewalProvisioningDocument,
   EnrollmentFault,
   enrollmentServerFault,
   internalServiceFault,
   isEnrollmentFault,
+  isRenewalRequest,
+  openRenewalPkcs7,
   parseSoapEnvelope,
   readCertificateRequest,
   readDiscoverRequest,
+  readRenewalRequest,
   readRequestSecurityToken,
   readUsernameToken,
   renderDiscoverResponse,
@@ -32,6 +36,7 @@ import {
 } from '../../protocols/windows-enrollment/index.ts';
 import type { DeviceFields } from '../../store/postgres/device-store.ts';
 import type { EnrollmentTokenRecord } from '../../store/postgres/enrollment-token-store.ts';
+import type { WindowsEnrollmentRecord } from '../../store/postgres/windows-enrollment-store.ts';
 import type { Stores, Transactor } from '../../store/postgres/stores.ts';
 import type { TenantCaService } from '../certificates/tenant-ca.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
@@ -54,7 +59,7 @@ export interface WindowsEnrollmentLog {
 
 export interface WindowsEnrollmentServiceDeps {
   /** Read-only lookups outside the enrollment transaction. */
-  stores: Pick<Stores, 'enrollmentTokens' | 'users' | 'tenants'>;
+  stores: Pick<Stores, 'enrollmentTokens' | 'users' | 'tenants' | 'windowsEnrollments'>;
   transact: Transactor;
   tenantCa: TenantCaService;
   /** Seals the per-device DIGEST secret (`windowsDigestSecretContext`). */
@@ -108,11 +113,17 @@ export class WindowsEnrollmentService {
     });
   }
 
-  /** `GetPolicies`: checks the credential (nothing is consumed or written) and answers the one policy. */
-  getPolicies(body: Uint8Array): Promise<WindowsEnrollmentReply> {
+  /**
+   * `GetPolicies`: checks the credential (nothing is consumed or written) and answers the one policy.
+   * A PC renewing its certificate may ask for the policy first, authenticated by its TLS client
+   * certificate instead of a token (the ROBO request carries an empty password): when
+   * `clientCertificateDer` is the current certificate of an enabled enrollment, the `UsernameToken`
+   * is not read.
+   */
+  getPolicies(body: Uint8Array, clientCertificateDer: Uint8Array | null = null): Promise<WindowsEnrollmentReply> {
     return this.#serve('policy', body, async (envelope, messageId) => {
       requireGetPolicies(envelope);
-      await this.#authenticate(readUsernameToken(envelope));
+      if (!(await this.#isRenewing(clientCertificateDer))) await this.#authenticate(readUsernameToken(envelope));
       return renderGetPoliciesResponse({ relatesTo: messageId });
     });
   }
@@ -124,9 +135,55 @@ export class WindowsEnrollmentService {
    * same PC (same HWDevID, or same DeviceID) are deleted with their managed devices, the new managed
    * device and enrollment are created, and the token's use is counted. Two PCs racing for a token's
    * last slot are serialised by the lock: one enrolls, the other gets `DeviceCapReached`.
+   *
+   * An RST with `RequestType` Renew is a certificate renewal (`#renew`), authenticated by
+   * `clientCertificateDer`, the TLS client certificate (null when there was none).
    */
-  enroll(body: Uint8Array): Promise<WindowsEnrollmentReply> {
-    return this.#serve('enrollment', body, async (envelope, messageId) => this.#enroll(envelope, messageId));
+  enroll(body: Uint8Array, clientCertificateDer: Uint8Array | null = null): Promise<WindowsEnrollmentReply> {
+    return this.#serve('enrollment', body, async (envelope, messageId) =>
+      isRenewalRequest(envelope) ? this.#renew(envelope, messageId, clientCertificateDer) : this.#enroll(envelope, messageId));
+  }
+
+  /**
+   * Automatic (ROBO) renewal of a PC's MDM client certificate (certificate-renewal-windows-mdm.md;
+   * docs/decisions/0016). Authenticated by the TLS client certificate alone: it must be the current
+   * certificate (by SHA-256) of an enabled enrollment and not expired; an enrollment token in the
+   * `UsernameToken` is ignored, never accepted instead. A PKCS#7 token must be signed with that same
+   * certificate; a DeviceID, when sent, must be the PC's. The new key's PKCS#10 is checked as at
+   * enrollment, and the new certificate (same template, `CN=<DeviceID>`, one year) replaces the old
+   * one on the enrollment if it still holds the old one; the managed device, its ledger and its
+   * DIGEST credential stay. Faults change nothing.
+   */
+  async #renew(envelope: SoapEnvelope, messageId: string, clientCertificateDer: Uint8Array | null): Promise<string> {
+    const message = readRenewalRequest(envelope);
+    if (clientCertificateDer === null) {
+      throw authenticationFault('A certificate renewal is authenticated by the PC\'s current MDM client certificate in TLS, and this request carried none. If TLS ends before Envelope, enroll the PC again.');
+    }
+    const { enrollment, currentSha256 } = await this.#renewingEnrollment(clientCertificateDer);
+    if (message.deviceId !== null && message.deviceId !== enrollment.windowsDeviceId) {
+      throw authorizationFault('The DeviceID of the renewal is not the PC the TLS client certificate was issued to.');
+    }
+    const certificateRequest = message.format === 'pkcs7' ? await openRenewalPkcs7(message.token, clientCertificateDer) : message.token;
+    const request = readCertificateRequest(certificateRequest);
+    const { tenantId, deviceId } = enrollment;
+    const tenant = await this.#deps.stores.tenants.findById(tenantId);
+    if (!tenant) throw authenticationFault('The TLS client certificate is not the current MDM certificate of an enrolled PC. Enroll the PC again.');
+    const ca = await this.#deps.tenantCa.ensure(tenantId, tenant.name);
+    const certificate = await this.#issueClientCertificate(ca, request.publicKeySpki, enrollment.windowsDeviceId);
+    const renewed = await this.#deps.stores.windowsEnrollments.replaceCertificate(tenantId, deviceId, currentSha256, {
+      certificateSha256: createHash('sha256').update(certificate.der).digest(),
+      certificateSerial: certificate.serial,
+      certificateNotAfter: certificate.notAfter,
+    });
+    if (!renewed) throw authenticationFault('This PC\'s certificate was renewed or its enrollment disabled while this request ran; nothing was changed by it.');
+    this.#deps.log.info({ tenantId, deviceId, windowsDeviceId: enrollment.windowsDeviceId, serial: certificate.serial, notAfter: certificate.notAfter }, 'windows: client certificate renewed');
+    const provisioningDocument = buildRenewalProvisioningDocument({
+      caCertificateDer: new Uint8Array(ca.certificate.rawData),
+      clientCertificateDer: certificate.der,
+      enrollmentType: enrollment.enrollmentType,
+      providerId: windowsMdmProviderId,
+    });
+    return renderRequestSecurityTokenResponse(provisioningDocument, { relatesTo: messageId, now: this.#now() });
   }
 
   async #enroll(envelope: SoapEnvelope, messageId: string): Promise<string> {
@@ -179,6 +236,35 @@ export class WindowsEnrollmentService {
       entDmId: deviceId,
     });
     return renderRequestSecurityTokenResponse(provisioningDocument, { relatesTo: messageId, now: this.#now() });
+  }
+
+  /**
+   * The enrollment whose current client certificate (by SHA-256) is `clientCertificateDer`; faults
+   * when there is none (`s:authentication`), when it is disabled (`s:authorization`), or when the
+   * certificate has expired (`s:authentication`: Windows does not renew an expired certificate
+   * automatically, certificate-renewal-windows-mdm.md, so there is no grace period). Reads only.
+   */
+  async #renewingEnrollment(clientCertificateDer: Uint8Array): Promise<{ enrollment: WindowsEnrollmentRecord; currentSha256: Buffer }> {
+    const currentSha256 = createHash('sha256').update(clientCertificateDer).digest();
+    const enrollment = await this.#deps.stores.windowsEnrollments.findByCertificate(currentSha256);
+    if (!enrollment) throw authenticationFault('The TLS client certificate is not the current MDM certificate of an enrolled PC. Enroll the PC again.');
+    if (!enrollment.enabled) throw authorizationFault('This PC\'s enrollment is disabled; its certificate is not renewed.');
+    if (Date.parse(enrollment.certificateNotAfter) <= this.#now().getTime()) {
+      throw authenticationFault(`The MDM client certificate expired on ${enrollment.certificateNotAfter}; an expired certificate is not renewed. Enroll the PC again.`);
+    }
+    return { enrollment, currentSha256 };
+  }
+
+  /** Whether `clientCertificateDer` authenticates a renewing PC; a refusal is no answer, a failure (the database) is thrown. */
+  async #isRenewing(clientCertificateDer: Uint8Array | null): Promise<boolean> {
+    if (clientCertificateDer === null) return false;
+    try {
+      await this.#renewingEnrollment(clientCertificateDer);
+      return true;
+    } catch (error) {
+      if (isEnrollmentFault(error)) return false;
+      throw error;
+    }
   }
 
   /**

@@ -142,6 +142,28 @@ export class WindowsEnrollmentStore {
     return rows.map(toEnrollment);
   }
 
+  /**
+   * Replaces an enabled enrollment's client certificate after a renewal, only if it still holds
+   * `currentSha256` (a compare-and-set in one statement: two renewals racing with the same old
+   * certificate cannot both win). The device, its ledger and its DIGEST credential are untouched.
+   * Returns the updated enrollment, or null when the certificate changed or the enrollment is
+   * gone or disabled in the meantime.
+   */
+  async replaceCertificate(
+    tenantId: string,
+    deviceId: string,
+    currentSha256: Buffer,
+    next: { certificateSha256: Buffer; certificateSerial: string; certificateNotAfter: Date },
+  ): Promise<WindowsEnrollmentRecord | null> {
+    const rows = await this.#db.query<EnrollmentRow>(
+      `UPDATE windows_enrollments SET certificate_sha256 = $4, certificate_serial = $5, certificate_not_after = $6
+       WHERE tenant_id = $1 AND device_id = $2 AND certificate_sha256 = $3 AND enabled
+       RETURNING ${columns}`,
+      [tenantId, deviceId, currentSha256, next.certificateSha256, next.certificateSerial, next.certificateNotAfter],
+    );
+    return rows[0] ? toEnrollment(rows[0]) : null;
+  }
+
   async insert(tenantId: string, enrollment: NewWindowsEnrollment): Promise<WindowsEnrollmentRecord> {
     const rows = await this.#db.query<EnrollmentRow>(
       `INSERT INTO windows_enrollments (tenant_id, device_id, windows_device_id, hw_dev_id, enrollment_type, token_id,

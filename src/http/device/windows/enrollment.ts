@@ -4,6 +4,7 @@ import { EnvelopeError } from '../../../domain/errors.ts';
 import { maxSoapRequestBytes, soapContentType, type EnrollmentService } from '../../../protocols/windows-enrollment/index.ts';
 import { windowsDevicePaths } from '../../../services/enrollment/enrollment-urls.ts';
 import type { WindowsEnrollmentReply, WindowsEnrollmentService } from '../../../services/enrollment/windows-enrollment-service.ts';
+import { clientCertificateOf } from './client-certificate.ts';
 
 /**
  * Enrollment requests per client address and minute. A PC sends four (discovery GET and POST,
@@ -46,9 +47,9 @@ export async function registerWindowsEnrollmentRoutes(scope: FastifyInstance, en
   scope.post(windowsDevicePaths.discovery, { schema: { ...schema, summary: 'Windows enrollment discovery: Discover (MS-MDE2)' } }, async (request, reply) =>
     send(reply, await enrollment.discover(bodyOf(request))));
   scope.post(windowsDevicePaths.policy, { schema: { ...schema, summary: 'Windows certificate enrollment policy: GetPolicies (MS-XCEP)' } }, async (request, reply) =>
-    send(reply, await enrollment.getPolicies(bodyOf(request))));
+    send(reply, await enrollment.getPolicies(bodyOf(request), clientCertificateOf(request))));
   scope.post(windowsDevicePaths.enrollment, { schema: { ...schema, summary: 'Windows enrollment: RequestSecurityToken (MS-WSTEP)' } }, async (request, reply) =>
-    send(reply, await enrollment.enroll(bodyOf(request))));
+    send(reply, await enrollment.enroll(bodyOf(request), clientCertificateOf(request))));
 }
 
 function bodyOf(request: FastifyRequest): Uint8Array {
