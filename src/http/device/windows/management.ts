@@ -1,10 +1,10 @@
-import type { TLSSocket } from 'node:tls';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { EnvelopeError } from '../../../domain/errors.ts';
 import { defaultSyncMlLimits } from '../../../protocols/omadm/index.ts';
 import { syncMlXmlContentType, windowsManagementPath } from '../../../services/windows-mdm/windows-mdm-constants.ts';
 import type { WindowsMdmReply, WindowsMdmService } from '../../../services/windows-mdm/windows-mdm-service.ts';
+import { clientCertificateOf } from './client-certificate.ts';
 
 /**
  * Requests per client address and minute. Each PC sends a few messages per session; the limit only
@@ -34,18 +34,6 @@ export async function registerWindowsManagementRoutes(scope: FastifyInstance, md
       contentType: request.headers['content-type'],
       clientCertificateDer: clientCertificateOf(request),
     })));
-}
-
-/**
- * The TLS client certificate (DER) when TLS ends at this server and the PC sent one; the server
- * asks for one without requiring it (`requestCert`, `rejectUnauthorized: false` in buildApp), so
- * there may be none, and then SyncML DIGEST applies. Behind a TLS-terminating load balancer there is never one.
- */
-function clientCertificateOf(request: FastifyRequest): Uint8Array | null {
-  const socket = request.raw.socket as Partial<TLSSocket> | undefined;
-  if (typeof socket?.getPeerCertificate !== 'function') return null;
-  const certificate = socket.getPeerCertificate();
-  return certificate?.raw && certificate.raw.length > 0 ? new Uint8Array(certificate.raw) : null;
 }
 
 function send(reply: FastifyReply, result: WindowsMdmReply): FastifyReply {
