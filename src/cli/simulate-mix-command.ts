@@ -171,7 +171,10 @@ export async function simulateMixCommand(options: SimulateMixOptions, out: NodeJ
     }) : null;
     const windows = wns && options.windowsEnrollToken && options.upn ? new WindowsFleet({
       server: options.server, upn: options.upn, enrollmentToken: options.windowsEnrollToken, devices: options.windows,
-      concurrency: options.concurrency, ...(serverCaPem ? { serverCaPem } : {}), maxSockets: Math.max(16, options.concurrency * 4),
+      // A socket per PC, as real PCs each have their own connection: the shared agent pools sockets per
+      // client certificate and never closes another PC's idle one, so a smaller cap makes the PCs past it
+      // wait for the server's keep-alive timeout (sim/windows/pc-http.ts).
+      concurrency: options.concurrency, ...(serverCaPem ? { serverCaPem } : {}), maxSockets: Math.min(options.windows + 16, 10_000),
       pushes: wns, channelUriBase: wns.url, poll: options.poll, ...(options.pfn ? { pushPfn: options.pfn } : {}), onEvent: onEvent('Windows'),
     }) : null;
 
