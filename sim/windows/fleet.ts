@@ -31,6 +31,11 @@ export interface WindowsFleetOptions {
   pushes?: WnsPushSource;
   /** Base of the channel URIs the PCs report (the WNS stand-in's URL). */
   channelUriBase?: string;
+  /**
+   * Give each PC this Package Family Name at `DMClient/Provider/<id>/Push/PFN` once enrolled, as a
+   * server with WNS settings does (dmclient-csp): a PC reports a channel URI only with one.
+   */
+  pushPfn?: string;
   /** Poll on the DMClient schedule, `pollMinuteMs` per minute (default off). */
   poll?: boolean;
   pollMinuteMs?: number;
@@ -189,6 +194,7 @@ export class WindowsFleet {
         ...(options.channelUriBase ? { channelUriBase: options.channelUriBase } : {}),
       };
       pc = new SimulatedPc(pcOptions);
+      if (options.pushPfn) pc.tree.setPushPfn(enrollment.providerId, options.pushPfn);
       this.#counters.enrolled++;
     } catch (error) {
       this.#counters.enrollFailed++;

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { CliError } from './cli-error.ts';
+import { registerSimulateMixCommand } from './simulate-mix-command.ts';
 import { registerSimulateWindowsCommand } from './simulate-windows-command.ts';
 
 /** `envelope simulate ios` options, parsed and range-checked by commander. */
@@ -76,6 +77,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--exit-when-idle', 'exit once every device has enrolled and no command is pending', false)
     .action(async (options: SimulateIosOptions) => simulateIosCommand(options));
   registerSimulateWindowsCommand(simulate);
+  registerSimulateMixCommand(simulate);
 }
 
 /**

@@ -1,0 +1,234 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { CliError } from './cli-error.ts';
+
+/** `envelope simulate mix` options, parsed and range-checked by commander. */
+export interface SimulateMixOptions {
+  ios: number;
+  windows: number;
+  server: string;
+  iosEnrollToken?: string;
+  windowsEnrollToken?: string;
+  upn?: string;
+  pfn?: string;
+  poll: boolean;
+  serverCa?: string;
+  apnsPort: number;
+  wnsPort: number;
+  concurrency: number;
+  out?: string;
+  exitWhenIdle: boolean;
+}
+
+const simulateMixHelp = `
+Runs simulated iPhones and Windows PCs together against one Envelope server, as "simulate ios" and
+"simulate windows" do, with one progress line a second for both. iPhones enroll with the iOS
+enrollment token's link and wake on pushes through an APNs stand-in; PCs enroll over MS-MDE2 with
+the UPN and the Windows enrollment token and run OMA DM sessions after enrolling, on WNS pushes
+through a WNS stand-in (HTTPS) and, with --poll, on their DMClient schedule. Both stand-ins use one
+certificate authority kept in --out: the server must trust it (ENVELOPE_APNS_CA, ENVELOPE_WNS_CA).
+
+Each enrollment token must allow its platform's number of devices. A platform with 0 devices needs
+no token. PCs report a WNS channel URI only once they have the Store app's Package Family Name at
+DMClient/Provider/<id>/Push/PFN; --pfn gives it to every PC as the server would.`;
+
+function count(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed > 100_000) {
+      throw new InvalidArgumentError(`${name} must be a whole number from 0 to 100000.`);
+    }
+    return parsed;
+  };
+}
+
+function integerIn(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
+    }
+    return parsed;
+  };
+}
+
+function serverUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be the server’s base URL, e.g. https://mdm.example.com.');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidArgumentError('must be an https URL.');
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+function upn(value: string): string {
+  if (!/^[^@\s]+@[^@\s]+$/.test(value)) throw new InvalidArgumentError('must be a user principal name, e.g. jane@contoso.com.');
+  return value;
+}
+
+/** dmclient-csp: the Store app's Package Family Name, `Name_publisherId` (13 characters). */
+function packageFamilyName(value: string): string {
+  if (!/^[A-Za-z0-9.-]{3,50}_[a-z0-9]{13}$/.test(value)) throw new InvalidArgumentError('must be a Package Family Name such as Contoso.EnvelopePush_8wekyb3d8bbwe.');
+  return value;
+}
+
+/** Adds `mix` to `envelope simulate`. Loading the simulators waits until the command runs. */
+export function registerSimulateMixCommand(simulate: Command): void {
+  simulate.command('mix')
+    .description('simulate iPhones and Windows PCs together against an Envelope server')
+    .addHelpText('after', simulateMixHelp)
+    .requiredOption('--ios <n>', 'how many iPhones (0-100000)', count('ios'))
+    .requiredOption('--windows <n>', 'how many Windows PCs (0-100000)', count('windows'))
+    .requiredOption('--server <url>', "the server's base URL (its ENVELOPE_PUBLIC_URL)", serverUrl)
+    .option('--ios-enroll-token <token>', 'an iOS enrollment token allowing at least --ios devices')
+    .option('--windows-enroll-token <token>', 'a Windows enrollment token allowing at least --windows devices')
+    .option('--upn <upn>', 'the user every PC enrolls as ("{n}" becomes the PC number)', upn)
+    .option('--pfn <name>', "give every PC this Package Family Name at DMClient Push/PFN (the WNS app's), as the server would", packageFamilyName)
+    .option('--poll', 'PCs also poll on the DMClient schedule of their provisioning document (real minutes)', false)
+    .option('--server-ca <file>', "PEM CA that issued the server's TLS certificate, if not a public one")
+    .option('--apns-port <port>', 'port of the APNs stand-in on 127.0.0.1 (0 = any)', integerIn('apns-port', 0, 65535), 2197)
+    .option('--wns-port <port>', 'port of the WNS stand-in on 127.0.0.1 (0 = any)', integerIn('wns-port', 0, 65535), 0)
+    .option('--concurrency <n>', 'devices enrolling at once, per platform', integerIn('concurrency', 1, 256), 4)
+    .option('--out <dir>', "where the stand-ins' CA and the APNs push certificate are kept (default: a new temporary directory)")
+    .option('--exit-when-idle', 'exit once every device has enrolled and nothing is running', false)
+    .action(async (options: SimulateMixOptions) => simulateMixCommand(options));
+}
+
+/** Usage mistakes commander cannot see (options that depend on each other): exit code 2, one line naming the option. */
+export function checkMixOptions(options: SimulateMixOptions): void {
+  if (options.ios === 0 && options.windows === 0) throw new CliError('--ios and --windows are both 0: give at least one device.', 2);
+  if (options.ios > 0 && !options.iosEnrollToken) throw new CliError(`--ios-enroll-token is needed for --ios ${options.ios}: an iOS enrollment token allowing that many devices.`, 2);
+  if (options.windows > 0 && !options.windowsEnrollToken) throw new CliError(`--windows-enroll-token is needed for --windows ${options.windows}: a Windows enrollment token allowing that many devices.`, 2);
+  if (options.windows > 0 && !options.upn) throw new CliError(`--upn is needed for --windows ${options.windows}: the user principal name the PCs enroll as.`, 2);
+}
+
+/**
+ * Runs both fleets until SIGINT/SIGTERM, or until both are idle with `exitWhenIdle`. Usage mistakes
+ * throw a CliError with exit code 2; a stand-in port in use, or (with `exitWhenIdle`) no device of
+ * either platform enrolled, exit code 1.
+ */
+export async function simulateMixCommand(options: SimulateMixOptions, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  checkMixOptions(options);
+  const [{ readFileSync, mkdtempSync }, { tmpdir }, { join }, { ApnsStandIn }, { loadOrCreateStandInPki }, { IosFleet }, { WnsStandIn }, { WindowsFleet }] = await Promise.all([
+    import('node:fs'), import('node:os'), import('node:path'),
+    import('../../sim/apns/apns-standin.ts'), import('../../sim/ios/apns-standin-files.ts'), import('../../sim/ios/fleet.ts'),
+    import('../../sim/windows/wns-standin.ts'), import('../../sim/windows/fleet.ts'),
+  ]);
+  let serverCaPem: string | undefined;
+  if (options.serverCa) {
+    try {
+      serverCaPem = readFileSync(options.serverCa, 'utf8');
+    } catch {
+      throw new CliError(`Cannot read --server-ca ${options.serverCa}.`, 2);
+    }
+    if (!serverCaPem.includes('-----BEGIN CERTIFICATE-----')) throw new CliError(`--server-ca ${options.serverCa} holds no PEM certificate.`, 2);
+  }
+  const dir = options.out ?? mkdtempSync(join(tmpdir(), 'envelope-simulate-mix-'));
+  const pki = await loadOrCreateStandInPki(dir);
+  const write = (line: string) => out.write(`${line}\n`);
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    let apns;
+    if (options.ios > 0) {
+      try {
+        apns = await ApnsStandIn.start({ certificatePem: pki.server.certificatePem, privateKeyPem: pki.server.privateKeyPem, clientCa: pki.ca.certificatePem, port: options.apnsPort });
+      } catch (error) {
+        throw new CliError(`Cannot start the APNs stand-in on 127.0.0.1:${options.apnsPort}: ${(error as Error).message}`, 1);
+      }
+      const started = apns;
+      closers.push(() => started.close());
+      write(`APNs stand-in listening on ${apns.url}, topic ${pki.push.topic}; the server needs the push certificate once:`);
+      write(`  envelope apple push-certificate set --tenant <tenant> --certificate ${pki.paths.pushCertificate} --key ${pki.paths.pushKey}`);
+    }
+    let wns;
+    if (options.windows > 0) {
+      try {
+        wns = await WnsStandIn.start({ port: options.wnsPort, certificatePem: pki.server.certificatePem, privateKeyPem: pki.server.privateKeyPem });
+      } catch (error) {
+        throw new CliError(`Cannot start the WNS stand-in on 127.0.0.1:${options.wnsPort}: ${(error as Error).message}`, 1);
+      }
+      const started = wns;
+      closers.push(() => started.close());
+      write(`WNS stand-in listening on ${wns.url} (token at ${wns.url}/accesstoken.srf).`);
+    }
+    write(`Run the server with${apns ? ` ENVELOPE_APNS_URL=${apns.url} ENVELOPE_APNS_CA=${pki.paths.caCertificate}` : ''}${wns ? ` ENVELOPE_WNS_URL=${wns.url} ENVELOPE_WNS_CA=${pki.paths.caCertificate}` : ''}.`);
+
+    let firstEvent: string | undefined;
+    const seen = new Map<string, number>();
+    const onEvent = (platform: string) => (line: string) => {
+      // Events as they come, but each kind at most a few times a run.
+      firstEvent ??= `${platform}: ${line}`;
+      const kind = `${platform} ${line.split(':')[0]!}`;
+      const times = (seen.get(kind) ?? 0) + 1;
+      seen.set(kind, times);
+      if (times <= 3) write(`  ${platform}: ${line}${times === 3 ? ' (further ones are only counted)' : ''}`);
+    };
+    const ios = apns && options.iosEnrollToken ? new IosFleet({
+      enrollmentUrl: `${options.server}/mdm/apple/enroll?token=${encodeURIComponent(options.iosEnrollToken)}`,
+      devices: options.ios, concurrency: options.concurrency, ...(serverCaPem ? { serverCaPem } : {}),
+      maxSockets: Math.max(16, options.concurrency * 4), pushes: apns, onEvent: onEvent('iOS'),
+    }) : null;
+    const windows = wns && options.windowsEnrollToken && options.upn ? new WindowsFleet({
+      server: options.server, upn: options.upn, enrollmentToken: options.windowsEnrollToken, devices: options.windows,
+      // A socket per PC, as real PCs each have their own connection: the shared agent pools sockets per
+      // client certificate and never closes another PC's idle one, so a smaller cap makes the PCs past it
+      // wait for the server's keep-alive timeout (sim/windows/pc-http.ts).
+      concurrency: options.concurrency, ...(serverCaPem ? { serverCaPem } : {}), maxSockets: Math.min(options.windows + 16, 10_000),
+      pushes: wns, channelUriBase: wns.url, poll: options.poll, ...(options.pfn ? { pushPfn: options.pfn } : {}), onEvent: onEvent('Windows'),
+    }) : null;
+
+    const started = Date.now();
+    const reason = await new Promise<'signal' | 'idle'>((resolve) => {
+      let idleTicks = 0;
+      let enrolling = (ios ? 1 : 0) + (windows ? 1 : 0);
+      for (const fleet of [ios, windows]) void fleet?.start().finally(() => enrolling--);
+      const timer = setInterval(() => {
+        const iosProgress = ios?.snapshot() ?? null;
+        const windowsProgress = windows?.snapshot() ?? null;
+        write(mixProgressLine(Math.round((Date.now() - started) / 1000), iosProgress, windowsProgress));
+        const idle = enrolling === 0 && (iosProgress?.idle ?? true) && (windowsProgress?.idle ?? true);
+        idleTicks = idle ? idleTicks + 1 : 0;
+        if (options.exitWhenIdle && idleTicks >= 3) finish('idle');
+      }, 1000);
+      const onSignal = () => finish('signal');
+      function finish(why: 'signal' | 'idle') {
+        clearInterval(timer);
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        resolve(why);
+      }
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    });
+    ios?.stop();
+    windows?.stop();
+    const iosFinal = ios?.snapshot();
+    const windowsFinal = windows?.snapshot();
+    write(`Stopped (${reason === 'idle' ? 'idle' : 'interrupted'}):` +
+      (iosFinal ? ` ${iosFinal.checkedIn} of ${iosFinal.target} iPhones checked in, ${iosFinal.profilesInstalled} profiles installed, ${iosFinal.failed} commands failed;` : '') +
+      (windowsFinal ? ` ${windowsFinal.enrolled} of ${windowsFinal.target} PCs enrolled, ${windowsFinal.sessions} sessions (${windowsFinal.sessionsFailed} failed), ${windowsFinal.managedAccounts} accounts on the PCs, ${windowsFinal.violations} protocol violations.` : ''));
+    if (reason === 'idle' && (iosFinal?.checkedIn ?? 0) === 0 && (windowsFinal?.enrolled ?? 0) === 0) throw new CliError(`No device enrolled${firstEvent ? `: ${firstEvent}` : '.'}`, 1);
+  } finally {
+    for (const close of closers.reverse()) await close();
+  }
+}
+
+type IosProgress = import('../../sim/ios/fleet.ts').FleetProgress;
+type WindowsProgress = import('../../sim/windows/fleet.ts').WindowsFleetProgress;
+
+/** One line for both fleets: enrollment, check-ins or sessions, installs, pushes, and each fleet's request rate and latency. */
+export function mixProgressLine(seconds: number, ios: IosProgress | null, windows: WindowsProgress | null): string {
+  const latency = (p50: number | null, p95: number | null) => (p50 === null ? 'no requests' : `p50 ${p50} ms p95 ${p95} ms`);
+  const parts = [`[${seconds}s]`];
+  if (ios) {
+    parts.push(`iOS enrolled ${ios.enrolled}/${ios.target} (failed ${ios.enrollFailed}) checked in ${ios.checkedIn} · installed ${ios.profilesInstalled} removed ${ios.profilesRemoved} · ack ${ios.acknowledged} error ${ios.failed}` +
+      ` · pushes ${ios.pushes} · ${ios.requestsPerSecond} req/s ${latency(ios.latencyP50Ms, ios.latencyP95Ms)} (failed ${ios.requestsFailed})`);
+  }
+  if (windows) {
+    parts.push(`Windows enrolled ${windows.enrolled}/${windows.target} (failed ${windows.enrollFailed}) · sessions ${windows.sessions} (failed ${windows.sessionsFailed}, violations ${windows.violations})` +
+      ` · accounts ${windows.managedAccounts} · statuses ok ${windows.succeeded} failed ${windows.failed} · pushes ${windows.pushes}` +
+      ` · ${windows.requestsPerSecond} req/s ${latency(windows.latencyP50Ms, windows.latencyP95Ms)} (failed ${windows.requestsFailed})`);
+  }
+  return parts.join(' | ');
+}
