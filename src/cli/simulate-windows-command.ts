@@ -109,8 +109,9 @@ export async function simulateWindowsCommand(options: SimulateWindowsOptions, ou
   if (options.userAccounts > 0 && !options.accountHost) {
     throw new CliError('--user-accounts needs --account-host: the Exchange host of the accounts the users made themselves.', 2);
   }
-  const [{ readFileSync }, { WnsStandIn }, { WindowsFleet }] = await Promise.all([
-    import('node:fs'), import('../../sim/windows/wns-standin.ts'), import('../../sim/windows/fleet.ts'),
+  const [{ readFileSync, mkdtempSync }, { tmpdir }, { join }, { loadOrCreateStandInPki }, { WnsStandIn }, { WindowsFleet }] = await Promise.all([
+    import('node:fs'), import('node:os'), import('node:path'), import('../../sim/ios/apns-standin-files.ts'),
+    import('../../sim/windows/wns-standin.ts'), import('../../sim/windows/fleet.ts'),
   ]);
   let serverCaPem: string | undefined;
   if (options.serverCa) {
@@ -121,15 +122,18 @@ export async function simulateWindowsCommand(options: SimulateWindowsOptions, ou
     }
     if (!serverCaPem.includes('-----BEGIN CERTIFICATE-----')) throw new CliError(`--server-ca ${options.serverCa} holds no PEM certificate.`, 2);
   }
+  // HTTPS, as ENVELOPE_WNS_URL must be: the stand-in's certificate comes from a throwaway CA the
+  // server is told to trust (ENVELOPE_WNS_CA), the same files `simulate ios` and `mix` use.
+  const pki = await loadOrCreateStandInPki(mkdtempSync(join(tmpdir(), 'envelope-simulate-windows-')));
   let wns;
   try {
-    wns = await WnsStandIn.start({ port: options.wnsPort });
+    wns = await WnsStandIn.start({ port: options.wnsPort, certificatePem: pki.server.certificatePem, privateKeyPem: pki.server.privateKeyPem });
   } catch (error) {
     throw new CliError(`Cannot start the WNS stand-in on 127.0.0.1:${options.wnsPort}: ${(error as Error).message}`, 1);
   }
   const write = (line: string) => out.write(`${line}\n`);
   write(`WNS stand-in listening on ${wns.url} (token at ${wns.url}/accesstoken.srf; channel URIs ${wns.url}/?token=…).`);
-  write(`For the server to push to these PCs, run it with ENVELOPE_WNS_URL=${wns.url}.`);
+  write(`For the server to push to these PCs, run it with ENVELOPE_WNS_URL=${wns.url} ENVELOPE_WNS_CA=${pki.paths.caCertificate}.`);
   write(`The enrollment token must allow ${options.devices} devices.`);
 
   let firstEvent: string | undefined;
@@ -141,7 +145,10 @@ export async function simulateWindowsCommand(options: SimulateWindowsOptions, ou
     devices: options.devices,
     concurrency: options.concurrency,
     ...(serverCaPem ? { serverCaPem } : {}),
-    maxSockets: Math.max(16, options.concurrency * 4),
+    // A socket per PC, as real PCs each have their own connection: with fewer, idle keep-alive
+    // sockets of other PCs (one per client certificate) fill the cap and PCs past it wait for the
+    // server's keep-alive timeout.
+    maxSockets: Math.min(options.devices + 16, 10_000),
     requestVersion: options.requestVersion,
     windowsStyleCsrSubject: options.windowsCsr,
     loginStatus: options.loginStatus,

@@ -43,8 +43,8 @@ describe('envelope simulate windows', () => {
   it('starts the WNS stand-in, prints progress, and exits 1 naming the cause when no PC could enroll', () => {
     const result = run(['--devices', '1', ...required, '--exit-when-idle']);
     assert.equal(result.status, 1, result.stderr);
-    assert.match(result.stdout, /WNS stand-in listening on http:\/\/127\.0\.0\.1:\d+/);
-    assert.match(result.stdout, /ENVELOPE_WNS_URL=http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(result.stdout, /WNS stand-in listening on https:\/\/127\.0\.0\.1:\d+/);
+    assert.match(result.stdout, /ENVELOPE_WNS_URL=https:\/\/127\.0\.0\.1:\d+ ENVELOPE_WNS_CA=\S+\.pem/);
     assert.match(result.stdout, /enrolled 0\/1 \(failed 1\)/);
     assert.match(result.stderr, /^envelope: No PC enrolled: enrollment failed: PcNetworkError: .*ECONNREFUSED/);
   });
