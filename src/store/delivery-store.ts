@@ -52,6 +52,10 @@ export interface DeliveryStore {
   command(commandId: string): Promise<QueuedCommand | null>;
   markCommandSent(commandId: string, now: number): Promise<void>;
   markCommandNotNow(commandId: string, now: number): Promise<void>;
+  /** Every active command of the device leaves the queue as superseded (the device left management). */
+  supersedeDeviceCommands(tenantId: string, deviceId: string, now: number): Promise<number>;
+  /** Marks the device for a reconcile at its next check-in. */
+  markStale(tenantId: string, deviceId: string): Promise<void>;
   /** A final result: the command leaves the active queue. */
   finishCommand(commandId: string, status: 'acknowledged' | 'failed', now: number): Promise<void>;
   /**

@@ -210,6 +210,27 @@ describe('Apple MDM check-in and command endpoints', () => {
     assert.equal(JSON.parse(reply.body.toString()).code, 'com.apple.unrecognized.device');
   });
 
+  it('marks what a checked-out device held as removed with the enrollment, out of the counts', async () => {
+    const device = await TestAppleDevice.enroll(t, setup);
+    const deviceId = await managedDeviceId(device);
+    const profileId = await mailProfile('Leaving mail', 'leaving.contoso.com');
+    await assign(profileId, [groupId]);
+    const first = await device.idle();
+    await device.acknowledge(first.command!);
+    assert.equal((await deviceStatus(profileId, deviceId)).status, 'compliant');
+    const overview = async () => (await t.request('GET', `/graph/beta/deviceManagement/deviceConfigurations/${profileId}/deviceStatusOverview`)).body;
+    const successBefore = (await overview()).successCount as number;
+
+    assert.equal((await device.checkIn({ MessageType: 'CheckOut', UDID: device.udid, Topic: device.topic })).status, 200);
+    const states = (await t.request('GET', `/graph/beta/deviceManagement/managedDevices/${deviceId}/deviceConfigurationStates`)).body.value as Dict[];
+    const state = states.find((row) => String(row.id).includes(profileId));
+    assert.ok(state, JSON.stringify(states));
+    assert.equal(state.state, 'notAssigned');
+    assert.equal(state.reasonCode, 'deviceUnenrolled');
+    assert.equal((await overview()).successCount, successBefore - 1);
+    await assign(profileId, []);
+  });
+
   it('answers UserAuthenticate with 410 (no user channel) and CheckOut ends the channel', async () => {
     const device = await TestAppleDevice.enroll(t, setup);
     const user = await device.checkIn({ MessageType: 'UserAuthenticate', UDID: device.udid, UserID: 'A1B2' });

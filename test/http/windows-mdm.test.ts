@@ -342,9 +342,16 @@ describe('Windows OMA-DM management endpoint (DIGEST over inject)', () => {
     assert.deepEqual(messages[0]!.commands, [], 'nothing more is sent');
     assert.equal(messages[0]!.statuses.find((st) => st.CmdRef === '4')?.Data, '200');
     assert.equal((await env.query<{ enabled: boolean }>('SELECT enabled FROM windows_enrollments WHERE device_id = $1', [s.pc.deviceId]))[0]!.enabled, false);
-    const status = await deviceStatus(profileId, s.pc.deviceId);
-    assert.equal(status.status, 'error');
-    assert.match(String(status.adminMessage), /removed the work account \(Alert 1226\)/);
+    // What was on its way failed with the reason, then the whole row went with the enrollment:
+    // Windows removes what the MDM configured when it unenrolls.
+    const states = (await env.request('GET', `/graph/beta/deviceManagement/managedDevices/${s.pc.deviceId}/deviceConfigurationStates`)).body.value as Record<string, unknown>[];
+    const state = states.find((row) => String(row.id).includes(profileId));
+    assert.ok(state, JSON.stringify(states));
+    assert.equal(state.state, 'notAssigned', JSON.stringify(state));
+    assert.equal(state.reasonCode, 'deviceUnenrolled');
+    assert.match(String(state.adminMessage), /left management \(unenrolled\)/);
+    const overview = await env.request('GET', `/graph/beta/deviceManagement/deviceConfigurations/${profileId}/deviceStatusOverview`);
+    assert.equal(overview.body.errorCount + overview.body.pendingCount + overview.body.successCount, 0, 'out of the counts');
 
     const refused = await s.pc.send('<Alert><CmdID>1</CmdID><Data>1201</Data></Alert>', { sessionId: 'AA', msgId: 1 });
     assert.equal(refused.status, 200);

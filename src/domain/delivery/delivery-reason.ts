@@ -30,6 +30,7 @@ export const deliveryReasonCodes = [
   'installed',
   'verified',
   'removed',
+  'deviceUnenrolled',
   'deliveryFailed',
   'duplicateAccount',
 ] as const;

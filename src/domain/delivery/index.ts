@@ -23,7 +23,7 @@ export {
 export { planDeviceDelivery, type DeliveryPlan, type PlanContext, type PlanDecision, type PlannedOperation } from './plan-device-delivery.ts';
 export { accountIdFor, deliveryCommandId, type CommandIdInput } from './command-id.ts';
 export { defaultRetryPolicy, nextAttemptAt, type RetryPolicy } from './retry-policy.ts';
-export { recordDeviceResult, type DeviceResult } from './record-device-result.ts';
+export { recordDeviceResult, unenrolledRow, type DeviceResult } from './record-device-result.ts';
 export { complianceStatusOf, complianceStatuses, deliveryStatusOf, isStuck, type ComplianceStatus, type DeliveryStatus, type StatusRow } from './delivery-status.ts';
 export {
   overviewBucketOf,

@@ -4,7 +4,8 @@ import { computeDesiredSet } from './desired-set.ts';
 import { assigned, context, device } from './delivery-test-support.ts';
 import type { LedgerRow } from './ledger-row.ts';
 import { planDeviceDelivery } from './plan-device-delivery.ts';
-import { recordDeviceResult } from './record-device-result.ts';
+import { complianceStatusOf } from './delivery-status.ts';
+import { recordDeviceResult, unenrolledRow } from './record-device-result.ts';
 
 const t0 = Date.UTC(2026, 10, 30, 8);
 const iPhone = device('iPhone');
@@ -136,5 +137,19 @@ describe('recordDeviceResult', () => {
     assert.ok(failed.nextAttemptAt !== null && failed.nextAttemptAt > t0);
     const retried = planDeviceDelivery([], [{ ...failed, resendRequested: true }], context(iPhone.id, t0, { keepOnlyEmailProfile: false })).decisions[0];
     assert.equal(retried?.operation?.kind, 'remove');
+  });
+});
+
+describe('unenrolledRow', () => {
+  it('marks an installed profile removed with the enrollment, and a new plan installs it again', () => {
+    const { row, commandId } = pendingInstall();
+    const installed = recordDeviceResult(row, { kind: 'acknowledged', commandId }, t0 + 10);
+    const gone = unenrolledRow(installed, t0 + 20);
+    assert.deepEqual([gone.state, gone.reasonCode, gone.installed, gone.nextAttemptAt], ['removed', 'deviceUnenrolled', null, null]);
+    assert.equal(complianceStatusOf(gone), 'notAssigned');
+    assert.equal(unenrolledRow(gone, t0 + 30), gone, 'idempotent');
+    const again = planDeviceDelivery(computeDesiredSet(iPhone, [mail]), [gone], context(iPhone.id, t0 + 40));
+    assert.equal(again.operations[0]?.kind, 'install');
+    assert.notEqual(again.operations[0]?.commandId, commandId);
   });
 });

@@ -90,3 +90,28 @@ export function recordDeviceResult(row: LedgerRow, result: DeviceResult, now: nu
     }
   }
 }
+
+/**
+ * The row of a device that left management (Apple `CheckOut`, Windows Alert 1226 — the user removed
+ * the work account, or the device was reset): the OS removes what the MDM installed together with the
+ * enrollment (Apple: "all managed profiles are removed"; Windows: disconnecting-from-mdm-unenrollment),
+ * so nothing of the profile is on the device any more and the row leaves the profile's counts
+ * (`removed` is `notAssigned`). Should the device come back under the same id, the next reconcile
+ * installs it again (nothing is `installed`). A row already marked so is returned as it is.
+ */
+export function unenrolledRow(row: LedgerRow, now: number): LedgerRow {
+  if (row.state === 'removed' && row.reasonCode === 'deviceUnenrolled') return row;
+  return {
+    ...row,
+    state: 'removed',
+    reasonCode: 'deviceUnenrolled',
+    message: `The device left management (unenrolled), and '${row.displayName}' went with it.`,
+    installed: null,
+    lastError: null,
+    nextAttemptAt: null,
+    userPrompt: null,
+    resendRequested: false,
+    stateChangedAt: now,
+    lastReportedAt: now,
+  };
+}

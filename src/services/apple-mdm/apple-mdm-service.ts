@@ -140,6 +140,8 @@ export class AppleMdmService {
           const enrollment = resolveEnrollment(message);
           if (device === null || enrollment === undefined || enrollment.id !== device.enrollmentId) return this.#unrecognized();
           await this.#channel.checkOut(device.tenantId, device.enrollmentId);
+          // iOS removes every managed profile with the MDM profile: the ledger says so.
+          await this.#delivery.deviceUnenrolled(device.tenantId, device.deviceId, this.#now());
           this.#log.info({ tenantId: device.tenantId, deviceId: device.deviceId }, 'apple: device checked out');
           return { kind: 'ok', plist: null };
         }

@@ -5,6 +5,7 @@ import {
   planDeviceDelivery,
   recordDeviceResult,
   targetPlatformOf,
+  unenrolledRow,
   type AssignedProfile,
   type DeliveredSnapshot,
   type DeliveryError,
@@ -224,6 +225,29 @@ export class DeliveryService {
       if (changes.length > 0) await writeCountedRows(store, tenantId, deviceId, changes, lock.userId, now);
       if (counts.missing > 0) await store.refreshNextAttempt(tenantId, deviceId);
       return counts;
+    });
+  }
+
+  /**
+   * The device left management (Apple `CheckOut`, Windows Alert 1226): its OS removed what Envelope
+   * installed, so every ledger row becomes `removed` (`deviceUnenrolled`, out of the overviews) and
+   * its commands leave the queue, in one transaction under the device's lock. The device is marked
+   * for a reconcile should it ever check in again under the same id. Returns how many rows changed.
+   */
+  async deviceUnenrolled(tenantId: string, deviceId: string, now: number): Promise<number> {
+    return this.#transact(async (store) => {
+      const lock = await store.lockDevice(tenantId, deviceId);
+      if (lock === null) return 0;
+      await store.supersedeDeviceCommands(tenantId, deviceId, now);
+      const changes = [];
+      for (const row of await store.ledgerRows(tenantId, deviceId)) {
+        const next = unenrolledRow(row, now);
+        if (next !== row) changes.push({ before: row, after: next, changed: true });
+      }
+      if (changes.length > 0) await writeCountedRows(store, tenantId, deviceId, changes, lock.userId, now);
+      await store.refreshNextAttempt(tenantId, deviceId);
+      await store.markStale(tenantId, deviceId);
+      return changes.length;
     });
   }
 

@@ -326,6 +326,9 @@ export class WindowsMdmService {
       open.add(command.commandId);
     }
     for (const commandId of open) await this.#answers.record(exchange, commandId, { kind: 'failed', error: unenrolledError });
+    // Windows removes what the MDM configured when it unenrolls (disconnecting-from-mdm-unenrollment):
+    // every row says so, out of the overviews.
+    await this.#delivery.deviceUnenrolled(tenantId, deviceId, now);
     this.#log.info({ tenantId, deviceId, failedCommands: open.size }, 'windows: the PC was unenrolled by its user');
   }
 

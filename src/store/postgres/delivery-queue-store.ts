@@ -78,4 +78,14 @@ export class DeliveryQueueStore {
     );
     return rows.length;
   }
+
+  async supersedeDeviceCommands(tenantId: string, deviceId: string, now: number): Promise<number> {
+    const rows = await this.#db.query(
+      `UPDATE delivery_commands SET status = 'superseded', active = false, updated_at = $3
+        WHERE tenant_id = $1 AND device_id = $2 AND active RETURNING command_id`,
+      [tenantId, deviceId, new Date(now)],
+    );
+    return rows.length;
+  }
+
 }

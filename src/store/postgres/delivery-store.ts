@@ -54,6 +54,14 @@ export class PostgresDeliveryStore implements DeliveryStore {
     return this.#queue.finishCommand(commandId, status, now);
   }
 
+  supersedeDeviceCommands(tenantId: string, deviceId: string, now: number): Promise<number> {
+    return this.#queue.supersedeDeviceCommands(tenantId, deviceId, now);
+  }
+
+  async markStale(tenantId: string, deviceId: string): Promise<void> {
+    await this.#db.query('UPDATE delivery_devices SET stale = true WHERE tenant_id = $1 AND device_id = $2', [tenantId, deviceId]);
+  }
+
   deleteFinishedCommands(before: number, limit: number): Promise<number> {
     return this.#queue.deleteFinishedCommands(before, limit);
   }
