@@ -10,6 +10,7 @@ import { redactTokenInUrl } from './http/device/apple/enroll.ts';
 import { AssignmentService } from './services/assignments/assignment-service.ts';
 import { TenantService, type IssuedToken } from './services/auth/tenant-service.ts';
 import { DeviceService } from './services/directory/device-service.ts';
+import { DeviceProtocolLogService } from './services/directory/device-protocol-log.ts';
 import { GroupService } from './services/directory/group-service.ts';
 import { UserService } from './services/directory/user-service.ts';
 import { ProfileService } from './services/profiles/profile-service.ts';
@@ -202,6 +203,7 @@ export async function createEnvelope(options: {
     users: new UserService(stores.users, newId),
     groups: new GroupService(stores, newId),
     devices: new DeviceService(stores.devices, newId),
+    deviceProtocolLog: new DeviceProtocolLogService({ devices: stores.devices, windowsMdm: stores.windowsMdm }),
     profiles: new ProfileService({ stores, transact, newId, tenantCa }),
     tenantCa,
     previews: new PreviewService(stores, (input) => appleMaterialFor(input, { mode: 'preview' })),

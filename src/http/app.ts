@@ -8,6 +8,7 @@ import type { TenantService } from '../services/auth/tenant-service.ts';
 import type { UserService } from '../services/directory/user-service.ts';
 import type { GroupService } from '../services/directory/group-service.ts';
 import type { DeviceService } from '../services/directory/device-service.ts';
+import type { DeviceProtocolLogService } from '../services/directory/device-protocol-log.ts';
 import type { ProfileService } from '../services/profiles/profile-service.ts';
 import type { AssignmentService } from '../services/assignments/assignment-service.ts';
 import type { TenantCaService } from '../services/certificates/tenant-ca.ts';
@@ -32,6 +33,7 @@ import type { GraphScope } from './graph/graph-scope.ts';
 import { registerUserRoutes } from './graph/users.ts';
 import { registerGroupRoutes } from './graph/groups.ts';
 import { registerDeviceRoutes } from './graph/managed-devices.ts';
+import { registerDeviceProtocolMessageRoutes } from './graph/device-protocol-messages.ts';
 import { registerProfileRoutes } from './graph/device-configurations.ts';
 import { registerAssignmentRoutes } from './graph/assignments.ts';
 import { registerCertificateAuthorityRoutes } from './graph/certificate-authority.ts';
@@ -51,6 +53,8 @@ export interface AppServices {
   users: UserService;
   groups: GroupService;
   devices: DeviceService;
+  /** The raw device messages kept for support. */
+  deviceProtocolLog: DeviceProtocolLogService;
   profiles: ProfileService;
   assignments: AssignmentService;
   tenantCa: TenantCaService;
@@ -161,6 +165,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerUserRoutes(graph, options.services.users);
     registerGroupRoutes(graph, options.services.groups);
     registerDeviceRoutes(graph, options.services.devices);
+    registerDeviceProtocolMessageRoutes(graph, options.services.deviceProtocolLog);
     registerProfileRoutes(graph, options.services.profiles);
     registerAssignmentRoutes(graph, options.services.assignments);
     registerCertificateAuthorityRoutes(graph, options.services.tenants, options.services.tenantCa);

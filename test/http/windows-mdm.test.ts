@@ -461,5 +461,16 @@ describe('Windows OMA-DM management endpoint (DIGEST over inject)', () => {
       assert.match(message.body, /<Cred>\[removed\]<\/Cred>/);
       assert.doesNotMatch(message.body, /syncml:auth-md5/);
     }
+
+    // The admin reads them, newest first; a read-only token may not, and another id is a 404.
+    const path = `/graph/beta/deviceManagement/managedDevices/${s.pc.deviceId}/envelope/protocolMessages`;
+    const shown = await env.request('GET', path);
+    assert.equal(shown.status, 200, JSON.stringify(shown.body));
+    assert.deepEqual(shown.body.value.map((m: { body: string }) => m.body), kept.map((m) => m.body).reverse());
+    assert.equal(typeof shown.body.value[0].receivedDateTime, 'string');
+    const readOnly = (await env.envelope.services.tenants.createToken('default', 'readOnly')).token;
+    const refused = await env.envelope.app.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${readOnly}` } });
+    assert.equal(refused.statusCode, 403);
+    assert.equal((await env.request('GET', `/graph/beta/deviceManagement/managedDevices/${randomUUID()}/envelope/protocolMessages`)).status, 404);
   });
 });
