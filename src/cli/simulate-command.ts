@@ -1,5 +1,6 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { CliError } from './cli-error.ts';
+import { integerIn, percent, readServerCa, serverUrl } from './simulate-options.ts';
 import { registerSimulateMixCommand } from './simulate-mix-command.ts';
 import { registerSimulateWindowsCommand } from './simulate-windows-command.ts';
 
@@ -30,33 +31,6 @@ it, then a progress line every second until Ctrl-C (or --exit-when-idle).
 The enrollment token must allow at least N devices (enrollment-token create --max-devices N). The
 server's enrollment endpoint allows 60 downloads a minute per address: larger fleets wait out 429s.`;
 
-function integerIn(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
-    }
-    return parsed;
-  };
-}
-
-function percent(value: string): number {
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0 || parsed > 100) throw new InvalidArgumentError('must be a percentage from 0 to 100.');
-  return parsed;
-}
-
-function httpUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError('must be the server’s base URL, e.g. https://mdm.example.com.');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidArgumentError('must be an https URL.');
-  return url.origin + url.pathname.replace(/\/+$/, '');
-}
-
 /** Adds `envelope simulate ios` (and `windows`) to the program. Loading the simulator waits until the command runs. */
 export function registerSimulateCommand(program: Command): void {
   const simulate = program.command('simulate').description('device simulators for load and end-to-end tests');
@@ -64,7 +38,7 @@ export function registerSimulateCommand(program: Command): void {
     .description('simulate iPhones enrolling in and managed by an Envelope server')
     .addHelpText('after', simulateHelp)
     .requiredOption('--devices <n>', 'how many iPhones (1-100000)', integerIn('devices', 1, 100_000))
-    .requiredOption('--server <url>', "the server's base URL (its ENVELOPE_PUBLIC_URL)", httpUrl)
+    .requiredOption('--server <url>', "the server's base URL (its ENVELOPE_PUBLIC_URL)", serverUrl)
     .requiredOption('--enroll-token <token>', 'an iOS enrollment token allowing at least N devices')
     .option('--user-accounts <percent>', 'percentage of devices whose user already made the Exchange account (--account-host, --account-email)', percent, 0)
     .option('--account-host <host>', 'Exchange host of the user-made accounts (the profile\'s hostName)')
@@ -89,19 +63,11 @@ export async function simulateIosCommand(options: SimulateIosOptions, out: NodeJ
   if (options.userAccounts > 0 && (!options.accountHost || !options.accountEmail)) {
     throw new CliError('--user-accounts needs --account-host and --account-email: the Exchange account the users made themselves.', 2);
   }
-  const [{ readFileSync, mkdtempSync }, { tmpdir }, { join }, { ApnsStandIn }, { loadOrCreateStandInPki }, { IosFleet }] = await Promise.all([
+  const [{ mkdtempSync }, { tmpdir }, { join }, { ApnsStandIn }, { loadOrCreateStandInPki }, { IosFleet }] = await Promise.all([
     import('node:fs'), import('node:os'), import('node:path'),
     import('../../sim/apns/apns-standin.ts'), import('../../sim/ios/apns-standin-files.ts'), import('../../sim/ios/fleet.ts'),
   ]);
-  let serverCaPem: string | undefined;
-  if (options.serverCa) {
-    try {
-      serverCaPem = readFileSync(options.serverCa, 'utf8');
-    } catch {
-      throw new CliError(`Cannot read --server-ca ${options.serverCa}.`, 2);
-    }
-    if (!serverCaPem.includes('-----BEGIN CERTIFICATE-----')) throw new CliError(`--server-ca ${options.serverCa} holds no PEM certificate.`, 2);
-  }
+  const serverCaPem = readServerCa(options.serverCa);
   const dir = options.out ?? mkdtempSync(join(tmpdir(), 'envelope-simulate-ios-'));
   const pki = await loadOrCreateStandInPki(dir);
   let standIn;

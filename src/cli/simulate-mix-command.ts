@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { CliError } from './cli-error.ts';
+import { integerIn, readServerCa, serverUrl, upn } from './simulate-options.ts';
 
 /** `envelope simulate mix` options, parsed and range-checked by commander. */
 export interface SimulateMixOptions {
@@ -31,42 +32,6 @@ Each enrollment token must allow its platform's number of devices. A platform wi
 no token. PCs report a WNS channel URI only once they have the Store app's Package Family Name at
 DMClient/Provider/<id>/Push/PFN; --pfn gives it to every PC as the server would.`;
 
-function count(name: string) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed > 100_000) {
-      throw new InvalidArgumentError(`${name} must be a whole number from 0 to 100000.`);
-    }
-    return parsed;
-  };
-}
-
-function integerIn(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
-    }
-    return parsed;
-  };
-}
-
-function serverUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError('must be the server’s base URL, e.g. https://mdm.example.com.');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidArgumentError('must be an https URL.');
-  return url.origin + url.pathname.replace(/\/+$/, '');
-}
-
-function upn(value: string): string {
-  if (!/^[^@\s]+@[^@\s]+$/.test(value)) throw new InvalidArgumentError('must be a user principal name, e.g. jane@contoso.com.');
-  return value;
-}
-
 /** dmclient-csp: the Store app's Package Family Name, `Name_publisherId` (13 characters). */
 function packageFamilyName(value: string): string {
   if (!/^[A-Za-z0-9.-]{3,50}_[a-z0-9]{13}$/.test(value)) throw new InvalidArgumentError('must be a Package Family Name such as Contoso.EnvelopePush_8wekyb3d8bbwe.');
@@ -78,8 +43,8 @@ export function registerSimulateMixCommand(simulate: Command): void {
   simulate.command('mix')
     .description('simulate iPhones and Windows PCs together against an Envelope server')
     .addHelpText('after', simulateMixHelp)
-    .requiredOption('--ios <n>', 'how many iPhones (0-100000)', count('ios'))
-    .requiredOption('--windows <n>', 'how many Windows PCs (0-100000)', count('windows'))
+    .requiredOption('--ios <n>', 'how many iPhones (0-100000)', integerIn('ios', 0, 100_000))
+    .requiredOption('--windows <n>', 'how many Windows PCs (0-100000)', integerIn('windows', 0, 100_000))
     .requiredOption('--server <url>', "the server's base URL (its ENVELOPE_PUBLIC_URL)", serverUrl)
     .option('--ios-enroll-token <token>', 'an iOS enrollment token allowing at least --ios devices')
     .option('--windows-enroll-token <token>', 'a Windows enrollment token allowing at least --windows devices')
@@ -110,20 +75,12 @@ export function checkMixOptions(options: SimulateMixOptions): void {
  */
 export async function simulateMixCommand(options: SimulateMixOptions, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   checkMixOptions(options);
-  const [{ readFileSync, mkdtempSync }, { tmpdir }, { join }, { ApnsStandIn }, { loadOrCreateStandInPki }, { IosFleet }, { WnsStandIn }, { WindowsFleet }] = await Promise.all([
+  const [{ mkdtempSync }, { tmpdir }, { join }, { ApnsStandIn }, { loadOrCreateStandInPki }, { IosFleet }, { WnsStandIn }, { WindowsFleet }] = await Promise.all([
     import('node:fs'), import('node:os'), import('node:path'),
     import('../../sim/apns/apns-standin.ts'), import('../../sim/ios/apns-standin-files.ts'), import('../../sim/ios/fleet.ts'),
     import('../../sim/windows/wns-standin.ts'), import('../../sim/windows/fleet.ts'),
   ]);
-  let serverCaPem: string | undefined;
-  if (options.serverCa) {
-    try {
-      serverCaPem = readFileSync(options.serverCa, 'utf8');
-    } catch {
-      throw new CliError(`Cannot read --server-ca ${options.serverCa}.`, 2);
-    }
-    if (!serverCaPem.includes('-----BEGIN CERTIFICATE-----')) throw new CliError(`--server-ca ${options.serverCa} holds no PEM certificate.`, 2);
-  }
+  const serverCaPem = readServerCa(options.serverCa);
   const dir = options.out ?? mkdtempSync(join(tmpdir(), 'envelope-simulate-mix-'));
   const pki = await loadOrCreateStandInPki(dir);
   const write = (line: string) => out.write(`${line}\n`);

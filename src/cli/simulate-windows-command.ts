@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { CliError } from './cli-error.ts';
+import { integerIn, percent, readServerCa, serverUrl, upn } from './simulate-options.ts';
 
 /** `envelope simulate windows` options, parsed and range-checked by commander. */
 export interface SimulateWindowsOptions {
@@ -33,38 +34,6 @@ Ctrl-C (or --exit-when-idle).
 
 The enrollment token must allow at least N devices. "{n}" in --upn is replaced by each PC's number.
 PCs report a WNS channel URI only after the server sets DMClient/Provider/<id>/Push/PFN.`;
-
-function integerIn(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
-    }
-    return parsed;
-  };
-}
-
-function percent(value: string): number {
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0 || parsed > 100) throw new InvalidArgumentError('must be a percentage from 0 to 100.');
-  return parsed;
-}
-
-function serverUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError('must be the server’s base URL, e.g. https://mdm.example.com.');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InvalidArgumentError('must be an https URL.');
-  return url.origin + url.pathname.replace(/\/+$/, '');
-}
-
-function upn(value: string): string {
-  if (!/^[^@\s]+@[^@\s]+$/.test(value)) throw new InvalidArgumentError('must be a user principal name, e.g. jane@contoso.com.');
-  return value;
-}
 
 function loginStatus(value: string): 'user' | 'others' | 'none' {
   if (value !== 'user' && value !== 'others' && value !== 'none') throw new InvalidArgumentError('must be user, others or none.');
@@ -109,19 +78,11 @@ export async function simulateWindowsCommand(options: SimulateWindowsOptions, ou
   if (options.userAccounts > 0 && !options.accountHost) {
     throw new CliError('--user-accounts needs --account-host: the Exchange host of the accounts the users made themselves.', 2);
   }
-  const [{ readFileSync, mkdtempSync }, { tmpdir }, { join }, { loadOrCreateStandInPki }, { WnsStandIn }, { WindowsFleet }] = await Promise.all([
+  const [{ mkdtempSync }, { tmpdir }, { join }, { loadOrCreateStandInPki }, { WnsStandIn }, { WindowsFleet }] = await Promise.all([
     import('node:fs'), import('node:os'), import('node:path'), import('../../sim/ios/apns-standin-files.ts'),
     import('../../sim/windows/wns-standin.ts'), import('../../sim/windows/fleet.ts'),
   ]);
-  let serverCaPem: string | undefined;
-  if (options.serverCa) {
-    try {
-      serverCaPem = readFileSync(options.serverCa, 'utf8');
-    } catch {
-      throw new CliError(`Cannot read --server-ca ${options.serverCa}.`, 2);
-    }
-    if (!serverCaPem.includes('-----BEGIN CERTIFICATE-----')) throw new CliError(`--server-ca ${options.serverCa} holds no PEM certificate.`, 2);
-  }
+  const serverCaPem = readServerCa(options.serverCa);
   // HTTPS, as ENVELOPE_WNS_URL must be: the stand-in's certificate comes from a throwaway CA the
   // server is told to trust (ENVELOPE_WNS_CA), the same files `simulate ios` and `mix` use.
   const pki = await loadOrCreateStandInPki(mkdtempSync(join(tmpdir(), 'envelope-simulate-windows-')));
