@@ -48,6 +48,23 @@ export function wakeOnPush(standIn: ApnsStandIn, iphones: () => Iterable<Simulat
   });
 }
 
+/**
+ * An admin request through inject with the admin token (the admin API needs no socket); `app` is
+ * read at each call, so a helper whose server restarts keeps one requester.
+ */
+export function adminRequester(app: () => Envelope['app'], adminToken: string): HttpsEnvelope['request'] {
+  return async (method, url, body) => {
+    const raw = await app().inject({
+      method,
+      url: url.replace(/ /g, '%20'),
+      headers: { authorization: `Bearer ${adminToken}` },
+      ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }),
+    });
+    const parsed = (raw.headers['content-type'] ?? '').toString().includes('json') && raw.body ? JSON.parse(raw.body) : raw.body;
+    return { status: raw.statusCode, body: parsed, raw };
+  };
+}
+
 /** An Envelope listening on HTTPS at 127.0.0.1 with its public URL there, as devices reach it. */
 export interface HttpsEnvelope {
   envelope: Envelope;
@@ -87,16 +104,7 @@ export async function startHttpsEnvelope(options: {
     envelope,
     origin,
     adminToken,
-    async request(method, url, body) {
-      const raw = await envelope.app.inject({
-        method,
-        url: url.replace(/ /g, '%20'),
-        headers: { authorization: `Bearer ${adminToken}` },
-        ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }),
-      });
-      const parsed = (raw.headers['content-type'] ?? '').toString().includes('json') && raw.body ? JSON.parse(raw.body) : raw.body;
-      return { status: raw.statusCode, body: parsed, raw };
-    },
+    request: adminRequester(() => envelope.app, adminToken),
     async close() {
       await envelope.wakeWorker.stop();
       await envelope.app.close();

@@ -9,7 +9,7 @@ import { WnsStandIn } from '../../sim/wns/wns-standin.ts';
 import { createEnvelope, type Envelope } from '../../src/main.ts';
 import type { Db } from '../../src/store/db.ts';
 import { openPostgresDb } from '../../src/store/postgres/pg-db.ts';
-import { createE2ePki, freePort, type E2ePki } from './https-envelope.ts';
+import { adminRequester, createE2ePki, freePort, type E2ePki } from './https-envelope.ts';
 import type { Reply } from './test-app.ts';
 import { createServerDatabase, openTestDb } from './test-db.ts';
 
@@ -94,16 +94,7 @@ export async function startWindowsE2e(): Promise<WindowsE2e> {
     get envelope() {
       return running.envelope;
     },
-    async request(method, url, body) {
-      const raw = await running.envelope.app.inject({
-        method,
-        url: url.replace(/ /g, '%20'),
-        headers: { authorization: `Bearer ${adminToken}` },
-        ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }),
-      });
-      const parsed = (raw.headers['content-type'] ?? '').toString().includes('json') && raw.body ? JSON.parse(raw.body) : raw.body;
-      return { status: raw.statusCode, body: parsed, raw };
-    },
+    request: adminRequester(() => running.envelope.app, adminToken),
     query: (sql, params) => running.db.query(sql, params),
     async restart() {
       await stop(running);

@@ -11,7 +11,7 @@ import { SecretBox } from '../../src/services/secrets/secret-box.ts';
 import { digestSecretContext, windowsManagementPath } from '../../src/services/windows-mdm/windows-mdm-constants.ts';
 import type { WindowsMdmOptions } from '../../src/services/windows-mdm/windows-mdm-service.ts';
 import { readSyncMl, type ReadSyncMlCommand } from '../conformance/windows-syncml-reader.ts';
-import { freePort, type E2ePki } from './https-envelope.ts';
+import { adminRequester, freePort, type E2ePki } from './https-envelope.ts';
 import type { Reply } from './test-app.ts';
 import { openTestDb, type TestDb } from './test-db.ts';
 
@@ -294,16 +294,7 @@ export async function startWindowsEnvelope(options: { deliveryOptions?: Partial<
     envelope,
     secretKey,
     origin,
-    async request(method, url, body) {
-      const raw = await envelope.app.inject({
-        method,
-        url: url.replace(/ /g, '%20'),
-        headers: { authorization: `Bearer ${adminToken}` },
-        ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }),
-      });
-      const parsed = (raw.headers['content-type'] ?? '').toString().includes('json') && raw.body ? JSON.parse(raw.body) : raw.body;
-      return { status: raw.statusCode, body: parsed, raw };
-    },
+    request: adminRequester(() => envelope.app, adminToken),
     query: (sql, params) => envelope.db.query(sql, params),
     async count(table) {
       if (!/^[a-z_]+$/.test(table)) throw new Error(`bad table name ${table}`);
