@@ -95,9 +95,9 @@ function toEnrollment(row: EnrollmentRow): WindowsEnrollmentRecord {
 }
 
 /**
- * Enrolled PCs. The enrollment service writes them; the OMA-DM endpoint finds a session's PC by its
- * TLS client certificate (`findByCertificate`), its DIGEST user name (`findByDigestUsername`) or its
- * DeviceID within a tenant (`findByWindowsDeviceId`).
+ * Enrolled PCs, as the enrollment service writes them: a new enrollment, a re-enrollment of the same
+ * PC, and a renewed client certificate (found by the current one, `findByCertificate`). The OMA-DM
+ * endpoint reads and updates the same rows through `WindowsMdmStore`.
  */
 export class WindowsEnrollmentStore {
   readonly #db: Queryable;
@@ -106,25 +106,9 @@ export class WindowsEnrollmentStore {
     this.#db = db;
   }
 
-  async get(tenantId: string, deviceId: string): Promise<WindowsEnrollmentRecord | null> {
-    const rows = await this.#db.query<EnrollmentRow>(`SELECT ${columns} FROM windows_enrollments WHERE tenant_id = $1 AND device_id = $2`, [tenantId, deviceId]);
-    return rows[0] ? toEnrollment(rows[0]) : null;
-  }
-
   /** The enrollment this client certificate (SHA-256 of its DER) was issued to, in any tenant. */
   async findByCertificate(certificateSha256: Buffer): Promise<WindowsEnrollmentRecord | null> {
     const rows = await this.#db.query<EnrollmentRow>(`SELECT ${columns} FROM windows_enrollments WHERE certificate_sha256 = $1`, [certificateSha256]);
-    return rows[0] ? toEnrollment(rows[0]) : null;
-  }
-
-  /** The enrollment with this DIGEST user name, in any tenant (user names are unique across tenants). */
-  async findByDigestUsername(digestUsername: string): Promise<WindowsEnrollmentRecord | null> {
-    const rows = await this.#db.query<EnrollmentRow>(`SELECT ${columns} FROM windows_enrollments WHERE digest_username = $1`, [digestUsername]);
-    return rows[0] ? toEnrollment(rows[0]) : null;
-  }
-
-  async findByWindowsDeviceId(tenantId: string, windowsDeviceId: string): Promise<WindowsEnrollmentRecord | null> {
-    const rows = await this.#db.query<EnrollmentRow>(`SELECT ${columns} FROM windows_enrollments WHERE tenant_id = $1 AND windows_device_id = $2`, [tenantId, windowsDeviceId]);
     return rows[0] ? toEnrollment(rows[0]) : null;
   }
 
