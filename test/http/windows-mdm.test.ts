@@ -332,7 +332,7 @@ describe('Windows OMA-DM management endpoint (DIGEST over inject)', () => {
     assert.deepEqual(await ledger(s.pc.deviceId, profileId).then((row) => [row.state, row.attempts]), ['succeeded', 1]);
   });
 
-  it('disables the enrollment on Alert 1226, fails what was on its way with the reason, and refuses later sessions', async () => {
+  it('disables the enrollment on Alert 1226, marks what the PC held removed with the reason, and refuses later sessions', async () => {
     const s = await scenario('grace-h');
     const profileId = await mailProfile('Leaving mail', 'leaving.contoso.com');
     await assign(profileId, [s.groupId]);
@@ -342,8 +342,7 @@ describe('Windows OMA-DM management endpoint (DIGEST over inject)', () => {
     assert.deepEqual(messages[0]!.commands, [], 'nothing more is sent');
     assert.equal(messages[0]!.statuses.find((st) => st.CmdRef === '4')?.Data, '200');
     assert.equal((await env.query<{ enabled: boolean }>('SELECT enabled FROM windows_enrollments WHERE device_id = $1', [s.pc.deviceId]))[0]!.enabled, false);
-    // What was on its way failed with the reason, then the whole row went with the enrollment:
-    // Windows removes what the MDM configured when it unenrolls.
+    // The whole row went with the enrollment: Windows removes what the MDM configured when it unenrolls.
     const states = (await env.request('GET', `/graph/beta/deviceManagement/managedDevices/${s.pc.deviceId}/deviceConfigurationStates`)).body.value as Record<string, unknown>[];
     const state = states.find((row) => String(row.id).includes(profileId));
     assert.ok(state, JSON.stringify(states));

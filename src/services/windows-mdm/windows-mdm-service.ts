@@ -1,5 +1,4 @@
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
-import type { DeliveryError } from '../../domain/delivery/index.ts';
 import { EnvelopeError } from '../../domain/errors.ts';
 import type { ProfileType } from '../../domain/profiles/index.ts';
 import { accountLocUri, windowsAccountRef } from '../../payloads/windows/activesync-account.ts';
@@ -81,13 +80,6 @@ interface Logger {
 
 /** Profile types whose commands go to `./Device` paths and may be sent while no user is logged in. */
 const deviceScopedTypes: readonly ProfileType[] = ['windows81TrustedRootCertificate'];
-
-/** The unenrolled PC's open commands fail with this (terminal: only a new enrollment brings it back). */
-const unenrolledError: DeliveryError = {
-  errorClass: 'terminal',
-  code: 'unenrolled',
-  message: 'the PC left management: its user removed the work account (Alert 1226), and Envelope delivers nothing more to it',
-};
 
 /**
  * The OMA-DM management endpoint for Windows PCs ([MS-MDM]; docs/decisions/0017), below HTTP. A
@@ -314,22 +306,16 @@ export class WindowsMdmService {
     };
   }
 
-  /** Alert 1226: the enrollment is disabled and the PC's open commands fail with the reason. */
+  /**
+   * Alert 1226: the enrollment is disabled, and the delivery core marks every profile the PC held
+   * removed (Windows removes what the MDM configured when it unenrolls,
+   * disconnecting-from-mdm-unenrollment) and drops its commands, those on their way included.
+   */
   async #unenroll(exchange: Exchange): Promise<void> {
     const { tenantId, deviceId, now } = exchange;
     await this.#store.disableEnrollment(tenantId, deviceId);
-    const sent = await this.#store.sentUnits(tenantId, deviceId, exchange.header.SessionID, Array.from({ length: exchange.header.MsgID }, (_, i) => i + 1));
-    const open = new Set(sent.map((unit) => unit.commandId).filter((id): id is string => id !== null));
-    for (let i = 0; i < 1000; i++) {
-      const command = await this.#delivery.checkIn(tenantId, deviceId, now);
-      if (command === null || open.has(command.commandId)) break;
-      open.add(command.commandId);
-    }
-    for (const commandId of open) await this.#answers.record(exchange, commandId, { kind: 'failed', error: unenrolledError });
-    // Windows removes what the MDM configured when it unenrolls (disconnecting-from-mdm-unenrollment):
-    // every row says so, out of the overviews.
-    await this.#delivery.deviceUnenrolled(tenantId, deviceId, now);
-    this.#log.info({ tenantId, deviceId, failedCommands: open.size }, 'windows: the PC was unenrolled by its user');
+    const rows = await this.#delivery.deviceUnenrolled(tenantId, deviceId, now);
+    this.#log.info({ tenantId, deviceId, rows }, 'windows: the PC was unenrolled by its user');
   }
 
   /** Keeps the PC's message for support: credentials removed, cut at the byte limit, only the newest few. */
