@@ -22,10 +22,12 @@ import type { Profile, ProfileType } from '../domain/profiles/index.ts';
  */
 export interface DeliveryStore {
   /**
-   * The idle check-in test, one indexed read and no write: true when the device must be reconciled
-   * (never seen, stale, behind its tenant's epoch, a retry due at `now`) or has an active command.
+   * The idle check-in test, one indexed read: true when the device must be reconciled (never seen,
+   * stale, behind its tenant's epoch, a retry due at `now`) or has an active command. With
+   * `contact`, the same statement records the device's `lastSyncDateTime` when the stored one is a
+   * minute or more old (so an idle device writes at most once a minute, and no trigger fires).
    */
-  needsCheckInWork(tenantId: string, deviceId: string, now: number): Promise<boolean>;
+  needsCheckInWork(tenantId: string, deviceId: string, now: number, contact?: boolean): Promise<boolean>;
   /** Locks the device's delivery state (`FOR UPDATE`), creating it on first use; null when the device does not exist. */
   lockDevice(tenantId: string, deviceId: string): Promise<DeviceDeliveryLock | null>;
   /** The device, its primary user, their groups and the profiles whose `apply` assignments could reach it. */

@@ -201,13 +201,33 @@ describe('delivery service: a scripted device checking in and answering', () => 
     const before = await writeCounters(testDb);
     assert.equal(await service.checkIn(f.tenantId, phone, tick()), null);
     assert.equal(recording.statements.length, 1, recording.statements.join('\n'));
-    assert.match(recording.statements[0]!, /^SELECT/);
-    assert.deepEqual(await writeCounters(testDb), before);
+    assert.match(recording.statements[0]!, /^WITH contact AS \(\s*UPDATE managed_devices[\s\S]*\)\s*SELECT/);
+    assert.deepEqual(await writeCounters(testDb), before, 'the drain a second ago recorded the contact: no write now');
     // A change to the device's user makes the next check-in reconcile (stale), and it writes then.
     await f.envelope.services.users.update(f.tenantId, hal, { mail: 'hal.new@contoso.com' });
     recording.statements.length = 0;
     assert.equal(await service.checkIn(f.tenantId, phone, tick()), null);
     assert.ok(recording.statements.includes('BEGIN'));
+  });
+
+  it('records the device\'s last contact as lastSyncDateTime, at most once a minute, and not for a check-in on the device\'s behalf', async () => {
+    const ivy = await f.user('Quin');
+    const phone = await f.device('Quin iPhone', ivy);
+    const lastSync = async () => (await testDb.db.query<{ at: Date | string | null }>('SELECT last_sync_at AS at FROM managed_devices WHERE id = $1', [phone]))[0]!.at;
+    const asMs = (at: Date | string | null) => (at === null ? null : new Date(at).getTime());
+    assert.equal(await lastSync(), null);
+    const first = tick();
+    await delivery.checkIn(f.tenantId, phone, first);
+    assert.equal(asMs(await lastSync()), first);
+    await delivery.checkIn(f.tenantId, phone, tick(30_000));
+    assert.equal(asMs(await lastSync()), first, 'thirty seconds later: not written again');
+    await delivery.checkIn(f.tenantId, phone, tick(60_000), { deviceContact: false });
+    assert.equal(asMs(await lastSync()), first, 'a server-side fetch on the device\'s behalf is not contact');
+    const later = tick();
+    await delivery.checkIn(f.tenantId, phone, later);
+    assert.equal(asMs(await lastSync()), later);
+    const shown = await f.envelope.services.devices.getOrThrow(f.tenantId, phone);
+    assert.equal(shown.lastSyncDateTime, new Date(later).toISOString());
   });
 
   it('reconciles a device when it joins a group that has a profile, with no tenant-wide epoch bump', async () => {
@@ -242,7 +262,7 @@ describe('delivery service: a scripted device checking in and answering', () => 
   });
 
   it('lists the devices to wake after an assignment change without writing a row per device', async () => {
-    const ivy = await f.user('Ivy');
+    const ivy = await f.user('Isla');
     const phones = [await f.device('Ivy 1', ivy), await f.device('Ivy 2', ivy)];
     const team = await f.group('Ivy team', { users: [ivy] });
     const mail = await f.iosProfile('Ivy mail', 'ivy.contoso.com');

@@ -122,9 +122,13 @@ export class DeliveryService {
    * moved, the device is stale or a retry is due; then take the next active command (queue order;
    * with `skipNotNow` — the check-in carried a NotNow — NotNow'd commands wait for the next
    * check-in), mark it sent and its ledger row fetched. An unknown device gets null.
+   *
+   * The device's `lastSyncDateTime` moves to `now` (at most once a minute, in the idle read) unless
+   * `deviceContact` is false: a channel that fetches commands on the device's behalf (a server-side
+   * worker) passes false and records contact from what the device itself reports.
    */
-  async checkIn(tenantId: string, deviceId: string, now: number, options: { skipNotNow?: boolean } = {}): Promise<DeliveryCommand | null> {
-    return this.#checkIn(tenantId, deviceId, now, options.skipNotNow === true, null);
+  async checkIn(tenantId: string, deviceId: string, now: number, options: { skipNotNow?: boolean; deviceContact?: boolean } = {}): Promise<DeliveryCommand | null> {
+    return this.#checkIn(tenantId, deviceId, now, options.skipNotNow === true, null, options.deviceContact !== false);
   }
 
   /**
@@ -133,11 +137,18 @@ export class DeliveryService {
    * later check-in. The Windows channel holds `./User` commands so while no user is logged in.
    */
   checkInFor(tenantId: string, deviceId: string, now: number, odataTypes: readonly ProfileType[]): Promise<DeliveryCommand | null> {
-    return this.#checkIn(tenantId, deviceId, now, false, odataTypes);
+    return this.#checkIn(tenantId, deviceId, now, false, odataTypes, true);
   }
 
-  async #checkIn(tenantId: string, deviceId: string, now: number, skipNotNow: boolean, odataTypes: readonly ProfileType[] | null): Promise<DeliveryCommand | null> {
-    if (!(await this.#delivery.needsCheckInWork(tenantId, deviceId, now))) return null;
+  async #checkIn(
+    tenantId: string,
+    deviceId: string,
+    now: number,
+    skipNotNow: boolean,
+    odataTypes: readonly ProfileType[] | null,
+    deviceContact: boolean,
+  ): Promise<DeliveryCommand | null> {
+    if (!(await this.#delivery.needsCheckInWork(tenantId, deviceId, now, deviceContact))) return null;
     return this.#transact(async (store) => {
       const lock = await store.lockDevice(tenantId, deviceId);
       if (lock === null) return null;

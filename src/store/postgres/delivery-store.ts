@@ -74,16 +74,21 @@ export class PostgresDeliveryStore implements DeliveryStore {
     return this.#counters.addToOverview(tenantId, shard, deltas, now);
   }
 
-  async needsCheckInWork(tenantId: string, deviceId: string, now: number): Promise<boolean> {
+  async needsCheckInWork(tenantId: string, deviceId: string, now: number, contact = false): Promise<boolean> {
     // One statement: the device's state row by primary key, the tenant epoch by primary key, and an
-    // EXISTS on the partial index of active commands.
+    // EXISTS on the partial index of active commands; with `contact`, a data-modifying CTE moves
+    // last_sync_at when it is a minute old (last_sync_at is in no trigger's column list).
     const rows = await this.#db.query<{ busy: boolean }>(
-      `SELECT s.device_id IS NULL OR s.stale OR s.reconciled_epoch < COALESCE(e.epoch, 0) OR COALESCE(s.next_attempt_at <= $3, false)
+      `WITH contact AS (
+         UPDATE managed_devices SET last_sync_at = $3
+          WHERE $4 AND tenant_id = $1 AND id = $2 AND (last_sync_at IS NULL OR last_sync_at <= $3::timestamptz - interval '1 minute')
+       )
+       SELECT s.device_id IS NULL OR s.stale OR s.reconciled_epoch < COALESCE(e.epoch, 0) OR COALESCE(s.next_attempt_at <= $3, false)
               OR EXISTS (SELECT 1 FROM delivery_commands c WHERE c.tenant_id = $1 AND c.device_id = $2 AND c.active) AS busy
          FROM (SELECT 1) AS one
          LEFT JOIN delivery_devices s ON s.tenant_id = $1 AND s.device_id = $2
          LEFT JOIN delivery_epochs e ON e.tenant_id = $1`,
-      [tenantId, deviceId, new Date(now)],
+      [tenantId, deviceId, new Date(now), contact],
     );
     return rows[0]?.busy ?? true;
   }
