@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 
 /**
@@ -35,6 +36,12 @@ export interface Config {
   wnsUrl: string | null;
   /** ENVELOPE_WNS_CA: a PEM file of extra roots to trust for the WNS hosts (a local stand-in); null = Node's default roots. */
   wnsCaPath: string | null;
+  /**
+   * ENVELOPE_TRUST_PROXY: the reverse proxies (addresses, CIDR ranges, or `loopback`, `linklocal`,
+   * `uniquelocal`) whose `X-Forwarded-For`/`-Proto`/`-Host` Envelope believes; empty = none, so the
+   * client address is the TCP peer's (rate limits, logs).
+   */
+  trustProxy: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -122,6 +129,8 @@ export function loadConfig(
     throw new ConfigError('ENVELOPE_WAKE_POLL_MS', `'${wakePollText}' is not a whole number of milliseconds from 50 to 60000.`);
   }
 
+  const trustProxy = parseTrustProxy(value('ENVELOPE_TRUST_PROXY'));
+
   const dataDir = value('ENVELOPE_DATA_DIR') ?? './data';
   return Object.freeze({
     port,
@@ -138,6 +147,7 @@ export function loadConfig(
     apnsUrl: apnsUrl.replace(/\/+$/, ''),
     apnsCaPath: apnsCaPath && resolve(cwd, apnsCaPath),
     wakePollIntervalMs,
+    trustProxy,
     wnsUrl,
     wnsCaPath: wnsCaPath && resolve(cwd, wnsCaPath),
   });
@@ -162,4 +172,25 @@ export function parseSecretKey(text: string | null): Buffer | null {
     throw new ConfigError('ENVELOPE_SECRET_KEY', 'must be 32 bytes, as 64 hex characters or base64.');
   }
   return bytes;
+}
+
+const namedProxyRanges = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** `10.0.0.5, 10.1.0.0/16, loopback` → the list Fastify's `trustProxy` takes; each entry checked. */
+function parseTrustProxy(text: string | null): readonly string[] {
+  if (text === null) return Object.freeze([]);
+  const entries = text.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  for (const entry of entries) {
+    if (namedProxyRanges.includes(entry)) continue;
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new ConfigError(
+        'ENVELOPE_TRUST_PROXY',
+        `'${entry}' is not an IP address, a CIDR range (10.0.0.0/8) or one of ${namedProxyRanges.join(', ')}; list the reverse proxies in front of Envelope, comma-separated.`,
+      );
+    }
+  }
+  return Object.freeze(entries);
 }

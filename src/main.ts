@@ -136,6 +136,8 @@ export async function createEnvelope(options: {
   logger: FastifyServerOptions['logger'];
   publicUrl: string | null;
   https?: { cert: Buffer; key: Buffer } | null;
+  /** ENVELOPE_TRUST_PROXY: reverse proxies whose X-Forwarded-* headers are believed. */
+  trustProxy?: readonly string[];
   newId?: () => string;
   /** Tests and benchmarks tune delivery timings; servers use the defaults. */
   deliveryOptions?: Partial<DeliveryOptions>;
@@ -264,6 +266,7 @@ export async function createEnvelope(options: {
     publicUrl: options.publicUrl,
     version: envelopeVersion,
     metrics: wakeMetrics.all,
+    trustProxy: options.trustProxy,
   });
   deliveryLog.app = app;
   return {
@@ -327,6 +330,7 @@ export async function startServer(config: Readonly<Config>): Promise<Envelope> {
       logger,
       publicUrl: config.publicUrl,
       https,
+      trustProxy: config.trustProxy,
       apns: { url: config.apnsUrl, ca: config.apnsCaPath === null ? null : readFileSync(config.apnsCaPath, 'utf8') },
       wns: { url: config.wnsUrl, ca: config.wnsCaPath === null ? null : readFileSync(config.wnsCaPath, 'utf8') },
       wake: { pollIntervalMs: config.wakePollIntervalMs },

@@ -4,7 +4,7 @@ import type { IssuedToken } from '../services/auth/tenant-service.ts';
 import type { Tenant, TokenInfo } from '../store/postgres/tenant-store.ts';
 import type { IssuedEnrollmentToken } from '../services/enrollment/enrollment-token-service.ts';
 import type { StoredPushCertificateInfo } from '../store/postgres/apple-push-certificate-store.ts';
-import type { ControlOperations } from './control-operations.ts';
+import type { BackupWritten, ControlOperations } from './control-operations.ts';
 import type { ControlErrorBody } from './control-server.ts';
 
 /** Nothing answered on the control socket (no file, nobody listening, or no reply in time). */
@@ -68,6 +68,11 @@ export class ControlClient implements ControlOperations {
 
   showApplePushCertificate(tenantName: string): Promise<StoredPushCertificateInfo> {
     return this.#call('showApplePushCertificate', [tenantName]) as Promise<StoredPushCertificateInfo>;
+  }
+
+  /** The server dumps its database between statements: allow for a large one. */
+  backupTo(path: string): Promise<BackupWritten> {
+    return this.#call('backupTo', [path], 10 * 60_000) as Promise<BackupWritten>;
   }
 
   #call(op: string, args: string[], timeoutMs = replyTimeoutMs): Promise<unknown> {

@@ -1,9 +1,11 @@
-import { join } from 'node:path';
-import { notFound } from '../domain/errors.ts';
+import { writeFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { badRequest, conflict, notFound } from '../domain/errors.ts';
 import { TenantService, type IssuedToken } from '../services/auth/tenant-service.ts';
 import type { IssuedEnrollmentToken } from '../services/enrollment/enrollment-token-service.ts';
 import type { StoredPushCertificateInfo } from '../store/postgres/apple-push-certificate-store.ts';
 import type { Db } from '../store/db.ts';
+import { PgliteDb } from '../store/postgres/pglite-db.ts';
 import { appliedMigrations } from '../store/postgres/migrate.ts';
 import type { Tenant, TokenInfo } from '../store/postgres/tenant-store.ts';
 import { TenantStore } from '../store/postgres/tenant-store.ts';
@@ -28,11 +30,20 @@ export interface ControlOperations {
   /** PEM texts (the CLI reads the files). */
   setApplePushCertificate(tenantName: string, certificatePem: string, privateKeyPem: string): Promise<StoredPushCertificateInfo>;
   showApplePushCertificate(tenantName: string): Promise<StoredPushCertificateInfo>;
+  /** Writes a consistent copy of the embedded database to `path` (absolute; not overwritten). */
+  backupTo(path: string): Promise<BackupWritten>;
+}
+
+export interface BackupWritten {
+  path: string;
+  bytes: number;
+  /** The migrations the copy holds (a restore into a newer Envelope migrates it forward at start). */
+  migrations: string[];
 }
 
 export const controlOperationNames = [
   'createTenant', 'listTenants', 'createToken', 'listTokens', 'revokeToken', 'appliedMigrations',
-  'createEnrollmentToken', 'setApplePushCertificate', 'showApplePushCertificate',
+  'createEnrollmentToken', 'setApplePushCertificate', 'showApplePushCertificate', 'backupTo',
 ] as const satisfies ReadonlyArray<keyof ControlOperations>;
 
 /** The control socket of the server that runs on `dataDir` (only when it runs on embedded PGlite). */
@@ -70,5 +81,29 @@ export function localOperations(db: Db, enrollment: () => EnrollmentServices): C
     setApplePushCertificate: async (tenantName, certificate, privateKey) =>
       enrollment().pushCertificates.put(await tenantIdOf(tenantName), { certificate, privateKey }),
     showApplePushCertificate: async (tenantName) => enrollment().pushCertificates.getOrThrow(await tenantIdOf(tenantName)),
+    backupTo: (path) => writeBackup(db, path),
   };
+}
+
+/**
+ * `envelope backup`: the embedded database's dump (a .tar.gz of its data directory) written to
+ * `path`, which must be absolute and must not exist (a backup never replaces a file). The secret key
+ * is not in it: it lives beside the database (`secret.key`) or in ENVELOPE_SECRET_KEY, and a backup
+ * that held both would be every sealed secret in one file. PostgreSQL has pg_dump.
+ */
+async function writeBackup(db: Db, path: string): Promise<BackupWritten> {
+  if (!(db instanceof PgliteDb)) {
+    throw conflict('envelope backup copies the embedded database; with DATABASE_URL, back up PostgreSQL with pg_dump (see docs/operations.md).');
+  }
+  if (typeof path !== 'string' || !isAbsolute(path)) throw badRequest('The backup file must be an absolute path.', 'path');
+  const migrations = await appliedMigrations(db);
+  const dump = Buffer.from(await (await db.dump('gzip')).arrayBuffer());
+  try {
+    await writeFile(path, dump, { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw conflict(`${path} exists; a backup never replaces a file. Choose another name.`, 'path');
+    throw badRequest(`Cannot write ${path}: ${(error as Error).message}`, 'path');
+  }
+  return { path, bytes: dump.length, migrations };
 }

@@ -22,7 +22,8 @@ devices show it as verified when they trust the chain).`;
 const configurationHelp = `
 Configuration comes from the environment (see README): PORT, HOST, DATABASE_URL, ENVELOPE_DATA_DIR,
 ENVELOPE_ADMIN_TOKEN, ENVELOPE_TLS_CERT, ENVELOPE_TLS_KEY, ENVELOPE_SECRET_KEY, ENVELOPE_PUBLIC_URL,
-ENVELOPE_APNS_URL, LOG_LEVEL, LOG_FORMAT.`;
+ENVELOPE_APNS_URL, ENVELOPE_WNS_URL, ENVELOPE_TRUST_PROXY, ENVELOPE_WAKE_POLL_MS, LOG_LEVEL,
+LOG_FORMAT.`;
 
 /**
  * The `envelope` command line. Usage errors (unknown command or option, missing argument) are
@@ -110,6 +111,16 @@ export function buildProgram(): Command {
       const [{ renderCommand }, { appleMaterialFor }] = await Promise.all([import('./render-command.ts'), import('../services/certificates/certificate-material.ts')]);
       await renderCommand(profile, options, (input) => appleMaterialFor(input, { mode: 'preview' }));
     });
+
+  program.command('backup')
+    .description('write a consistent copy of the embedded database to FILE (.tar.gz), also while the server runs; not the secret key')
+    .argument('<file>', 'the backup file to create (never overwritten)')
+    .action(async (file: string) => (await import('./backup-commands.ts')).backupCommand(loadConfig(), file));
+  program.command('restore')
+    .description('start the embedded database over from a backup (the server must be stopped)')
+    .argument('<file>', 'a file written by envelope backup')
+    .option('--replace', 'move the existing database aside (kept, never deleted) and restore in its place')
+    .action(async (file: string, options: { replace?: boolean }) => (await import('./backup-commands.ts')).restoreCommand(loadConfig(), file, options));
 
   registerSimulateCommand(program);
 

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Metric } from 'prom-client';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -89,6 +89,8 @@ export interface AppOptions {
   version: string;
   /** Further metrics /metrics serves (the wake worker's). */
   metrics?: readonly Metric[];
+  /** Reverse proxies whose X-Forwarded-* headers are believed (ENVELOPE_TRUST_PROXY); none by default. */
+  trustProxy?: readonly string[];
 }
 
 export const graphPrefix = '/graph/beta';
@@ -101,6 +103,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // never required (Apple devices and browsers send none), and checked by the Windows endpoint only.
     ...(options.https ? { https: { ...options.https, requestCert: true, rejectUnauthorized: false } } : {}),
     bodyLimit: 1024 * 1024,
+    // Behind a reverse proxy every device would share the proxy's address (one rate-limit bucket for
+    // the fleet) unless the proxy is named: then request.ip is the device's, from X-Forwarded-For.
+    ...(options.trustProxy && options.trustProxy.length > 0 ? { trustProxy: [...options.trustProxy] } : {}),
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
       // Ajv's own 'uuid' also accepts a `urn:uuid:` prefix, which PostgreSQL's uuid type refuses.
@@ -145,14 +150,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/healthz', { schema: { tags: ['system'], summary: 'Liveness and database check', security: [] } }, async (_request, reply) => {
+  // Readiness: this process can serve requests (its database answers). A load balancer stops sending
+  // it traffic on 503; an orchestrator should restart on /livez only, never for a database outage.
+  const readiness = async (_request: FastifyRequest, reply: FastifyReply) => {
     try {
       await options.db.query('SELECT 1');
       return { status: 'ok', database: options.db.kind };
     } catch {
       return reply.status(503).send({ status: 'unavailable', database: options.db.kind });
     }
-  });
+  };
+  app.get('/readyz', { schema: { tags: ['system'], summary: 'Readiness: 200 when the database answers, else 503', security: [] } }, readiness);
+  app.get('/healthz', { schema: { tags: ['system'], summary: 'Readiness (the same as /readyz; kept for existing checks)', security: [] } }, readiness);
+  app.get('/livez', { schema: { tags: ['system'], summary: 'Liveness: 200 while the process serves HTTP, whatever its database', security: [] } }, async () => ({ status: 'ok' }));
   // Metrics reveal traffic shape across tenants: any valid token may scrape them, nobody else.
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
     await options.services.tenants.authenticate(request.headers.authorization);

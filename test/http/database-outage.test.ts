@@ -63,6 +63,8 @@ describe('a database that goes away', { skip: serverUrl ? false : 'PostgreSQL on
     const profile = await t.request('POST', '/graph/beta/deviceManagement/deviceConfigurations/00000000-0000-4000-8000-000000000000/assign', { body: { assignments: [] } });
     assertUnavailable(profile);
     assert.equal((await t.request('GET', '/healthz', { token: null })).status, 503);
+    assert.equal((await t.request('GET', '/readyz', { token: null })).status, 503, 'not ready: a load balancer takes it out');
+    assert.equal((await t.request('GET', '/livez', { token: null })).status, 200, 'still alive: nothing should restart it for a database outage');
 
     await proxy.restore();
     const listed = await t.request('GET', '/graph/beta/users');

@@ -14,6 +14,10 @@ describe('health, metrics and the OpenAPI document', () => {
     assert.equal(reply.status, 200);
     assert.equal(reply.body.status, 'ok');
     assert.ok(['pglite', 'postgres'].includes(reply.body.database));
+    const ready = await t.request('GET', '/readyz', { token: null });
+    assert.deepEqual([ready.status, ready.body], [200, reply.body]);
+    const live = await t.request('GET', '/livez', { token: null });
+    assert.deepEqual([live.status, live.body], [200, { status: 'ok' }]);
   });
 
   it('serves Prometheus metrics with request durations to a token holder only', async () => {

@@ -119,9 +119,13 @@ export class PgliteDb implements Db {
     );
   }
 
-  /** A compressed copy of the data directory (used to clone a migrated template in tests). */
-  dump(): Promise<Blob> {
-    return this.#serialised(() => this.#pg.dumpDataDir('none'));
+  /**
+   * A copy of the data directory as a tar (`gzip`: a .tar.gz), taken between statements — never
+   * inside a transaction — so it is consistent: the backup command's source, and how tests clone a
+   * migrated template. `openPgliteDb({ loadDataDir })` starts a database from it.
+   */
+  dump(compression: 'none' | 'gzip' = 'none'): Promise<Blob> {
+    return this.#serialised(() => this.#pg.dumpDataDir(compression));
   }
 
   /**
