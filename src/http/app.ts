@@ -42,6 +42,7 @@ import { registerDeliveryStatusRoutes } from './graph/delivery-status.ts';
 import { registerEnrollmentTokenRoutes } from './graph/enrollment-tokens.ts';
 import { registerApplePushCertificateRoutes } from './graph/apple-push-certificate.ts';
 import { registerWindowsPushSettingsRoutes } from './graph/windows-push-settings.ts';
+import { registerBatchRoutes } from './graph/batch.ts';
 import { registerAppleEnrollRoutes } from './device/apple/enroll.ts';
 import { registerAppleMdmRoutes } from './device/apple/mdm.ts';
 import { registerWindowsEnrollmentRoutes } from './device/windows/enrollment.ts';
@@ -184,6 +185,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerEnrollmentTokenRoutes(graph, options.services.enrollmentTokens);
     registerApplePushCertificateRoutes(graph, options.services.pushCertificates);
     registerWindowsPushSettingsRoutes(graph, options.services.windowsPushSettings);
+    registerBatchRoutes(graph, graphPrefix);
   }, { prefix: graphPrefix });
 
   // Device-facing routes: no bearer token (devices carry their own credentials), rate-limited.
