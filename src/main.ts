@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import { buildApp, type AppServices } from './http/app.ts';
 import { redactTokenInUrl } from './http/device/apple/enroll.ts';
 import { AssignmentService } from './services/assignments/assignment-service.ts';
+import { TenantConfigurationService } from './services/gitops/tenant-configuration.ts';
 import { TenantService, type IssuedToken } from './services/auth/tenant-service.ts';
 import { DeviceService } from './services/directory/device-service.ts';
 import { DeviceProtocolLogService } from './services/directory/device-protocol-log.ts';
@@ -254,6 +255,18 @@ export async function createEnvelope(options: {
         info: (details, message) => deliveryLog.app?.log.info(details, message),
         warn: (details, message) => deliveryLog.app?.log.warn(details, message),
       },
+    }),
+    // Lazily through `services`: it drives the profile, assignment and group services above.
+    tenantConfiguration: new TenantConfigurationService({
+      listProfiles: (tenantId, query) => services.profiles.list(tenantId, query),
+      createProfile: (tenantId, body) => services.profiles.create(tenantId, body),
+      updateProfile: (tenantId, id, body) => services.profiles.update(tenantId, id, body),
+      deleteProfile: (tenantId, id) => services.profiles.delete(tenantId, id),
+      listAssignments: (tenantId, profileId) => services.assignments.list(tenantId, profileId),
+      assign: (tenantId, profileId, body) => services.assignments.assign(tenantId, profileId, body),
+      listGroups: (tenantId, query) => services.groups.list(tenantId, query),
+      devicesReached: async (tenantId, profileId, kind) =>
+        kind === 'email' ? new Set((await services.assignments.targeted(tenantId, profileId)).targeted.map((t) => t.deviceId)).size : null,
     }),
   };
   const maintenance = new MaintenanceWorker({ delivery, store: new MaintenanceStore(db), windowsMdm: stores.windowsMdm, log: pushLog });

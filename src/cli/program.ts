@@ -122,6 +122,18 @@ export function buildProgram(): Command {
     .option('--replace', 'move the existing database aside (kept, never deleted) and restore in its place')
     .action(async (file: string, options: { replace?: boolean }) => (await import('./backup-commands.ts')).restoreCommand(loadConfig(), file, options));
 
+  program.command('export')
+    .description("write the tenant's profiles (certificate links and assignments by name) to DIR/profiles/*.json, through the server's API (token in ENVELOPE_TOKEN)")
+    .argument('<dir>', 'the directory (e.g. a git repository)')
+    .option('--server <url>', 'the Envelope server (default: ENVELOPE_PUBLIC_URL, else http://HOST:PORT)')
+    .action(async (dir: string, options: { server?: string }) => (await import('./gitops-commands.ts')).exportCommand(loadConfig(), dir, options));
+  program.command('apply')
+    .description('make the tenant match DIR/profiles/*.json: print the plan (create, update, assign, delete, with the devices each reaches), then carry it out')
+    .argument('<dir>', 'the directory envelope export wrote')
+    .option('--dry-run', 'print the plan only (a readOnly token is enough)')
+    .option('--server <url>', 'the Envelope server (default: ENVELOPE_PUBLIC_URL, else http://HOST:PORT)')
+    .action(async (dir: string, options: { server?: string; dryRun?: boolean }) => (await import('./gitops-commands.ts')).applyCommand(loadConfig(), dir, options));
+
   registerSimulateCommand(program);
 
   return program;

@@ -23,6 +23,7 @@ import type { AppleEnrollmentService } from '../services/enrollment/apple-enroll
 import type { AppleMdmService } from '../services/apple-mdm/apple-mdm-service.ts';
 import type { WindowsEnrollmentService } from '../services/enrollment/windows-enrollment-service.ts';
 import type { WindowsMdmService } from '../services/windows-mdm/windows-mdm-service.ts';
+import type { TenantConfigurationService } from '../services/gitops/tenant-configuration.ts';
 import { requireBearerAuth } from './auth.ts';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './error-handler.ts';
 import { installInputGuard } from './input-guard.ts';
@@ -43,6 +44,7 @@ import { registerEnrollmentTokenRoutes } from './graph/enrollment-tokens.ts';
 import { registerApplePushCertificateRoutes } from './graph/apple-push-certificate.ts';
 import { registerWindowsPushSettingsRoutes } from './graph/windows-push-settings.ts';
 import { registerBatchRoutes } from './graph/batch.ts';
+import { registerTenantConfigurationRoutes } from './graph/tenant-configuration.ts';
 import { registerAppleEnrollRoutes } from './device/apple/enroll.ts';
 import { registerAppleMdmRoutes } from './device/apple/mdm.ts';
 import { registerWindowsEnrollmentRoutes } from './device/windows/enrollment.ts';
@@ -77,6 +79,8 @@ export interface AppServices {
   windowsEnrollment: WindowsEnrollmentService;
   /** The Windows OMA-DM management endpoint. */
   windowsMdm: WindowsMdmService;
+  /** Configuration as files (`envelope export` / `apply`). */
+  tenantConfiguration: TenantConfigurationService;
 }
 
 export interface AppOptions {
@@ -186,6 +190,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerApplePushCertificateRoutes(graph, options.services.pushCertificates);
     registerWindowsPushSettingsRoutes(graph, options.services.windowsPushSettings);
     registerBatchRoutes(graph, graphPrefix);
+    registerTenantConfigurationRoutes(graph, options.services.tenantConfiguration);
   }, { prefix: graphPrefix });
 
   // Device-facing routes: no bearer token (devices carry their own credentials), rate-limited.
