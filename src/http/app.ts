@@ -100,6 +100,22 @@ export interface AppOptions {
 
 export const graphPrefix = '/graph/beta';
 
+/**
+ * `GET /graph/beta/deviceManagement/deviceConfigurations/:id/assignments` →
+ * `getDeviceManagementDeviceConfigurationsByIdAssignments`: the method, then each path segment in
+ * PascalCase (a parameter as `By<Name>`, `$batch` as `Batch`), without the Graph version prefix.
+ */
+export function operationIdOf(method: string, url: string): string {
+  const words = url
+    .replace(/^\/graph\/beta(?=\/|$)/, '')
+    .split('/')
+    .filter(Boolean)
+    .map((segment) => (segment.startsWith(':') ? `By-${segment.slice(1)}` : segment))
+    .flatMap((segment) => segment.split(/[^A-Za-z0-9]+/))
+    .filter(Boolean);
+  return method.toLowerCase() + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+}
+
 /** Builds the HTTP application: Graph admin API, OpenAPI, health and metrics. Does not listen. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -142,14 +158,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         title: 'Envelope',
         version: options.version,
         description: 'Microsoft Graph-compatible admin API for email profiles, directory and assignments.',
+        license: { name: 'MIT', identifier: 'MIT' },
       },
+      servers: [{ url: options.publicUrl ?? '/', description: options.publicUrl ? 'ENVELOPE_PUBLIC_URL' : 'this server' }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
     // Routes whose body a domain parser validates carry their schema in config.docsBody.
+    // Every operation gets an operationId (code generators name methods after it), derived from its
+    // method and path unless the route names one.
     transform: ({ schema, url, route }) => {
       const docsBody = (route.config as { docsBody?: unknown } | undefined)?.docsBody;
-      return { schema: docsBody ? { ...schema, body: docsBody } : schema, url };
+      const method = Array.isArray(route.method) ? route.method[0]! : route.method;
+      const operationId = (schema as { operationId?: string } | undefined)?.operationId ?? operationIdOf(method, url);
+      return { schema: { ...schema, ...(docsBody ? { body: docsBody } : {}), operationId }, url };
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -1,4 +1,4 @@
-import { Type, type TSchema } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 
 /** Graph's error body, used as the response schema of every 4xx/5xx. */
 export const GraphError = Type.Object(
@@ -33,7 +33,9 @@ export const ListQueryString = Type.Object(
   { additionalProperties: true },
 );
 
-const errorResponses = { 400: GraphError, 401: GraphError, 403: GraphError, 404: GraphError, 409: GraphError };
+/** A reference to the shared GraphError schema: one component in the OpenAPI document, not a copy per response. */
+const GraphErrorRef = Type.Unsafe<Static<typeof GraphError>>({ $ref: 'GraphError#' });
+const errorResponses = { 400: GraphErrorRef, 401: GraphErrorRef, 403: GraphErrorRef, 404: GraphErrorRef, 409: GraphErrorRef };
 
 /** Standard error responses added to every Graph route's response map. */
 export function withErrors<R extends Record<number, TSchema>>(responses: R): R & typeof errorResponses {
