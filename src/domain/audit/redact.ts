@@ -1,0 +1,87 @@
+/**
+ * What the audit trail must never hold: secrets. A value is replaced by `redactedValue` when
+ * - its property name says it is one (`isSecretPropertyName`), or
+ * - the route's schema marks the property `writeOnly` (OpenAPI's "sent, never returned") or
+ *   `format: 'password'` (`secretPropertiesOfSchema`), or
+ * - the value itself looks like one: a PEM private key, an Envelope API token (`env_…`) or an
+ *   enrollment token (`enr_…`), wherever it appears.
+ */
+export const redactedValue = '[redacted]';
+
+/** Lower-cased, letters and digits only: `private_key`, `privateKey` and `PrivateKey` read alike. */
+function normalize(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+const secretFragments = ['password', 'passwd', 'passphrase', 'secret', 'privatekey', 'pfx', 'pkcs12', 'credential', 'apikey', 'sharedkey', 'signingkey'];
+const secretNames = new Set(['key', 'pin', 'authorization', 'cookie']);
+
+/**
+ * True for property names that hold secrets: any name containing password, passphrase, secret,
+ * privateKey, pfx, pkcs12, credential, apiKey, sharedKey, signingKey; any name ending in `token`
+ * (`token`, `accessToken`, `enrollmentToken`, but not `tokenId`); and `key`, `pin`, `authorization`,
+ * `cookie` themselves. `passwordProfile` is a secret as a whole.
+ */
+export function isSecretPropertyName(name: string): boolean {
+  const n = normalize(name);
+  return secretNames.has(n) || n.endsWith('token') || secretFragments.some((fragment) => n.includes(fragment));
+}
+
+const secretValuePatterns = [
+  /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/,
+  /\benv_[A-Za-z0-9_-]{16,}/,
+  /\benr_[A-Za-z0-9_-]{16,}/,
+];
+
+export function isSecretValue(value: string): boolean {
+  return secretValuePatterns.some((pattern) => pattern.test(value));
+}
+
+/**
+ * A deep copy of `value` with every secret replaced by `redactedValue`: properties named as secrets
+ * or listed in `schemaSecrets` (at any depth), and strings that look like secrets. Non-JSON values
+ * (functions, symbols) are dropped as JSON.stringify would.
+ */
+export function redact(value: unknown, schemaSecrets: ReadonlySet<string> = new Set()): unknown {
+  if (typeof value === 'string') return isSecretValue(value) ? redactedValue : value;
+  if (Array.isArray(value)) return value.map((item) => redact(item, schemaSecrets));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      out[key] = isSecretProperty(key, schemaSecrets) ? redactedValue : redact(item, schemaSecrets);
+    }
+    return out;
+  }
+  return value;
+}
+
+export function isSecretProperty(name: string, schemaSecrets: ReadonlySet<string>): boolean {
+  return schemaSecrets.has(name) || isSecretPropertyName(name);
+}
+
+/**
+ * The property names a JSON schema (TypeBox or plain) marks as secret — `writeOnly: true` or
+ * `format: 'password'` — at any depth, through `properties`, `items`, `anyOf`/`oneOf`/`allOf`.
+ */
+export function secretPropertiesOfSchema(schema: unknown): Set<string> {
+  const found = new Set<string>();
+  const pending: unknown[] = [schema];
+  const seen = new Set<unknown>();
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (node === null || typeof node !== 'object' || seen.has(node)) continue;
+    seen.add(node);
+    const s = node as Record<string, unknown>;
+    const properties = s.properties;
+    if (properties !== null && typeof properties === 'object') {
+      for (const [name, sub] of Object.entries(properties as Record<string, unknown>)) {
+        const p = sub as Record<string, unknown> | null;
+        if (p && typeof p === 'object' && (p.writeOnly === true || p.format === 'password')) found.add(name);
+        pending.push(sub);
+      }
+    }
+    for (const key of ['items', 'additionalProperties']) pending.push(s[key]);
+    for (const key of ['anyOf', 'oneOf', 'allOf']) if (Array.isArray(s[key])) pending.push(...(s[key] as unknown[]));
+  }
+  return found;
+}
