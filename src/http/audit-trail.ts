@@ -4,6 +4,7 @@ import {
   describeAuditRoute,
   modifiedPropertiesOf,
   resourceDisplayNameOf,
+  type AuditProperty,
   type AuditRoute,
 } from '../domain/audit/audit-event.ts';
 import { secretPropertiesOfSchema } from '../domain/audit/redact.ts';
@@ -87,7 +88,6 @@ export function installAuditTrail(app: FastifyInstance, audit: AuditService): Au
     const succeeded = reply.statusCode < 400;
     const after = succeeded ? jsonPayload(reply, payload) : undefined;
     const params = (request.params ?? {}) as Record<string, string>;
-    const resourceId = params.id ?? Object.values(params)[0] ?? idOf(after) ?? null;
     const event = {
       tenantId: principal.tenantId,
       route,
@@ -95,11 +95,18 @@ export function installAuditTrail(app: FastifyInstance, audit: AuditService): Au
       statusCode: reply.statusCode,
       correlationId: request.id,
       actor: { tokenId: principal.tokenId, role: principal.role, ipAddress: request.ip ?? null },
-      resource: { id: resourceId, displayName: resourceDisplayNameOf(after, request.auditBefore, request.body) },
-      modifiedProperties: modifiedPropertiesOf({
-        operation: route.activityOperationType, succeeded, body: request.body, before: request.auditBefore, after, schemaSecrets,
-      }),
+      resource: { id: params.id ?? Object.values(params)[0] ?? idOf(after) ?? null, displayName: null as string | null },
+      modifiedProperties: [] as AuditProperty[],
     };
+    try {
+      event.resource.displayName = resourceDisplayNameOf(after, request.auditBefore, request.body);
+      event.modifiedProperties = modifiedPropertiesOf({
+        operation: route.activityOperationType, succeeded, body: request.body, before: request.auditBefore, after, schemaSecrets,
+      });
+    } catch (err) {
+      // Whatever a body holds, the write is still recorded: who, what route, which resource, result.
+      request.log.warn({ err }, 'audit properties not derived');
+    }
     try {
       await audit.record(event);
     } catch (err) {

@@ -133,8 +133,14 @@ const isObject = (value: unknown): value is Json => value !== null && typeof val
 
 function text(value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  const out = typeof value === 'string' ? value : JSON.stringify(value);
+  const out = typeof value === 'string' ? value : (JSON.stringify(value) as string | undefined);
+  if (out === undefined) return null;
   return out.length > maxAuditValueLength ? `${out.slice(0, maxAuditValueLength)}…` : out;
+}
+
+/** An own property's value; never one inherited from Object.prototype (`toString`, `__proto__`). */
+function own(source: Json | null, key: string): unknown {
+  return source && Object.hasOwn(source, key) ? source[key] : undefined;
 }
 
 /**
@@ -166,15 +172,15 @@ function changedProperties(input: Parameters<typeof modifiedPropertiesOf>[0]): A
   if (input.operation === 'Delete') return [];
   if (input.operation === 'Create' && input.succeeded) {
     const created = after ?? body;
-    return Object.keys(created).map((key) => ({ displayName: key, oldValue: null, newValue: text(created[key]) }));
+    return Object.keys(created).map((key) => ({ displayName: key, oldValue: null, newValue: text(own(created, key)) }));
   }
   if (input.operation === 'Action' || !input.succeeded || input.operation === 'Create') {
-    return Object.keys(body).map((key) => ({ displayName: key, oldValue: before ? text(before[key]) : null, newValue: text(body[key]) }));
+    return Object.keys(body).map((key) => ({ displayName: key, oldValue: text(own(before, key)), newValue: text(own(body, key)) }));
   }
   const keys = new Set(Object.keys(body));
   if (before && after) {
     for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-      if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) keys.add(key);
+      if (JSON.stringify(own(before, key)) !== JSON.stringify(own(after, key))) keys.add(key);
     }
   } else if (after) {
     // Nothing was there before (a first PUT): everything the response shows is new.
@@ -182,8 +188,8 @@ function changedProperties(input: Parameters<typeof modifiedPropertiesOf>[0]): A
   }
   return [...keys].map((key) => ({
     displayName: key,
-    oldValue: before ? text(before[key]) : null,
-    newValue: text(after && Object.hasOwn(after, key) ? after[key] : body[key]),
+    oldValue: text(own(before, key)),
+    newValue: text(after && Object.hasOwn(after, key) ? after[key] : own(body, key)),
   }));
 }
 
@@ -194,7 +200,7 @@ export function resourceDisplayNameOf(...sources: unknown[]): string | null {
   for (const source of sources) {
     if (!isObject(source)) continue;
     for (const field of displayNameFields) {
-      const value = source[field];
+      const value = own(source, field);
       if (typeof value === 'string' && value !== '') return isSecretValue(value) ? redactedValue : text(value);
     }
   }

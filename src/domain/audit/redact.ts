@@ -37,22 +37,25 @@ export function isSecretValue(value: string): boolean {
   return secretValuePatterns.some((pattern) => pattern.test(value));
 }
 
+/** How deep `redact` copies; deeper values (no valid body nests this far) become `truncatedValue`. */
+export const maxRedactDepth = 8;
+export const truncatedValue = '[truncated]';
+
 /**
- * A deep copy of `value` with every secret replaced by `redactedValue`: properties named as secrets
- * or listed in `schemaSecrets` (at any depth), and strings that look like secrets. Non-JSON values
- * (functions, symbols) are dropped as JSON.stringify would.
+ * A copy of `value` with every secret replaced by `redactedValue`: properties named as secrets or
+ * listed in `schemaSecrets` (at any depth), and strings that look like secrets. Only own
+ * enumerable properties are read, and written as own data properties, so keys such as `__proto__`
+ * or `toString` are plain names; anything nested deeper than `maxRedactDepth` is cut.
  */
-export function redact(value: unknown, schemaSecrets: ReadonlySet<string> = new Set()): unknown {
+export function redact(value: unknown, schemaSecrets: ReadonlySet<string> = new Set(), depth = 0): unknown {
   if (typeof value === 'string') return isSecretValue(value) ? redactedValue : value;
-  if (Array.isArray(value)) return value.map((item) => redact(item, schemaSecrets));
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-      out[key] = isSecretProperty(key, schemaSecrets) ? redactedValue : redact(item, schemaSecrets);
-    }
-    return out;
-  }
-  return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= maxRedactDepth) return truncatedValue;
+  if (Array.isArray(value)) return value.map((item) => redact(item, schemaSecrets, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [
+    key,
+    isSecretProperty(key, schemaSecrets) ? redactedValue : redact(item, schemaSecrets, depth + 1),
+  ]));
 }
 
 export function isSecretProperty(name: string, schemaSecrets: ReadonlySet<string>): boolean {
