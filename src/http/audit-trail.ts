@@ -53,6 +53,7 @@ function principalOf(request: FastifyRequest): TokenPrincipal | null {
  */
 export function installAuditTrail(app: FastifyInstance, audit: AuditService): AuditCatalog {
   const routes = new Map<string, DescribedRoute>();
+  app.decorateRequest('auditBefore', undefined);
 
   app.addHook('onRoute', (options: RouteOptions) => {
     const methods = Array.isArray(options.method) ? options.method : [options.method];

@@ -62,6 +62,22 @@ describe('redact', () => {
     for (const name of ['tokenId', 'keySize', 'keyUsage', 'displayName', 'certificate', 'hostName']) assert.ok(!isSecretPropertyName(name), name);
   });
 
+  it('hides the value of SCIM and JSON Patch operations on a secret path', () => {
+    const body = {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [
+        { op: 'Replace', path: 'password', value: 'P@ss1' },
+        { op: 'replace', path: 'urn:ietf:params:scim:schemas:core:2.0:User:password', value: 'P@ss2' },
+        { op: 'replace', path: '/clientSecret', value: 'P@ss3' },
+        { op: 'replace', path: 'emails[type eq "work"].value', value: 'ann@contoso.com' },
+        { op: 'replace', value: { displayName: 'Ann', password: 'P@ss4' } },
+      ],
+    };
+    const text = JSON.stringify(redact(body));
+    for (const secret of ['P@ss1', 'P@ss2', 'P@ss3', 'P@ss4']) assert.equal(text.includes(secret), false, secret);
+    assert.ok(text.includes('ann@contoso.com') && text.includes('"Ann"'));
+  });
+
   it('hides properties a schema marks writeOnly or format password, whatever their name', () => {
     const schema = Type.Object({ a: Type.String({ writeOnly: true }), b: Type.Array(Type.Object({ c: Type.String({ format: 'password' }), d: Type.String() })) });
     const secrets = secretPropertiesOfSchema(schema);

@@ -3,6 +3,7 @@
  * - its property name says it is one (`isSecretPropertyName`), or
  * - the route's schema marks the property `writeOnly` (OpenAPI's "sent, never returned") or
  *   `format: 'password'` (`secretPropertiesOfSchema`), or
+ * - it is the `value` of a SCIM or JSON Patch operation whose `path` names a secret, or
  * - the value itself looks like one: a PEM private key, an Envelope API token (`env_…`) or an
  *   enrollment token (`enr_…`), wherever it appears.
  */
@@ -52,10 +53,22 @@ export function redact(value: unknown, schemaSecrets: ReadonlySet<string> = new 
   if (value === null || typeof value !== 'object') return value;
   if (depth >= maxRedactDepth) return truncatedValue;
   if (Array.isArray(value)) return value.map((item) => redact(item, schemaSecrets, depth + 1));
+  const patchesSecret = isPatchOfSecret(value, schemaSecrets);
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [
     key,
-    isSecretProperty(key, schemaSecrets) ? redactedValue : redact(item, schemaSecrets, depth + 1),
+    isSecretProperty(key, schemaSecrets) || (patchesSecret && key === 'value') ? redactedValue : redact(item, schemaSecrets, depth + 1),
   ]));
+}
+
+/**
+ * A patch operation whose `path` names a secret — SCIM (`{"op":"replace","path":"password","value":…}`,
+ * RFC 7644 §3.5.2) or JSON Patch (`"path":"/clientSecret"`): its `value` is that secret.
+ */
+function isPatchOfSecret(value: object, schemaSecrets: ReadonlySet<string>): boolean {
+  const path = (value as { path?: unknown }).path;
+  if (typeof path !== 'string' || !Object.hasOwn(value, 'value')) return false;
+  const last = path.split(/[.:/[\]\s]/).filter(Boolean).pop();
+  return last !== undefined && isSecretProperty(last, schemaSecrets);
 }
 
 export function isSecretProperty(name: string, schemaSecrets: ReadonlySet<string>): boolean {
