@@ -5,6 +5,7 @@ import { benchRender } from './render.ts';
 import { benchResolveTargets } from './resolve-targets.ts';
 import { benchSignProfile } from './sign-profile.ts';
 import { benchTargetingSql } from './targeting-sql.ts';
+import { benchAuditEvents } from './audit-events.ts';
 
 await benchRender();
 console.log(`${'assignment resolution, 100,000 devices'.padEnd(40)} ${benchResolveTargets().toFixed(1).padStart(9)} ms (median of 7)`);
@@ -22,4 +23,9 @@ if (fleetDevices > 0) {
     const result = await benchFleet({ devices: fleetDevices, backend, processes: 1, timeoutMs: 180_000, ceilingMs: 3000 });
     for (const line of formatFleetResult(result).slice(1)) console.log(`fleet: ${line}`);
   }
+}
+// auditEvents pages over 100,000 events per backend here; `node bench/audit-events.ts` (1,000,000 by default) for the recorded figures.
+for (const url of [null, ...(process.env.BENCH_DATABASE_URL ? [process.env.BENCH_DATABASE_URL] : [])]) {
+  const r = await benchAuditEvents(url, 100_000);
+  for (const { name, ms } of r.results) console.log(`${`auditEvents ${name} (${r.backend})`.padEnd(40)} ${ms.toFixed(2).padStart(9)} ms (median of 7)`);
 }

@@ -53,6 +53,8 @@ import { migrate } from './store/postgres/migrate.ts';
 import { openPostgresDb } from './store/postgres/pg-db.ts';
 import { openPgliteDb } from './store/postgres/pglite-db.ts';
 import { createStores, createTransactor } from './store/postgres/stores.ts';
+import { AuditEventStore } from './store/postgres/audit-event-store.ts';
+import { AuditService } from './services/audit/audit-service.ts';
 import { MaintenanceStore } from './store/postgres/maintenance-store.ts';
 import { MaintenanceWorker } from './services/maintenance/maintenance-worker.ts';
 
@@ -244,6 +246,7 @@ export async function createEnvelope(options: {
       },
     }),
     windowsEnrollment: new WindowsEnrollmentService({ stores, transact, tenantCa, box: secrets, publicUrl: options.publicUrl, newId, log: pushLog }),
+    audit: new AuditService(new AuditEventStore(db), newId),
     windowsMdm: new WindowsMdmService({
       store: stores.windowsMdm,
       delivery,

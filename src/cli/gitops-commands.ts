@@ -55,7 +55,7 @@ export async function applyCommand(config: Readonly<Config>, dir: string, option
   const dryRun = options.dryRun === true;
   let answer: { plan: ConfigurationPlan; applied: boolean };
   try {
-    answer = (await call(config, options, 'POST', `${configurationPath}/apply`, { profiles: files, dryRun })) as typeof answer;
+    answer = (await call(config, options, 'POST', `${configurationPath}/${dryRun ? 'plan' : 'apply'}`, { profiles: files })) as typeof answer;
   } catch (error) {
     // The server names files by their index; name them by file instead.
     if (error instanceof CliError) throw new CliError(error.message.replace(/profiles\[(\d+)\]/g, (_, i: string) => `profiles/${names[Number(i)] ?? `#${i}`}`), error.exitCode);

@@ -50,6 +50,10 @@ import { registerAppleMdmRoutes } from './device/apple/mdm.ts';
 import { registerWindowsEnrollmentRoutes } from './device/windows/enrollment.ts';
 import { registerWindowsManagementRoutes } from './device/windows/management.ts';
 import type { WakeService } from '../services/push/wake-service.ts';
+import type { AuditService } from '../services/audit/audit-service.ts';
+import { installAuditTrail } from './audit-trail.ts';
+import { registerAuditEventRoutes } from './graph/audit-events.ts';
+import { requestIdOf } from './request-id.ts';
 
 export interface AppServices {
   tenants: TenantService;
@@ -81,6 +85,8 @@ export interface AppServices {
   windowsMdm: WindowsMdmService;
   /** Configuration as files (`envelope export` / `apply`). */
   tenantConfiguration: TenantConfigurationService;
+  /** The audit trail: every admin and SCIM write, readable as deviceManagement/auditEvents. */
+  audit: AuditService;
 }
 
 export interface AppOptions {
@@ -135,10 +141,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Unroutable URLs and unparseable HTTP are answered by the one renderer too, in Graph's shape.
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
+    // A GUID per request, the audit trail's correlationId (the client's client-request-id when it sends one).
+    genReqId: requestIdOf,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandler(app);
   installInputGuard(app);
+  // Before any route: routes are described for the audit trail as they are added.
+  const auditCatalog = installAuditTrail(app, options.services.audit);
   // Graph clients POST body-less actions (getTargetedUsersAndDevices) with a JSON content type.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
@@ -213,6 +223,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerWindowsPushSettingsRoutes(graph, options.services.windowsPushSettings);
     registerBatchRoutes(graph, graphPrefix);
     registerTenantConfigurationRoutes(graph, options.services.tenantConfiguration);
+    registerAuditEventRoutes(graph, options.services.audit, auditCatalog);
   }, { prefix: graphPrefix });
 
   // Device-facing routes: no bearer token (devices carry their own credentials), rate-limited.

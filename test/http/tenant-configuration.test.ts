@@ -113,11 +113,15 @@ describe('tenant configuration as files (GitOps)', () => {
     assert.deepEqual((await t.request('GET', configuration)).body, before, 'a dry run changes nothing');
     const readOnlyApply = await t.request('POST', `${configuration}/apply`, { body: { profiles: before.profiles }, token: await t.readOnlyToken() });
     assert.equal(readOnlyApply.status, 403);
+    const readOnlyPlan = await t.request('POST', `${configuration}/plan`, { body: { profiles: before.profiles }, token: await t.readOnlyToken() });
+    assert.deepEqual([readOnlyPlan.status, readOnlyPlan.body.applied, readOnlyPlan.body.plan.changes.length], [200, false, 0]);
   });
 
   it('applies the plan, after which the same files plan nothing', async () => {
     const printed = await cli(t.adminToken, (write) => applyCommand(config(), work, { server }, write));
     assert.match(printed, /Applied 3 changes\.\n$/);
+    const audited = (await t.request('GET', "/graph/beta/deviceManagement/auditEvents?$orderby=activityDateTime desc&$top=5")).body.value;
+    assert.ok(audited.some((e: { activity: string; activityResult: string }) => /apply/i.test(e.activity) && e.activityResult === 'Success'), JSON.stringify(audited.map((e: { activity: string }) => e.activity)));
     const names = (await t.request('GET', `${configs}?$select=displayName`)).body.value.map((p: { displayName: string }) => p.displayName).sort();
     assert.deepEqual(names, ['Contoso mail', 'Corp identity', 'Corp root']);
     assert.equal(await cli(t.adminToken, (write) => applyCommand(config(), work, { server, dryRun: true }, write)), 'The tenant matches the files: nothing to do.\n');

@@ -7,7 +7,7 @@ import type { PushCertificateService } from '../../services/enrollment/push-cert
 const PushCertificateUpload = Type.Object(
   {
     certificate: Type.String({ minLength: 1, maxLength: 65536, description: 'PEM: the MDM push certificate Apple issued.' }),
-    privateKey: Type.String({ minLength: 1, maxLength: 65536, description: 'PEM, unencrypted: the key of the CSR sent to Apple.' }),
+    privateKey: Type.String({ minLength: 1, maxLength: 65536, writeOnly: true, description: 'PEM, unencrypted: the key of the CSR sent to Apple.' }),
   },
   { additionalProperties: false },
 );

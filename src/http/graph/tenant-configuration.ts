@@ -1,5 +1,4 @@
 import { Type } from 'typebox';
-import { forbidden } from '../../domain/errors.ts';
 import { navigationProperties } from '../../domain/profiles/index.ts';
 import type { TenantConfigurationService } from '../../services/gitops/tenant-configuration.ts';
 import type { GraphScope } from './graph-scope.ts';
@@ -37,7 +36,7 @@ const Plan = Type.Object({
 /**
  * Envelope extension: the tenant's profiles as files (`envelope export`) and making the tenant
  * match a set of files (`envelope apply`), with the plan first. Reading and planning are open to
- * readOnly tokens; applying needs admin.
+ * readOnly tokens; applying needs admin and is audited like any write.
  */
 export function registerTenantConfigurationRoutes(scope: GraphScope, configuration: TenantConfigurationService): void {
   const base = '/deviceManagement/envelope/configuration';
@@ -46,18 +45,16 @@ export function registerTenantConfigurationRoutes(scope: GraphScope, configurati
     schema: { tags: ['configuration'], summary: "The tenant's profiles, certificate links and assignments as files", response: withErrors({ 200: Type.Object({ profiles: Type.Array(ProfileFile) }) }) },
   }, async (request) => ({ profiles: await configuration.export(request.principal.tenantId) }));
 
-  scope.post(`${base}/apply`, {
+  const body = Type.Object({ profiles: Type.Unknown({ description: 'The profile files (validated by the service, naming file and field).' }) }, { additionalProperties: false });
+  const answer = withErrors({ 200: Type.Object({ plan: Plan, applied: Type.Boolean() }) });
+
+  scope.post(`${base}/plan`, {
+    // Changes nothing: open to readOnly tokens, and not an audited write.
     config: { readOnlyAction: true },
-    schema: {
-      tags: ['configuration'],
-      summary: 'Make the tenant match the files (dryRun: only plan)',
-      // Files are validated by the service, naming file and field; the schema documents them.
-      body: Type.Object({ profiles: Type.Unknown(), dryRun: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
-      response: withErrors({ 200: Type.Object({ plan: Plan, applied: Type.Boolean() }) }),
-    },
-  }, async (request) => {
-    const dryRun = request.body.dryRun === true;
-    if (!dryRun && request.principal.role !== 'admin') throw forbidden('Applying needs the admin role; a readOnly token may plan with "dryRun": true.');
-    return configuration.apply(request.principal.tenantId, request.body.profiles, { dryRun });
-  });
+    schema: { tags: ['configuration'], summary: 'The changes that would make the tenant match the files', body, response: answer },
+  }, async (request) => configuration.apply(request.principal.tenantId, request.body.profiles, { dryRun: true }));
+
+  scope.post(`${base}/apply`, {
+    schema: { tags: ['configuration'], summary: 'Make the tenant match the files (plan first, then carry it out)', body, response: answer },
+  }, async (request) => configuration.apply(request.principal.tenantId, request.body.profiles, { dryRun: false }));
 }

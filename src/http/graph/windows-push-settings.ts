@@ -7,7 +7,7 @@ import type { WindowsPushSettingsService } from '../../services/enrollment/windo
 const WindowsPushSettingsUpload = Type.Object(
   {
     packageSid: Type.String({ minLength: 1, maxLength: 256, description: "The Store app's Package SID from Partner Center: ms-app://S-1-15-2-… (the prefix may be left out)." }),
-    clientSecret: Type.String({ minLength: 1, maxLength: 1024, description: "The app's client secret from Partner Center. Stored sealed, never returned." }),
+    clientSecret: Type.String({ minLength: 1, maxLength: 1024, writeOnly: true, description: "The app's client secret from Partner Center. Stored sealed, never returned." }),
     packageFamilyName: Type.Optional(Type.Union([Type.String({ maxLength: 100, description: "The app's Package Family Name (Name_publisherId). Envelope writes it to each PC's DMClient Push/PFN node; a PC reports no WNS channel without it." }), Type.Null()])),
   },
   { additionalProperties: false },

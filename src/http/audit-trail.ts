@@ -1,0 +1,155 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import {
+  activityResultOf,
+  describeAuditRoute,
+  modifiedPropertiesOf,
+  resourceDisplayNameOf,
+  type AuditProperty,
+  type AuditRoute,
+} from '../domain/audit/audit-event.ts';
+import { secretPropertiesOfSchema } from '../domain/audit/redact.ts';
+import type { AuditService } from '../services/audit/audit-service.ts';
+import type { TokenPrincipal } from '../store/postgres/tenant-store.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The resource as a GET on the same URL returned it just before an audited PATCH, PUT or DELETE. */
+    auditBefore?: unknown;
+  }
+}
+
+/** The audited write routes, for getAuditCategories and getAuditActivityTypes. */
+export interface AuditCatalog {
+  categories(): string[];
+  activityTypes(category: string): string[];
+}
+
+const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const isWriteMethod = (method: string): method is AuditRoute['method'] => writeMethods.has(method);
+
+interface DescribedRoute {
+  route: AuditRoute;
+  /** Properties the route's schemas mark `writeOnly` (or `format: password`): redacted too. */
+  schemaSecrets: Set<string>;
+}
+
+/** The principal an authenticated scope set; absent on device routes, null before authentication. */
+function principalOf(request: FastifyRequest): TokenPrincipal | null {
+  return (request as { principal?: TokenPrincipal | null }).principal ?? null;
+}
+
+/**
+ * The audit trail, as cross-cutting hooks on the whole app (decision 0022): every write (POST, PUT,
+ * PATCH, DELETE) a token made — any route under a scope that authenticates with `requireBearerAuth`
+ * or sets `request.principal` the same way (Graph, Envelope extensions, SCIM) — is recorded with its
+ * result, including refusals after authentication (403, 4xx) and failures (5xx); POST actions that
+ * only read (`config.readOnlyAction`) are not writes and are not recorded. Device-protocol
+ * routes carry no principal and are not recorded (they keep their own protocol log). No route needs
+ * code of its own to be audited.
+ *
+ * Call before any route is registered (routes are described as they are added). The event is
+ * written before the response leaves, after the route's own transaction committed; when that insert
+ * fails the response is unchanged and the event is logged at error level instead.
+ */
+export function installAuditTrail(app: FastifyInstance, audit: AuditService): AuditCatalog {
+  const routes = new Map<string, DescribedRoute>();
+  app.decorateRequest('auditBefore', undefined);
+
+  app.addHook('onRoute', (options: RouteOptions) => {
+    const methods = Array.isArray(options.method) ? options.method : [options.method];
+    const config = (options.config ?? {}) as { docsBody?: unknown; readOnlyAction?: boolean };
+    // POST actions that only read (getTargetedUsersAndDevices) change nothing: not an audited write.
+    if (config.readOnlyAction === true) return;
+    const schemaSecrets = new Set([
+      ...secretPropertiesOfSchema(options.schema?.body),
+      ...secretPropertiesOfSchema(config.docsBody),
+      ...secretPropertiesOfSchema(options.schema?.response),
+    ]);
+    const tags = ((options.schema as { tags?: string[] } | undefined)?.tags) ?? [];
+    for (const method of methods) {
+      if (isWriteMethod(method)) routes.set(`${method} ${options.url}`, { route: describeAuditRoute(method, options.url, tags), schemaSecrets });
+    }
+  });
+
+  const describedOf = (request: FastifyRequest): DescribedRoute | undefined =>
+    isWriteMethod(request.method) && principalOf(request) ? routes.get(`${request.method} ${request.routeOptions.url}`) : undefined;
+
+  app.addHook('preHandler', async (request) => {
+    const described = describedOf(request);
+    if (!described || described.route.method === 'POST' || !request.routeOptions.url) return;
+    if (!app.hasRoute({ method: 'GET', url: request.routeOptions.url })) return;
+    request.auditBefore = await readBefore(app, request);
+  });
+
+  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    const described = describedOf(request);
+    const principal = principalOf(request);
+    if (!described || !principal) return payload;
+    const { route, schemaSecrets } = described;
+    const succeeded = reply.statusCode < 400;
+    const after = succeeded ? jsonPayload(reply, payload) : undefined;
+    const params = (request.params ?? {}) as Record<string, string>;
+    const event = {
+      tenantId: principal.tenantId,
+      route,
+      activityResult: activityResultOf(reply.statusCode),
+      statusCode: reply.statusCode,
+      correlationId: request.id,
+      actor: { tokenId: principal.tokenId, role: principal.role, ipAddress: request.ip ?? null },
+      resource: { id: params.id ?? Object.values(params)[0] ?? idOf(after) ?? null, displayName: null as string | null },
+      modifiedProperties: [] as AuditProperty[],
+    };
+    try {
+      event.resource.displayName = resourceDisplayNameOf(after, request.auditBefore, request.body);
+      event.modifiedProperties = modifiedPropertiesOf({
+        operation: route.activityOperationType, succeeded, body: request.body, before: request.auditBefore, after, schemaSecrets,
+      });
+    } catch (err) {
+      // Whatever a body holds, the write is still recorded: who, what route, which resource, result.
+      request.log.warn({ err }, 'audit properties not derived');
+    }
+    try {
+      await audit.record(event);
+    } catch (err) {
+      // The write itself is done; its caller gets its answer. The event is kept in the log instead.
+      request.log.error({ err, auditEvent: event }, 'audit event not recorded');
+    }
+    return payload;
+  });
+
+  const catalogued = () => [...routes.values()].map((d) => d.route).filter((r) => r.componentName !== 'Envelope');
+  return {
+    categories: () => [...new Set(catalogued().map((r) => r.category))].sort(),
+    activityTypes: (category) => [...new Set(catalogued().filter((r) => r.category === category).map((r) => r.activityType))].sort(),
+  };
+}
+
+/** The resource before the write: a GET on the same path with the same token; undefined if none. */
+async function readBefore(app: FastifyInstance, request: FastifyRequest): Promise<unknown> {
+  try {
+    const response = await app.inject({
+      method: 'GET',
+      url: request.url.split('?')[0]!,
+      headers: { authorization: request.headers.authorization ?? '' },
+    });
+    if (response.statusCode !== 200 || !String(response.headers['content-type'] ?? '').includes('json')) return undefined;
+    return JSON.parse(response.body) as unknown;
+  } catch (err) {
+    request.log.warn({ err }, 'audit before-image not read');
+    return undefined;
+  }
+}
+
+function jsonPayload(reply: FastifyReply, payload: unknown): unknown {
+  if (typeof payload !== 'string' || !String(reply.getHeader('content-type') ?? '').includes('json')) return undefined;
+  try {
+    return JSON.parse(payload) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function idOf(value: unknown): string | null {
+  const id = value !== null && typeof value === 'object' ? (value as { id?: unknown }).id : undefined;
+  return typeof id === 'string' ? id : null;
+}
