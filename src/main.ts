@@ -54,6 +54,8 @@ import { openPgliteDb } from './store/postgres/pglite-db.ts';
 import { createStores, createTransactor } from './store/postgres/stores.ts';
 import { MaintenanceStore } from './store/postgres/maintenance-store.ts';
 import { MaintenanceWorker } from './services/maintenance/maintenance-worker.ts';
+import { DryRunService } from './services/safe-changes/dry-run-service.ts';
+import { DryRunStore } from './store/postgres/dry-run-store.ts';
 
 /**
  * The composition root: the only place that picks concrete classes. Everything else receives its
@@ -252,6 +254,16 @@ export async function createEnvelope(options: {
         info: (details, message) => deliveryLog.app?.log.info(details, message),
         warn: (details, message) => deliveryLog.app?.log.warn(details, message),
       },
+    }),
+    dryRun: new DryRunService({
+      // Stateless services: their own instances read exactly what assign and PATCH validate with.
+      assignments: new AssignmentService(stores, transact),
+      profiles: new ProfileService({ stores, transact, newId, tenantCa }),
+      targeting: stores.targeting,
+      store: new DryRunStore(db),
+      uuidNamespace: uuidBytes(envelopeUuidNamespace),
+      keepOnlyEmailProfile: options.deliveryOptions?.keepOnlyEmailProfile ?? defaultDeliveryOptions.keepOnlyEmailProfile,
+      now: Date.now,
     }),
   };
   const maintenance = new MaintenanceWorker({ delivery, store: new MaintenanceStore(db), windowsMdm: stores.windowsMdm, log: pushLog });

@@ -23,6 +23,7 @@ import type { AppleEnrollmentService } from '../services/enrollment/apple-enroll
 import type { AppleMdmService } from '../services/apple-mdm/apple-mdm-service.ts';
 import type { WindowsEnrollmentService } from '../services/enrollment/windows-enrollment-service.ts';
 import type { WindowsMdmService } from '../services/windows-mdm/windows-mdm-service.ts';
+import type { DryRunService } from '../services/safe-changes/dry-run-service.ts';
 import { requireBearerAuth } from './auth.ts';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './error-handler.ts';
 import { installInputGuard } from './input-guard.ts';
@@ -42,6 +43,7 @@ import { registerDeliveryStatusRoutes } from './graph/delivery-status.ts';
 import { registerEnrollmentTokenRoutes } from './graph/enrollment-tokens.ts';
 import { registerApplePushCertificateRoutes } from './graph/apple-push-certificate.ts';
 import { registerWindowsPushSettingsRoutes } from './graph/windows-push-settings.ts';
+import { registerDryRunRoutes } from './graph/dry-run.ts';
 import { registerAppleEnrollRoutes } from './device/apple/enroll.ts';
 import { registerAppleMdmRoutes } from './device/apple/mdm.ts';
 import { registerWindowsEnrollmentRoutes } from './device/windows/enrollment.ts';
@@ -76,6 +78,8 @@ export interface AppServices {
   windowsEnrollment: WindowsEnrollmentService;
   /** The Windows OMA-DM management endpoint. */
   windowsMdm: WindowsMdmService;
+  /** Safe changes: what an assign or PATCH body would do, before it is saved. */
+  dryRun: DryRunService;
 }
 
 export interface AppOptions {
@@ -174,6 +178,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerEnrollmentTokenRoutes(graph, options.services.enrollmentTokens);
     registerApplePushCertificateRoutes(graph, options.services.pushCertificates);
     registerWindowsPushSettingsRoutes(graph, options.services.windowsPushSettings);
+    registerDryRunRoutes(graph, options.services.dryRun);
   }, { prefix: graphPrefix });
 
   // Device-facing routes: no bearer token (devices carry their own credentials), rate-limited.
