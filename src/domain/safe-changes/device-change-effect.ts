@@ -56,7 +56,8 @@ export function deviceChangeEffect(
   ctx: { now: number; uuidNamespace: Uint8Array; keepOnlyEmailProfile: boolean },
 ): DeviceChangeEffect {
   const before = computeDesiredSet(device, assignedBefore);
-  const after = computeDesiredSet(device, assignedAfter);
+  // The same list (a device the change does not touch) gives the same desired set: computed once.
+  const after = assignedAfter === assignedBefore ? before : computeDesiredSet(device, assignedAfter);
   const was = before.find((e) => e.profileId === profileId);
   const will = after.find((e) => e.profileId === profileId);
   const effect: DeviceChangeEffect = {

@@ -1,11 +1,10 @@
 import type { AssignmentTarget } from '../../domain/assignments/assignment-target.ts';
-import { targetPlatformCriteria } from '../../domain/assignments/device-platform.ts';
 import { resolveTargets } from '../../domain/assignments/resolve-targets.ts';
 import { deviceTargetingIndex, targetPlatformOf, type AssignedProfile, type DeviceTargeting } from '../../domain/delivery/index.ts';
 import type { Profile } from '../../domain/profiles/index.ts';
 import { deviceChangeEffect, type CreatedConflict } from '../../domain/safe-changes/device-change-effect.ts';
 import type { DryRunDevice, DryRunStore } from '../../store/postgres/dry-run-store.ts';
-import type { ScopedDevice, TargetingStore } from '../../store/postgres/targeting-store.ts';
+import type { TargetingStore } from '../../store/postgres/targeting-store.ts';
 import type { AssignmentService } from '../assignments/assignment-service.ts';
 import type { ProfileService } from '../profiles/profile-service.ts';
 
@@ -60,7 +59,7 @@ const defaultPageSize = 2000;
  * the delivery core's (`deviceChangeEffect` over `computeDesiredSet` and `planDeviceDelivery`).
  *
  * Only reads: the devices in scope before or after the change are streamed from the database in
- * device-id pages (the SQL resolver's keyset, `TargetingStore.scopePage`), each page with a few
+ * device-id pages (the SQL resolver's keyset, `TargetingStore.scopeUnionPage`), each page with a few
  * statements; memory holds one page and the first `top` items of each list. The reads are not one
  * snapshot: a change committed during a dry run may show in the pages read after it.
  */
@@ -123,17 +122,11 @@ export class DryRunService {
       if (list.items.length < top) list.items.push(item());
     };
     const others = (await this.#store.assignedProfiles(tenantId)).filter((p) => p.profile.id !== profileId);
-    const platform = targetPlatformCriteria[targetPlatformOf(before.profile.odataType)];
     const now = this.#now();
     const ctx = { now, uuidNamespace: this.#uuidNamespace, keepOnlyEmailProfile: this.#keepOnlyEmailProfile };
 
     for (let cursor: string | null = null; ;) {
-      // The union of both scopes, page by page: each scope's first page after the cursor holds every
-      // union member up to the first page's end, so the first `pageSize` ids of the merge are complete.
-      const was: ScopedDevice[] = await this.#targeting.scopePage(tenantId, before.targets, platform, cursor, this.#pageSize);
-      const will: ScopedDevice[] = await this.#targeting.scopePage(tenantId, after.targets, platform, cursor, this.#pageSize);
-      const merged = [...new Set([...was, ...will].map((d) => d.deviceId))].sort();
-      const ids = merged.slice(0, this.#pageSize);
+      const ids = await this.#targeting.scopeUnionPage(tenantId, [before.targets, after.targets], cursor, this.#pageSize);
       if (ids.length === 0) break;
       const { devices, userGroupIds } = await this.#store.devicePage(tenantId, ids);
       const resolverDevices = devices.map((d) => d.resolver);
@@ -151,10 +144,11 @@ export class DryRunService {
           return targeting === undefined ? [] : [assigned(profile, targeting)];
         });
         const withProfile = (profile: Profile, targeting: DeviceTargeting | undefined) => (targeting === undefined ? common : [...common, assigned(profile, targeting)]);
+        const wasTargeted = beforeVerdicts.get(id);
+        const assignedBefore = withProfile(before.profile, wasTargeted);
+        const unchanged = before.profile === after.profile && wasTargeted === afterVerdicts.get(id);
         const effect = deviceChangeEffect(
-          device.delivery, profileId,
-          withProfile(before.profile, beforeVerdicts.get(id)), withProfile(after.profile, afterVerdicts.get(id)),
-          ledger.get(id) ?? [], ctx,
+          device.delivery, profileId, assignedBefore, unchanged ? assignedBefore : withProfile(after.profile, afterVerdicts.get(id)), ledger.get(id) ?? [], ctx,
         );
         result.devicesEvaluated += 1;
         const item = () => deviceItem(device);
@@ -177,7 +171,7 @@ export class DryRunService {
           add(result.usersMissingAttribute, () => ({ userId: user.id, userPrincipalName: user.userPrincipalName, userDisplayName: user.displayName, message }));
         }
       }
-      if (merged.length === ids.length && was.length < this.#pageSize && will.length < this.#pageSize) break;
+      if (ids.length < this.#pageSize) break;
       cursor = ids[ids.length - 1]!;
     }
     for (const change of ['gain', 'keep', 'update', 'lose'] as const) result[change].userCount = userSets[change].size;

@@ -5,9 +5,22 @@ import type { LedgerRow } from '../../domain/delivery/ledger-row.ts';
 import type { Profile } from '../../domain/profiles/profile.ts';
 import type { Queryable } from '../db.ts';
 import { ledgerColumns, toLedgerRow, type LedgerSqlRow } from './delivery-rows.ts';
-import { deviceColumns, deviceFrom, toDevice, type DeviceRow } from './device-store.ts';
+import { deviceFrom, type DeviceRow } from './device-store.ts';
 import { ProfileStore } from './profile-store.ts';
-import { toUser, type UserRow } from './user-store.ts';
+
+/** The device and primary-user columns delivery reads (the user's null when the device has none). */
+type DryRunDeviceRow = Pick<DeviceRow, 'id' | 'device_name' | 'operating_system' | 'os_version' | 'android_management_mode' | 'user_id'>
+  & { [K in 'display_name' | 'user_principal_name' | 'mail' | 'on_premises_sam_account_name' | 'on_premises_domain_name' | 'on_premises_net_bios_name']: string | null };
+
+function groupIdsByMember(rows: readonly { group_id: string; member: string }[]): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const row of rows) {
+    const list = map.get(row.member);
+    if (list) list.push(row.group_id);
+    else map.set(row.member, [row.group_id]);
+  }
+  return map;
+}
 
 /** A device of a dry-run page: what delivery and the resolver see, plus names for the answer. */
 export interface DryRunDevice {
@@ -33,46 +46,51 @@ export class DryRunStore {
   /** Devices `ids` (absent ones skipped) with their users' group ids, in id order. */
   async devicePage(tenantId: string, ids: readonly string[]): Promise<{ devices: DryRunDevice[]; userGroupIds: Map<string, string[]> }> {
     if (ids.length === 0) return { devices: [], userGroupIds: new Map() };
-    const rows = await this.#db.query<DeviceRow & { primary_user: UserRow | null }>(
-      `SELECT ${deviceColumns}, to_jsonb(u) AS primary_user FROM ${deviceFrom} WHERE d.tenant_id = $1 AND d.id = ANY($2::uuid[]) ORDER BY d.id`,
+    const rows = await this.#db.query<DryRunDeviceRow>(
+      `SELECT d.id, d.device_name, d.operating_system, d.os_version, d.android_management_mode, d.user_id,
+              u.display_name, u.user_principal_name, u.mail, u.on_premises_sam_account_name, u.on_premises_domain_name, u.on_premises_net_bios_name
+         FROM ${deviceFrom} WHERE d.tenant_id = $1 AND d.id = ANY($2::uuid[]) ORDER BY d.id`,
       [tenantId, ids],
     );
     const userIds = [...new Set(rows.map((r) => r.user_id).filter((id): id is string => id !== null))];
-    const memberships = await this.#db.query<{ group_id: string; device_id: string | null; user_id: string | null }>(
-      `SELECT group_id, device_id, user_id FROM group_members
-        WHERE tenant_id = $1 AND (device_id = ANY($2::uuid[]) OR user_id = ANY($3::uuid[]))`,
-      [tenantId, ids, userIds],
+    // Two statements, each on its own (tenant, member) index.
+    const byDevice = await this.#db.query<{ group_id: string; member: string }>(
+      'SELECT group_id, device_id AS member FROM group_members WHERE tenant_id = $1 AND device_id = ANY($2::uuid[])',
+      [tenantId, ids],
     );
-    const deviceGroupIds = new Map<string, string[]>();
-    const userGroupIds = new Map<string, string[]>();
-    for (const m of memberships) {
-      const [map, key] = m.device_id !== null ? [deviceGroupIds, m.device_id] : [userGroupIds, m.user_id!];
-      const list = map.get(key);
-      if (list) list.push(m.group_id);
-      else map.set(key, [m.group_id]);
-    }
-    const devices = rows.map((row): DryRunDevice => {
-      const device = toDevice(row);
-      return {
-        delivery: {
-          id: device.id,
-          operatingSystem: device.operatingSystem,
-          osVersion: device.osVersion,
-          androidManagementMode: device.androidManagementMode,
-          primaryUser: row.primary_user === null ? null : toUser(row.primary_user),
+    const byUser = await this.#db.query<{ group_id: string; member: string }>(
+      'SELECT group_id, user_id AS member FROM group_members WHERE tenant_id = $1 AND user_id = ANY($2::uuid[])',
+      [tenantId, userIds],
+    );
+    const deviceGroupIds = groupIdsByMember(byDevice);
+    const userGroupIds = groupIdsByMember(byUser);
+    const devices = rows.map((row): DryRunDevice => ({
+      delivery: {
+        id: row.id,
+        operatingSystem: row.operating_system,
+        osVersion: row.os_version,
+        androidManagementMode: row.android_management_mode,
+        primaryUser: row.user_id === null ? null : {
+          id: row.user_id,
+          displayName: row.display_name ?? '',
+          userPrincipalName: row.user_principal_name ?? '',
+          mail: row.mail,
+          onPremisesSamAccountName: row.on_premises_sam_account_name,
+          onPremisesDomainName: row.on_premises_domain_name,
+          onPremisesNetBiosName: row.on_premises_net_bios_name,
         },
-        resolver: {
-          id: device.id,
-          operatingSystem: device.operatingSystem,
-          androidManagementMode: device.androidManagementMode,
-          userId: device.userId,
-          groupIds: deviceGroupIds.get(device.id) ?? [],
-        },
-        deviceName: device.deviceName,
-        userPrincipalName: device.userPrincipalName,
-        userDisplayName: device.userDisplayName,
-      };
-    });
+      },
+      resolver: {
+        id: row.id,
+        operatingSystem: row.operating_system,
+        androidManagementMode: row.android_management_mode,
+        userId: row.user_id,
+        groupIds: deviceGroupIds.get(row.id) ?? [],
+      },
+      deviceName: row.device_name,
+      userPrincipalName: row.user_principal_name,
+      userDisplayName: row.display_name,
+    }));
     return { devices, userGroupIds };
   }
 
