@@ -56,6 +56,8 @@ import { MaintenanceStore } from './store/postgres/maintenance-store.ts';
 import { MaintenanceWorker } from './services/maintenance/maintenance-worker.ts';
 import { DryRunService } from './services/safe-changes/dry-run-service.ts';
 import { DryRunStore } from './store/postgres/dry-run-store.ts';
+import { AlertService } from './services/alerts/alert-service.ts';
+import { AlertStore } from './store/postgres/alert-store.ts';
 
 /**
  * The composition root: the only place that picks concrete classes. Everything else receives its
@@ -264,6 +266,11 @@ export async function createEnvelope(options: {
       uuidNamespace: uuidBytes(envelopeUuidNamespace),
       keepOnlyEmailProfile: options.deliveryOptions?.keepOnlyEmailProfile ?? defaultDeliveryOptions.keepOnlyEmailProfile,
       now: Date.now,
+    }),
+    alerts: new AlertService({
+      store: new AlertStore(db),
+      now: Date.now,
+      stuckAfterMs: options.deliveryOptions?.stuckAfterMs ?? defaultDeliveryOptions.stuckAfterMs,
     }),
   };
   const maintenance = new MaintenanceWorker({ delivery, store: new MaintenanceStore(db), windowsMdm: stores.windowsMdm, log: pushLog });

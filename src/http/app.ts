@@ -24,6 +24,7 @@ import type { AppleMdmService } from '../services/apple-mdm/apple-mdm-service.ts
 import type { WindowsEnrollmentService } from '../services/enrollment/windows-enrollment-service.ts';
 import type { WindowsMdmService } from '../services/windows-mdm/windows-mdm-service.ts';
 import type { DryRunService } from '../services/safe-changes/dry-run-service.ts';
+import type { AlertService } from '../services/alerts/alert-service.ts';
 import { requireBearerAuth } from './auth.ts';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './error-handler.ts';
 import { installInputGuard } from './input-guard.ts';
@@ -44,6 +45,7 @@ import { registerEnrollmentTokenRoutes } from './graph/enrollment-tokens.ts';
 import { registerApplePushCertificateRoutes } from './graph/apple-push-certificate.ts';
 import { registerWindowsPushSettingsRoutes } from './graph/windows-push-settings.ts';
 import { registerDryRunRoutes } from './graph/dry-run.ts';
+import { registerAlertRoutes } from './graph/alerts.ts';
 import { registerAppleEnrollRoutes } from './device/apple/enroll.ts';
 import { registerAppleMdmRoutes } from './device/apple/mdm.ts';
 import { registerWindowsEnrollmentRoutes } from './device/windows/enrollment.ts';
@@ -80,6 +82,8 @@ export interface AppServices {
   windowsMdm: WindowsMdmService;
   /** Safe changes: what an assign or PATCH body would do, before it is saved. */
   dryRun: DryRunService;
+  /** Alerts computed from delivery status. */
+  alerts: AlertService;
 }
 
 export interface AppOptions {
@@ -179,6 +183,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerApplePushCertificateRoutes(graph, options.services.pushCertificates);
     registerWindowsPushSettingsRoutes(graph, options.services.windowsPushSettings);
     registerDryRunRoutes(graph, options.services.dryRun);
+    registerAlertRoutes(graph, options.services.alerts);
   }, { prefix: graphPrefix });
 
   // Device-facing routes: no bearer token (devices carry their own credentials), rate-limited.
