@@ -57,6 +57,10 @@ import { AuditEventStore } from './store/postgres/audit-event-store.ts';
 import { AuditService } from './services/audit/audit-service.ts';
 import { MaintenanceStore } from './store/postgres/maintenance-store.ts';
 import { MaintenanceWorker } from './services/maintenance/maintenance-worker.ts';
+import { DryRunService } from './services/safe-changes/dry-run-service.ts';
+import { DryRunStore } from './store/postgres/dry-run-store.ts';
+import { AlertService } from './services/alerts/alert-service.ts';
+import { AlertStore } from './store/postgres/alert-store.ts';
 
 /**
  * The composition root: the only place that picks concrete classes. Everything else receives its
@@ -270,6 +274,21 @@ export async function createEnvelope(options: {
       listGroups: (tenantId, query) => services.groups.list(tenantId, query),
       devicesReached: async (tenantId, profileId, kind) =>
         kind === 'email' ? new Set((await services.assignments.targeted(tenantId, profileId)).targeted.map((t) => t.deviceId)).size : null,
+    }),
+    dryRun: new DryRunService({
+      // Stateless services: their own instances read exactly what assign and PATCH validate with.
+      assignments: new AssignmentService(stores, transact),
+      profiles: new ProfileService({ stores, transact, newId, tenantCa }),
+      targeting: stores.targeting,
+      store: new DryRunStore(db),
+      uuidNamespace: uuidBytes(envelopeUuidNamespace),
+      keepOnlyEmailProfile: options.deliveryOptions?.keepOnlyEmailProfile ?? defaultDeliveryOptions.keepOnlyEmailProfile,
+      now: Date.now,
+    }),
+    alerts: new AlertService({
+      store: new AlertStore(db),
+      now: Date.now,
+      stuckAfterMs: options.deliveryOptions?.stuckAfterMs ?? defaultDeliveryOptions.stuckAfterMs,
     }),
   };
   const maintenance = new MaintenanceWorker({ delivery, store: new MaintenanceStore(db), windowsMdm: stores.windowsMdm, log: pushLog });

@@ -24,6 +24,8 @@ import type { AppleMdmService } from '../services/apple-mdm/apple-mdm-service.ts
 import type { WindowsEnrollmentService } from '../services/enrollment/windows-enrollment-service.ts';
 import type { WindowsMdmService } from '../services/windows-mdm/windows-mdm-service.ts';
 import type { TenantConfigurationService } from '../services/gitops/tenant-configuration.ts';
+import type { DryRunService } from '../services/safe-changes/dry-run-service.ts';
+import type { AlertService } from '../services/alerts/alert-service.ts';
 import { requireBearerAuth } from './auth.ts';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './error-handler.ts';
 import { installInputGuard } from './input-guard.ts';
@@ -45,6 +47,8 @@ import { registerApplePushCertificateRoutes } from './graph/apple-push-certifica
 import { registerWindowsPushSettingsRoutes } from './graph/windows-push-settings.ts';
 import { registerBatchRoutes } from './graph/batch.ts';
 import { registerTenantConfigurationRoutes } from './graph/tenant-configuration.ts';
+import { registerDryRunRoutes } from './graph/dry-run.ts';
+import { registerAlertRoutes } from './graph/alerts.ts';
 import { registerAppleEnrollRoutes } from './device/apple/enroll.ts';
 import { registerAppleMdmRoutes } from './device/apple/mdm.ts';
 import { registerWindowsEnrollmentRoutes } from './device/windows/enrollment.ts';
@@ -87,6 +91,10 @@ export interface AppServices {
   tenantConfiguration: TenantConfigurationService;
   /** The audit trail: every admin and SCIM write, readable as deviceManagement/auditEvents. */
   audit: AuditService;
+  /** Safe changes: what an assign or PATCH body would do, before it is saved. */
+  dryRun: DryRunService;
+  /** Alerts computed from delivery status. */
+  alerts: AlertService;
 }
 
 export interface AppOptions {
@@ -224,6 +232,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerBatchRoutes(graph, graphPrefix);
     registerTenantConfigurationRoutes(graph, options.services.tenantConfiguration);
     registerAuditEventRoutes(graph, options.services.audit, auditCatalog);
+    registerDryRunRoutes(graph, options.services.dryRun);
+    registerAlertRoutes(graph, options.services.alerts);
   }, { prefix: graphPrefix });
 
   // Device-facing routes: no bearer token (devices carry their own credentials), rate-limited.

@@ -35,7 +35,8 @@ function single(value: unknown, name: string): string | undefined {
   return value;
 }
 
-function parseTop(raw: unknown): number {
+/** `$top` of a query: 1–999, 100 when absent; 400 naming `$top` otherwise. */
+export function parseTop(raw: unknown): number {
   const text = single(raw, '$top');
   if (text === undefined) return 100;
   const top = Number(text);

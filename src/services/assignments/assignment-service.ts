@@ -1,4 +1,5 @@
-import type { Assignment } from '../../domain/assignments/assignment-target.ts';
+import type { Assignment, AssignmentTarget } from '../../domain/assignments/assignment-target.ts';
+import type { Profile } from '../../domain/profiles/index.ts';
 import { emailProfileTargetPlatforms, targetPlatformCriteria } from '../../domain/assignments/device-platform.ts';
 import { parseAssignBody } from '../../domain/assignments/parse-assign-body.ts';
 import { badRequest, notFound } from '../../domain/errors.ts';
@@ -53,13 +54,7 @@ export class AssignmentService {
     const assignments = parseAssignBody(body);
     return this.#transact(async (stores) => {
       if (!(await stores.profiles.lockForUpdate(tenantId, profileId))) throw notFound('Device configuration', profileId);
-      const groupIds = assignments.flatMap((a) => ('groupId' in a.target ? [a.target.groupId] : []));
-      const existing = await stores.groups.existing(tenantId, groupIds);
-      assignments.forEach((a, index) => {
-        if ('groupId' in a.target && !existing.has(a.target.groupId)) {
-          throw badRequest(`Group '${a.target.groupId}' does not exist in this tenant.`, `assignments[${index}].target.groupId`);
-        }
-      });
+      await checkTargetGroups(stores, tenantId, assignments, true);
       await stores.assignments.replace(tenantId, profileId, assignments);
       return stores.assignments.list(tenantId, profileId);
     });
@@ -76,7 +71,7 @@ export class AssignmentService {
     const profile = await this.#profileOrThrow(tenantId, profileId);
     const family = emailProfileTargetPlatforms[profile.odataType as keyof typeof emailProfileTargetPlatforms];
     if (!family) throw badRequest(`getTargetedUsersAndDevices applies to email profiles; '${profile.odataType}' is not one.`, 'id');
-    const targets = (await this.#stores.assignments.list(tenantId, profileId)).filter((a) => a.intent === 'apply').map((a) => a.target);
+    const targets = await this.applyTargets(tenantId, profileId);
     const result: TargetingResult = { targeted: [], notApplicable: [] };
     const mismatched: UntargetableDevice[] = [];
     for (let after: string | null = null; ;) {
@@ -103,9 +98,38 @@ export class AssignmentService {
     return result;
   }
 
+  /**
+   * What `assign` would save, without saving it: the same validation (400 naming the field, 404 for
+   * a profile outside the tenant, every group must exist), then the current and the proposed `apply`
+   * targets. For the dry run.
+   */
+  async proposedAssign(tenantId: string, profileId: string, body: unknown): Promise<{ profile: Profile; current: AssignmentTarget[]; proposed: AssignmentTarget[] }> {
+    const assignments = parseAssignBody(body);
+    const profile = await this.#profileOrThrow(tenantId, profileId);
+    await checkTargetGroups(this.#stores, tenantId, assignments, false);
+    const proposed = assignments.filter((a) => a.intent === 'apply').map((a) => a.target);
+    return { profile, current: await this.applyTargets(tenantId, profileId), proposed };
+  }
+
+  /** The targets of the profile's `apply` assignments. */
+  async applyTargets(tenantId: string, profileId: string): Promise<AssignmentTarget[]> {
+    return (await this.#stores.assignments.list(tenantId, profileId)).filter((a) => a.intent === 'apply').map((a) => a.target);
+  }
+
   async #profileOrThrow(tenantId: string, profileId: string) {
     const profile = await this.#stores.profiles.get(tenantId, profileId);
     if (!profile) throw notFound('Device configuration', profileId);
     return profile;
   }
+}
+
+/** Every group an assignment names must exist in the tenant (400 naming the assignment's groupId otherwise); `lock` keeps them until the transaction ends. */
+async function checkTargetGroups(stores: Stores, tenantId: string, assignments: readonly Assignment[], lock: boolean): Promise<void> {
+  const groupIds = assignments.flatMap((a) => ('groupId' in a.target ? [a.target.groupId] : []));
+  const existing = await stores.groups.existing(tenantId, groupIds, { lock });
+  assignments.forEach((a, index) => {
+    if ('groupId' in a.target && !existing.has(a.target.groupId)) {
+      throw badRequest(`Group '${a.target.groupId}' does not exist in this tenant.`, `assignments[${index}].target.groupId`);
+    }
+  });
 }

@@ -61,27 +61,42 @@ export class ProfileService {
    */
   async update(tenantId: string, id: string, body: unknown): Promise<Profile> {
     return this.#transact(async (stores) => {
-      const existing = await stores.profiles.get(tenantId, id);
-      if (!existing) throw notFound('Device configuration', id);
-      const draft = parseProfilePatch(existing, body);
-      await checkLinks(stores, tenantId, draft, id);
-      const identityChanges = changedIdentityFields(existing, draft);
-      if (identityChanges.length > 0 && (await stores.assignments.hasAny(tenantId, id))) {
-        throw conflict(
-          `${identityChanges.join(' and ')} cannot change on an assigned profile: devices would keep the old account. ` +
-            'Delete this profile and create a new one with the new value (then assign it).',
-          identityChanges[0],
-        );
-      }
+      const { existing, draft } = await validatedPatch(stores, tenantId, id, body);
       const updated = await stores.profiles.update(tenantId, id, draft, existing.version);
       if (!updated) throw conflict('The profile was changed by another request meanwhile; read it again and retry.', 'version');
       return updated;
     });
   }
 
+  /**
+   * What `update` would save, without saving it: the same validation and the same refusals (404,
+   * 400 naming the field, 409 for hostName/emailAddressSource of an assigned profile), then the
+   * profile as it would read afterwards (version + 1). For the dry run.
+   */
+  async proposedUpdate(tenantId: string, id: string, body: unknown): Promise<{ current: Profile; proposed: Profile }> {
+    const { existing, draft } = await validatedPatch(this.#stores, tenantId, id, body);
+    return { current: existing, proposed: { ...existing, ...draft, version: existing.version + 1 } };
+  }
+
   async delete(tenantId: string, id: string): Promise<void> {
     if (!(await this.#stores.profiles.delete(tenantId, id))) throw notFound('Device configuration', id);
   }
+}
+
+async function validatedPatch(stores: Stores, tenantId: string, id: string, body: unknown): Promise<{ existing: Profile; draft: ProfileDraft }> {
+  const existing = await stores.profiles.get(tenantId, id);
+  if (!existing) throw notFound('Device configuration', id);
+  const draft = parseProfilePatch(existing, body);
+  await checkLinks(stores, tenantId, draft, id);
+  const identityChanges = changedIdentityFields(existing, draft);
+  if (identityChanges.length > 0 && (await stores.assignments.hasAny(tenantId, id))) {
+    throw conflict(
+      `${identityChanges.join(' and ')} cannot change on an assigned profile: devices would keep the old account. ` +
+        'Delete this profile and create a new one with the new value (then assign it).',
+      identityChanges[0],
+    );
+  }
+  return { existing, draft };
 }
 
 async function checkLinks(stores: Stores, tenantId: string, draft: ProfileDraft, selfId?: string): Promise<void> {

@@ -61,12 +61,13 @@ export class GroupStore {
   /**
    * Which of `ids` exist in the tenant. Inside a transaction they stay that way until it ends: each is
    * locked `FOR KEY SHARE`, so a concurrent delete waits and then sees any assignment this transaction
-   * made (and answers 409), instead of the assignment failing on a vanished group.
+   * made (and answers 409), instead of the assignment failing on a vanished group. `lock: false`
+   * (the dry run) only reads.
    */
-  async existing(tenantId: string, ids: readonly string[]): Promise<Set<string>> {
+  async existing(tenantId: string, ids: readonly string[], options: { lock: boolean } = { lock: true }): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     const rows = await this.#db.query<{ id: string }>(
-      'SELECT id FROM groups WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id FOR KEY SHARE',
+      `SELECT id FROM groups WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id${options.lock ? ' FOR KEY SHARE' : ''}`,
       [tenantId, ids],
     );
     return new Set(rows.map((r) => r.id));

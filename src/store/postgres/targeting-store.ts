@@ -59,18 +59,7 @@ export class TargetingStore {
               (d.operating_system = ANY($7::text[]) AND ($8::text IS NULL OR d.android_management_mode = $8)) AS platform_matches
          FROM managed_devices d
          LEFT JOIN users u ON u.tenant_id = d.tenant_id AND u.id = d.user_id
-         CROSS JOIN LATERAL (SELECT
-           ($4 OR d.id IN (SELECT device_id FROM group_members
-                            WHERE tenant_id = $1 AND group_id = ANY($5::uuid[]) AND device_id IS NOT NULL))
-             AND d.id NOT IN (SELECT device_id FROM group_members
-                               WHERE tenant_id = $1 AND group_id = ANY($6::uuid[]) AND device_id IS NOT NULL)
-             AS by_device,
-           d.user_id IS NOT NULL
-             AND ($3 OR d.user_id IN (SELECT user_id FROM group_members
-                                       WHERE tenant_id = $1 AND group_id = ANY($5::uuid[]) AND user_id IS NOT NULL))
-             AND d.user_id NOT IN (SELECT user_id FROM group_members
-                                    WHERE tenant_id = $1 AND group_id = ANY($6::uuid[]) AND user_id IS NOT NULL)
-             AS by_user) s
+         CROSS JOIN LATERAL (SELECT ${scopePaths({ allUsers: '$3', allDevices: '$4', included: '$5', excluded: '$6' })}) s
         WHERE d.tenant_id = $1 AND ($2::uuid IS NULL OR d.id > $2::uuid) AND (s.by_device OR s.by_user)
         ORDER BY d.id
         LIMIT $9`,
@@ -88,4 +77,47 @@ export class TargetingStore {
       outcome: !row.platform_matches ? 'platformMismatch' : row.user_id === null ? 'withoutPrimaryUser' : 'targeted',
     }));
   }
+
+  /**
+   * Up to `limit` ids after `afterDeviceId`, in id order, of the devices in scope of any of
+   * `targetSets` (platform not checked): one keyset-paged query for the union of several assignment
+   * sets, e.g. a profile's current and proposed ones (the dry run).
+   */
+  async scopeUnionPage(tenantId: string, targetSets: readonly (readonly AssignmentTarget[])[], afterDeviceId: string | null, limit: number): Promise<string[]> {
+    const scopes = targetSets.map(assignmentScope).filter((scope) => scope.allUsers || scope.allDevices || scope.included.size > 0);
+    if (scopes.length === 0) return [];
+    const params: unknown[] = [tenantId, afterDeviceId, limit];
+    // One LATERAL per set, as in scopePage, so each set's member lists are hashed once per query.
+    const laterals = scopes.map((scope, index) => {
+      const at = params.push(scope.allUsers, scope.allDevices, [...scope.included], [...scope.excluded]);
+      return `CROSS JOIN LATERAL (SELECT ${scopePaths({ allUsers: `$${at - 3}`, allDevices: `$${at - 2}`, included: `$${at - 1}`, excluded: `$${at}` })}) s${index}`;
+    });
+    const inAny = scopes.map((_, index) => `s${index}.by_device OR s${index}.by_user`).join(' OR ');
+    const rows = await this.#db.query<{ id: string }>(
+      `SELECT d.id FROM managed_devices d ${laterals.join(' ')}
+        WHERE d.tenant_id = $1 AND ($2::uuid IS NULL OR d.id > $2::uuid) AND (${inAny})
+        ORDER BY d.id
+        LIMIT $3`,
+      params,
+    );
+    return rows.map((row) => row.id);
+  }
+}
+
+/**
+ * The two scope paths of device `d` (columns `by_device`, `by_user`) for one assignment set whose
+ * parts are the given parameters; `$1` is the tenant.
+ */
+function scopePaths(p: { allUsers: string; allDevices: string; included: string; excluded: string }): string {
+  return `(${p.allDevices}::boolean OR d.id IN (SELECT device_id FROM group_members
+                            WHERE tenant_id = $1 AND group_id = ANY(${p.included}::uuid[]) AND device_id IS NOT NULL))
+             AND d.id NOT IN (SELECT device_id FROM group_members
+                               WHERE tenant_id = $1 AND group_id = ANY(${p.excluded}::uuid[]) AND device_id IS NOT NULL)
+             AS by_device,
+           d.user_id IS NOT NULL
+             AND (${p.allUsers}::boolean OR d.user_id IN (SELECT user_id FROM group_members
+                                       WHERE tenant_id = $1 AND group_id = ANY(${p.included}::uuid[]) AND user_id IS NOT NULL))
+             AND d.user_id NOT IN (SELECT user_id FROM group_members
+                                    WHERE tenant_id = $1 AND group_id = ANY(${p.excluded}::uuid[]) AND user_id IS NOT NULL)
+             AS by_user`;
 }
