@@ -33,6 +33,9 @@ import { PushCertificateService } from './services/enrollment/push-certificate-s
 import { EnrollmentProfileService } from './services/enrollment/enrollment-profile-service.ts';
 import { AppleEnrollmentService } from './services/enrollment/apple-enrollment-service.ts';
 import { WindowsEnrollmentService } from './services/enrollment/windows-enrollment-service.ts';
+import { KnoxEnrollmentService } from './services/enrollment/knox-enrollment-service.ts';
+import { KnoxAgentService } from './services/knox-agent/knox-agent-service.ts';
+import { KnoxCommandRenderer } from './services/knox-agent/knox-command-renderer.ts';
 import { ApnsProviderCache } from './services/push/apns-provider-cache.ts';
 import { ApplePushChannel } from './services/push/apple-push-channel.ts';
 import { WindowsPushChannel, type WnsClientTuning } from './services/push/windows-push-channel.ts';
@@ -252,6 +255,13 @@ export async function createEnvelope(options: {
         info: (details, message) => deliveryLog.app?.log.info(details, message),
         warn: (details, message) => deliveryLog.app?.log.warn(details, message),
       },
+    }),
+    knoxEnrollment: new KnoxEnrollmentService({ stores, transact, publicUrl: options.publicUrl, newId, log: pushLog }),
+    knoxAgent: new KnoxAgentService({
+      store: stores.knoxAgent,
+      delivery,
+      renderer: new KnoxCommandRenderer({ stores }),
+      log: pushLog,
     }),
   };
   const maintenance = new MaintenanceWorker({ delivery, store: new MaintenanceStore(db), windowsMdm: stores.windowsMdm, log: pushLog });

@@ -23,6 +23,8 @@ import type { AppleEnrollmentService } from '../services/enrollment/apple-enroll
 import type { AppleMdmService } from '../services/apple-mdm/apple-mdm-service.ts';
 import type { WindowsEnrollmentService } from '../services/enrollment/windows-enrollment-service.ts';
 import type { WindowsMdmService } from '../services/windows-mdm/windows-mdm-service.ts';
+import type { KnoxEnrollmentService } from '../services/enrollment/knox-enrollment-service.ts';
+import type { KnoxAgentService } from '../services/knox-agent/knox-agent-service.ts';
 import { requireBearerAuth } from './auth.ts';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './error-handler.ts';
 import { installInputGuard } from './input-guard.ts';
@@ -46,6 +48,7 @@ import { registerAppleEnrollRoutes } from './device/apple/enroll.ts';
 import { registerAppleMdmRoutes } from './device/apple/mdm.ts';
 import { registerWindowsEnrollmentRoutes } from './device/windows/enrollment.ts';
 import { registerWindowsManagementRoutes } from './device/windows/management.ts';
+import { registerKnoxAgentRoutes } from './device/knox/agent.ts';
 import type { WakeService } from '../services/push/wake-service.ts';
 
 export interface AppServices {
@@ -76,6 +79,10 @@ export interface AppServices {
   windowsEnrollment: WindowsEnrollmentService;
   /** The Windows OMA-DM management endpoint. */
   windowsMdm: WindowsMdmService;
+  /** The Samsung Knox agent's enrollment (`POST /mdm/android/enroll`). */
+  knoxEnrollment: KnoxEnrollmentService;
+  /** The Samsung Knox agent API (`/mdm/knox/v1`). */
+  knoxAgent: KnoxAgentService;
 }
 
 export interface AppOptions {
@@ -133,7 +140,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         version: options.version,
         description: 'Microsoft Graph-compatible admin API for email profiles, directory and assignments.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, deviceCredential: { type: 'http', scheme: 'bearer', description: 'A Knox agent\'s device credential (kxa_…) from enrollment.' } } },
       security: [{ bearer: [] }],
     },
     // Routes whose body a domain parser validates carry their schema in config.docsBody.
@@ -181,6 +188,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register((scope) => registerAppleMdmRoutes(scope, options.services.appleMdm));
   await app.register((scope) => registerWindowsEnrollmentRoutes(scope, options.services.windowsEnrollment));
   await app.register((scope) => registerWindowsManagementRoutes(scope, options.services.windowsMdm));
+  await app.register((scope) => registerKnoxAgentRoutes(scope, options.services.knoxEnrollment, options.services.knoxAgent));
 
   return app;
 }
