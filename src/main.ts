@@ -36,6 +36,8 @@ import { WindowsEnrollmentService } from './services/enrollment/windows-enrollme
 import { KnoxEnrollmentService } from './services/enrollment/knox-enrollment-service.ts';
 import { KnoxAgentService } from './services/knox-agent/knox-agent-service.ts';
 import { KnoxCommandRenderer } from './services/knox-agent/knox-command-renderer.ts';
+import { KnoxPushChannel, type FcmClientTuning } from './services/push/knox-push-channel.ts';
+import { KnoxPushSettingsService } from './services/enrollment/knox-push-settings-service.ts';
 import { ApnsProviderCache } from './services/push/apns-provider-cache.ts';
 import { ApplePushChannel } from './services/push/apple-push-channel.ts';
 import { WindowsPushChannel, type WnsClientTuning } from './services/push/windows-push-channel.ts';
@@ -148,6 +150,8 @@ export async function createEnvelope(options: {
   apns?: { url?: string; ca?: string | null; providerOptions?: Partial<ApnsProviderOptions> };
   /** Where WNS pushes go: null/absent = Microsoft's WNS; else a stand-in's origin (ENVELOPE_WNS_URL), extra trusted roots (PEM). */
   wns?: { url?: string | null; ca?: string | null; clientOptions?: Partial<WnsClientTuning> };
+  /** Where FCM pushes go: null/absent = Google's FCM; else a stand-in's origin (ENVELOPE_FCM_URL), extra trusted roots (PEM). */
+  fcm?: { url?: string | null; ca?: string | null; clientOptions?: FcmClientTuning };
   wake?: Partial<WakeWorkerOptions>;
 }): Promise<Envelope> {
   const { db } = options;
@@ -194,6 +198,15 @@ export async function createEnvelope(options: {
         ca: options.wns?.ca ?? null,
         log: pushLog,
         clientOptions: options.wns?.clientOptions,
+      }),
+      new KnoxPushChannel({
+        targets: stores.knoxAgent,
+        settings: stores.knoxPushSettings,
+        box: secrets,
+        fcmUrl: options.fcm?.url ?? null,
+        ca: options.fcm?.ca ?? null,
+        log: pushLog,
+        clientOptions: options.fcm?.clientOptions,
       }),
     ],
     log: pushLog,
@@ -257,6 +270,7 @@ export async function createEnvelope(options: {
       },
     }),
     knoxEnrollment: new KnoxEnrollmentService({ stores, transact, publicUrl: options.publicUrl, newId, log: pushLog }),
+    knoxPushSettings: new KnoxPushSettingsService({ store: stores.knoxPushSettings, box: secrets }),
     knoxAgent: new KnoxAgentService({
       store: stores.knoxAgent,
       delivery,
@@ -339,6 +353,7 @@ export async function startServer(config: Readonly<Config>): Promise<Envelope> {
       https,
       apns: { url: config.apnsUrl, ca: config.apnsCaPath === null ? null : readFileSync(config.apnsCaPath, 'utf8') },
       wns: { url: config.wnsUrl, ca: config.wnsCaPath === null ? null : readFileSync(config.wnsCaPath, 'utf8') },
+      fcm: { url: config.fcmUrl, ca: config.fcmCaPath === null ? null : readFileSync(config.fcmCaPath, 'utf8') },
       wake: { pollIntervalMs: config.wakePollIntervalMs },
     });
     onConnectionError = (error) => envelope.app.log.warn({ err: error }, 'database connection lost');

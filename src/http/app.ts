@@ -25,6 +25,7 @@ import type { WindowsEnrollmentService } from '../services/enrollment/windows-en
 import type { WindowsMdmService } from '../services/windows-mdm/windows-mdm-service.ts';
 import type { KnoxEnrollmentService } from '../services/enrollment/knox-enrollment-service.ts';
 import type { KnoxAgentService } from '../services/knox-agent/knox-agent-service.ts';
+import type { KnoxPushSettingsService } from '../services/enrollment/knox-push-settings-service.ts';
 import { requireBearerAuth } from './auth.ts';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './error-handler.ts';
 import { installInputGuard } from './input-guard.ts';
@@ -49,6 +50,7 @@ import { registerAppleMdmRoutes } from './device/apple/mdm.ts';
 import { registerWindowsEnrollmentRoutes } from './device/windows/enrollment.ts';
 import { registerWindowsManagementRoutes } from './device/windows/management.ts';
 import { registerKnoxAgentRoutes } from './device/knox/agent.ts';
+import { registerKnoxPushSettingsRoutes } from './graph/knox-push-settings.ts';
 import type { WakeService } from '../services/push/wake-service.ts';
 
 export interface AppServices {
@@ -83,6 +85,8 @@ export interface AppServices {
   knoxEnrollment: KnoxEnrollmentService;
   /** The Samsung Knox agent API (`/mdm/knox/v1`). */
   knoxAgent: KnoxAgentService;
+  /** The Firebase service account that lets Envelope wake Knox agents. */
+  knoxPushSettings: KnoxPushSettingsService;
 }
 
 export interface AppOptions {
@@ -181,6 +185,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerEnrollmentTokenRoutes(graph, options.services.enrollmentTokens);
     registerApplePushCertificateRoutes(graph, options.services.pushCertificates);
     registerWindowsPushSettingsRoutes(graph, options.services.windowsPushSettings);
+    registerKnoxPushSettingsRoutes(graph, options.services.knoxPushSettings);
   }, { prefix: graphPrefix });
 
   // Device-facing routes: no bearer token (devices carry their own credentials), rate-limited.

@@ -25,7 +25,7 @@ export interface KnoxE2e {
   close(): Promise<void>;
 }
 
-export async function startKnoxE2e(): Promise<KnoxE2e> {
+export async function startKnoxE2e(options: { fcm?: { url: string; ca: string } } = {}): Promise<KnoxE2e> {
   const pki = await createE2ePki();
   const serverUrl = process.env.TEST_DATABASE_URL;
   const shared = serverUrl ? null : await openTestDb();
@@ -42,6 +42,7 @@ export async function startKnoxE2e(): Promise<KnoxE2e> {
     publicUrl: origin,
     https: { cert: Buffer.from(pki.tls.certificatePem), key: Buffer.from(pki.tls.privateKeyPem) },
     deliveryOptions: { reofferSentAfterMs: 0 },
+    ...(options.fcm ? { fcm: options.fcm } : {}),
     wake: { pollIntervalMs: 50 },
   });
   await envelope.app.listen({ port, host: '127.0.0.1' });
@@ -92,6 +93,9 @@ export function knoxAdmin(e2e: Pick<KnoxE2e, 'request' | 'query'>) {
         '@odata.type': '#microsoft.graph.androidEasEmailProfileConfiguration', displayName, accountName: displayName, hostName,
         usernameSource: 'userPrincipalName', emailAddressSource: 'userPrincipalName', requireSsl: true, durationOfEmailToSync: 'oneWeek', emailSyncSchedule: 'asMessagesArrive', ...extra,
       }), 201).id as string;
+    },
+    async putPushSettings(serviceAccount: string): Promise<void> {
+      ok(await e2e.request('PUT', '/graph/beta/envelope/knoxPushSettings', { serviceAccount }), 200);
     },
     async trustedRoot(displayName: string, certificateBase64: string): Promise<string> {
       return ok(await e2e.request('POST', '/graph/beta/deviceManagement/deviceConfigurations', {

@@ -17,6 +17,7 @@ import { WindowsPushSettingsStore } from './windows-push-settings-store.ts';
 import { WindowsEnrollmentStore } from './windows-enrollment-store.ts';
 import { WindowsMdmStore } from './windows-mdm-store.ts';
 import { KnoxAgentStore } from './knox-agent-store.ts';
+import { KnoxPushSettingsStore } from './knox-push-settings-store.ts';
 
 /** Every store, bound to one connection or transaction. */
 export interface Stores {
@@ -38,6 +39,7 @@ export interface Stores {
   issuedIdentities: IssuedIdentityStore;
   windowsMdm: WindowsMdmStore;
   knoxAgent: KnoxAgentStore;
+  knoxPushSettings: KnoxPushSettingsStore;
 }
 
 export function createStores(db: Queryable): Stores {
@@ -60,6 +62,7 @@ export function createStores(db: Queryable): Stores {
     issuedIdentities: new IssuedIdentityStore(db),
     windowsMdm: new WindowsMdmStore(db),
     knoxAgent: new KnoxAgentStore(db),
+    knoxPushSettings: new KnoxPushSettingsStore(db),
   };
 }
 

@@ -44,3 +44,19 @@ CREATE TABLE knox_accounts (
   PRIMARY KEY (tenant_id, device_id, profile_id),
   FOREIGN KEY (tenant_id, device_id) REFERENCES managed_devices (tenant_id, id) ON DELETE CASCADE
 );
+
+-- FCM wake-ups for Knox agents: each tenant's Firebase service account, whose OAuth2 token lets
+-- Envelope send FCM HTTP v1 messages to the registration tokens its agents report. The service-account
+-- JSON (it holds the private key) is sealed with the server's secret key; project_id and client_email
+-- are kept in clear for the admin API. version comes from one sequence, so it changes on every PUT:
+-- every server process compares it before a push and rebuilds its FCM client (dropping its token).
+CREATE SEQUENCE knox_push_settings_version AS integer;
+
+CREATE TABLE knox_push_settings (
+  tenant_id uuid PRIMARY KEY REFERENCES tenants (id) ON DELETE CASCADE,
+  project_id text NOT NULL CHECK (project_id ~ '^[a-z][a-z0-9-]{4,28}[a-z0-9]$'),
+  client_email text NOT NULL CHECK (length(client_email) BETWEEN 3 AND 320),
+  sealed_service_account bytea NOT NULL,
+  version integer NOT NULL DEFAULT nextval('knox_push_settings_version') CHECK (version >= 1),
+  updated_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now())
+);

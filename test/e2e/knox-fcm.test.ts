@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { FcmStandIn } from '../../sim/fcm/fcm-standin.ts';
+import type { SimulatedKnoxDevice } from '../../sim/knox/simulated-knox-device.ts';
+import { enrollKnoxDevice, knoxAdmin, startKnoxE2e, type KnoxE2e } from '../helpers/knox-e2e.ts';
+
+/** Polls `check` until it holds (20 s at most). */
+async function eventually(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await check())) {
+    assert.ok(Date.now() < deadline, `timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * FCM wake-ups of Knox agents: Envelope's wake worker sends FCM HTTP v1 messages through the FCM
+ * stand-in (sim/fcm) with the tenant's service account, and a simulated agent whose registration
+ * token a message names fetches its commands, as the agent app does in `onMessageReceived`.
+ */
+describe('waking simulated Knox agents through FCM', () => {
+  let fcm: FcmStandIn;
+  let e2e: KnoxE2e;
+  let admin: ReturnType<typeof knoxAdmin>;
+  const devices = new Map<string, SimulatedKnoxDevice>();
+
+  before(async () => {
+    fcm = await FcmStandIn.start();
+    e2e = await startKnoxE2e({ fcm: { url: fcm.url, ca: fcm.caCertificatePem } });
+    admin = knoxAdmin(e2e);
+    fcm.onMessage((message) => void devices.get(message.deviceKey)?.sync().catch(() => undefined));
+  });
+  after(async () => {
+    await e2e.close();
+    await fcm.close();
+  });
+
+  it('keeps the service account sealed: 400 naming the field for a bad file, never returned', async () => {
+    const bad = await e2e.request('PUT', '/graph/beta/envelope/knoxPushSettings', { serviceAccount: { type: 'service_account', project_id: 'contoso-envelope' } });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.target, 'serviceAccount.client_email');
+    assert.equal((await e2e.request('GET', '/graph/beta/envelope/knoxPushSettings')).status, 404);
+    const keyFile = fcm.createServiceAccount('contoso-envelope');
+    await admin.putPushSettings(keyFile);
+    const shown = await e2e.request('GET', '/graph/beta/envelope/knoxPushSettings');
+    assert.equal(shown.status, 200);
+    assert.deepEqual(Object.keys(shown.body).sort(), ['clientEmail', 'projectId', 'updatedDateTime']);
+    const [row] = await e2e.query<{ sealed_service_account: Uint8Array }>('SELECT sealed_service_account FROM knox_push_settings');
+    assert.ok(!Buffer.from(row!.sealed_service_account).toString('latin1').includes('PRIVATE KEY'), 'the key is sealed at rest');
+  });
+
+  it('wakes the agent after an assignment: the FCM message reaches it and it installs the account; a dead token is cleared', async () => {
+    const user = await admin.user('mary');
+    const serial = `R58FCM${Date.now() % 100000}`;
+    const device = await enrollKnoxDevice(e2e, await admin.enrollmentToken(user.userId), { facts: { serialNumber: serial, fcmToken: fcm.registrationTokenFor(serial) } });
+    devices.set(serial, device);
+    const profileId = await admin.mailProfile('Pushed mail', 'push.contoso.com');
+    await admin.assign(profileId, [user.groupId]);
+    await eventually('the pushed agent installed the account', () => device.accounts().length === 1);
+    assert.ok(fcm.messages.some((m) => m.deviceKey === serial && m.data.envelope === 'checkIn'));
+    await eventually('the account is compliant', async () => (await admin.deviceStatus(profileId, device.deviceId)).status === 'compliant');
+
+    fcm.unregister(serial);
+    await admin.patchProfile(profileId, { accountName: 'Pushed mail 2' });
+    await eventually('the dead registration token is cleared', async () => {
+      const [row] = await e2e.query<{ fcm_token: string | null }>('SELECT fcm_token FROM knox_enrollments WHERE device_id = $1', [device.deviceId]);
+      return row!.fcm_token === null;
+    });
+    const fresh = fcm.registrationTokenFor(`${serial}-new`);
+    devices.set(`${serial}-new`, device);
+    await device.updateFcmToken(fresh);
+    const [row] = await e2e.query<{ fcm_token: string | null }>('SELECT fcm_token FROM knox_enrollments WHERE device_id = $1', [device.deviceId]);
+    assert.equal(row!.fcm_token, fresh);
+  });
+});
