@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { KnoxAgentError, type SimulatedKnoxDevice } from '../../sim/knox/simulated-knox-device.ts';
 import { enrollKnoxDevice, knoxAdmin, startKnoxE2e, type KnoxE2e } from '../helpers/knox-e2e.ts';
@@ -260,5 +260,24 @@ describe('delivering email profiles to simulated Samsung Knox agents over HTTPS'
     assert.equal(row.state, 'removed');
     assert.equal(row.reason_code, 'deviceUnenrolled');
     assert.equal((await device.request('GET', '/commands/next')).status, 401);
+  });
+
+  it('answers a missing or non-object body with 400 and limits each device\'s requests per minute (429 with Retry-After), other devices unaffected', async () => {
+    const one = await userWithDevice('annie');
+    const two = await userWithDevice('evelyn');
+    const malformed = await e2e.http({ method: 'PUT', url: `${one.device.apiUrl}/inventory`, credential: one.device.credential, body: undefined });
+    assert.equal(malformed.status, 400);
+    const notObject = await one.device.request('POST', `/commands/${randomUUID()}/events`, ['validated']);
+    assert.equal(notObject.status, 400);
+    let limited: Awaited<ReturnType<SimulatedKnoxDevice['request']>> | undefined;
+    for (let i = 0; i < 130 && limited === undefined; i++) {
+      const reply = await one.device.request('GET', '/commands/next');
+      if (reply.status === 429) limited = reply;
+      else assert.equal(reply.status, 204);
+    }
+    assert.ok(limited, 'the device was limited');
+    assert.equal((limited.body as { error: { code: string } }).error.code, 'TooManyRequests');
+    assert.ok(limited.headers['retry-after']);
+    assert.equal((await two.device.request('GET', '/commands/next')).status, 204, 'another device is not limited');
   });
 });
