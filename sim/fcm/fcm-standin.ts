@@ -52,11 +52,19 @@ export class FcmStandIn {
     this.#server = https.createServer({ cert: identity.certificatePem, key: identity.privateKeyPem }, (request, response) => void this.#handle(request, response));
   }
 
-  static async start(options: { port?: number } = {}): Promise<FcmStandIn> {
-    const ca = await createTestCa('FCM stand-in root');
-    const identity = await issueServerCertificate(ca);
+  /** Starts on 127.0.0.1; with `certificatePem`/`privateKeyPem` as its TLS identity, else a throwaway CA's. */
+  static async start(options: { port?: number; certificatePem?: string; privateKeyPem?: string } = {}): Promise<FcmStandIn> {
+    let caCertificatePem = '';
+    let identity: { certificatePem: string; privateKeyPem: string };
+    if (options.certificatePem !== undefined && options.privateKeyPem !== undefined) {
+      identity = { certificatePem: options.certificatePem, privateKeyPem: options.privateKeyPem };
+    } else {
+      const ca = await createTestCa('FCM stand-in root');
+      identity = await issueServerCertificate(ca);
+      caCertificatePem = ca.certificatePem;
+    }
     const standIn = new FcmStandIn(identity);
-    standIn.caCertificatePem = ca.certificatePem;
+    standIn.caCertificatePem = caCertificatePem;
     await new Promise<void>((resolve, reject) => {
       standIn.#server.once('error', reject);
       standIn.#server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

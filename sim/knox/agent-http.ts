@@ -13,8 +13,8 @@ export type AgentHttp = (request: { method: string; url: string; credential?: st
  * The agent's HTTPS client: JSON requests over a keep-alive agent that trusts `serverCaPem` (the
  * deployment's TLS root, as the agent app would pin it or the device would trust it).
  */
-export function createAgentHttp(options: { serverCaPem: string; timeoutMs?: number; maxSockets?: number }): { http: AgentHttp; close(): void } {
-  const agent = new https.Agent({ keepAlive: true, ca: options.serverCaPem, maxSockets: options.maxSockets ?? 64 });
+export function createAgentHttp(options: { serverCaPem?: string; timeoutMs?: number; maxSockets?: number }): { http: AgentHttp; close(): void } {
+  const agent = new https.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64, ...(options.serverCaPem ? { ca: options.serverCaPem } : {}) });
   const http: AgentHttp = (request) =>
     new Promise((resolve, reject) => {
       const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));

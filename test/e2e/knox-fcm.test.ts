@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FcmStandIn } from '../../sim/fcm/fcm-standin.ts';
+import { KnoxFleet } from '../../sim/knox/fleet.ts';
 import type { SimulatedKnoxDevice } from '../../sim/knox/simulated-knox-device.ts';
 import { enrollKnoxDevice, knoxAdmin, startKnoxE2e, type KnoxE2e } from '../helpers/knox-e2e.ts';
 
@@ -71,5 +72,24 @@ describe('waking simulated Knox agents through FCM', () => {
     await device.updateFcmToken(fresh);
     const [row] = await e2e.query<{ fcm_token: string | null }>('SELECT fcm_token FROM knox_enrollments WHERE device_id = $1', [device.deviceId]);
     assert.equal(row!.fcm_token, fresh);
+  });
+
+  it('converges a fleet (sim/knox/fleet.ts, as `envelope simulate knox` runs it) through FCM, overwriting the user-made accounts', async () => {
+    const user = await admin.user('katherine');
+    const token = (await e2e.request('POST', '/graph/beta/envelope/enrollmentTokens', { userId: user.userId, platform: 'Android', maxDevices: 6 })).body.token as string;
+    const fleet = new KnoxFleet({ server: e2e.origin, enrollmentToken: token, devices: 6, http: e2e.http, fcm, userAccountsPercent: 50, userAccount: { host: 'imap.example.net', emailAddress: user.upn }, random: (() => { let i = 0; return () => (i++ % 2) * 0.99; })() });
+    await fleet.start();
+    assert.equal(fleet.snapshot().enrolled, 6);
+    const profileId = await admin.mailProfile('Fleet mail', 'fleet.contoso.com');
+    await admin.assign(profileId, [user.groupId]);
+    await eventually('every device has the account', () => fleet.devices().every((d) => d.accounts().length === 1 && d.accounts()[0]!.accountKey !== null));
+    const progress = fleet.snapshot();
+    assert.equal(progress.userAccountsOverwritten, 3);
+    assert.ok(progress.pushes >= 6, `pushes ${progress.pushes}`);
+    await eventually('all compliant', async () => {
+      const overview = (await e2e.request('GET', `/graph/beta/deviceManagement/deviceConfigurations/${profileId}/deviceStatusOverview`)).body as { successCount: number };
+      return overview.successCount === 6;
+    });
+    fleet.stop();
   });
 });
