@@ -46,3 +46,23 @@ describe('envelope simulate knox', () => {
     assert.match(result.stderr, /^envelope: No device enrolled: enrollment failed: .*ECONNREFUSED/);
   });
 });
+
+describe('envelope simulate mix --knox', () => {
+  const run = (args: string[]) => spawnSync(process.execPath, [cli, 'simulate', 'mix', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, DATABASE_URL: '' } });
+
+  it('documents --knox, --knox-enroll-token and --fcm-port, and needs the token for Knox devices', () => {
+    const help = run(['--help']);
+    for (const option of ['--knox <n>', '--knox-enroll-token <token>', '--fcm-port <port>']) assert.ok(help.stdout.includes(option), option);
+    const missing = run(['--ios', '0', '--windows', '0', '--knox', '2', '--server', 'https://127.0.0.1:1']);
+    assert.equal(missing.status, 2, missing.stderr);
+    assert.match(missing.stderr, /--knox-enroll-token/);
+  });
+
+  it('runs Knox agents alone with the FCM stand-in, and exits 1 naming the cause when none could enroll', () => {
+    const result = run(['--ios', '0', '--windows', '0', '--knox', '1', '--knox-enroll-token', 'enr_k', '--server', 'https://127.0.0.1:1', '--exit-when-idle']);
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stdout, /FCM stand-in listening on https:\/\/127\.0\.0\.1:\d+/);
+    assert.match(result.stdout, /Knox enrolled 0\/1 \(failed 1\)/);
+    assert.match(result.stderr, /^envelope: No device enrolled: Knox: enrollment failed: .*ECONNREFUSED/);
+  });
+});
