@@ -80,6 +80,21 @@ describe('delivering email profiles to simulated Samsung Knox agents over HTTPS'
     assert.equal(token_!.used_count, 1);
   });
 
+  it('replaces the earlier enrollment of the same serial number; concurrent ones never answer 500', async () => {
+    const user = await admin.user('lise');
+    const serialNumber = `R58SAME${randomBytes(3).toString('hex').toUpperCase()}`;
+    const first = await enrollKnoxDevice(e2e, await admin.enrollmentToken(user.userId), { facts: { serialNumber } });
+    const second = await enrollKnoxDevice(e2e, await admin.enrollmentToken(user.userId), { facts: { serialNumber } });
+    assert.notEqual(first.deviceId, second.deviceId);
+    assert.equal((await e2e.request('GET', `/graph/beta/deviceManagement/managedDevices/${first.deviceId}`)).status, 404, 'the earlier device is gone');
+    assert.equal((await first.request('GET', '/commands/next')).status, 401, 'and so is its credential');
+    const tokens = await Promise.all([1, 2, 3].map(() => admin.enrollmentToken(user.userId)));
+    const raced = await Promise.all(tokens.map((token) => e2e.http({ method: 'POST', url: `${e2e.origin}/mdm/android/enroll`, body: { enrollmentToken: token, device: { serialNumber, androidVersion: '14' } } })));
+    for (const reply of raced) assert.ok([201, 409].includes(reply.status), `HTTP ${reply.status} ${JSON.stringify(reply.body)}`);
+    const rows = await e2e.query('SELECT device_id FROM knox_enrollments WHERE serial_number = $1', [serialNumber]);
+    assert.equal(rows.length, 1);
+  });
+
   it('installs an androidEasEmailProfileConfiguration: the Knox account with the profile\'s values, compliant once validated, then verified by inventory', async () => {
     const { device, deviceId, groupId, upn } = await userWithDevice('linus', { addResultsImmediately: false });
     const profileId = await admin.mailProfile('Contoso mail', 'mail.contoso.com', { durationOfEmailToSync: 'twoWeeks', emailSyncSchedule: 'fifteenMinutes' });

@@ -1,5 +1,7 @@
+import { conflict } from '../../domain/errors.ts';
 import type { Queryable } from '../db.ts';
 import { isoTime } from './list-sql.ts';
+import { pgErrorCode, pgErrorCodes } from './pg-errors.ts';
 
 /** An enrolled Knox device agent (table `knox_enrollments`, migration 0012). */
 export interface KnoxEnrollmentRecord {
@@ -92,13 +94,19 @@ export class KnoxAgentStore {
     return rows[0] ? toEnrollment(rows[0]) : null;
   }
 
+  /** 409 when the same serial number enrolled in the tenant concurrently (the unique key; retry finds and replaces it). */
   async insert(tenantId: string, enrollment: NewKnoxEnrollment): Promise<KnoxEnrollmentRecord> {
-    const rows = await this.#db.query<EnrollmentRow>(
-      `INSERT INTO knox_enrollments (tenant_id, device_id, credential_sha256, serial_number, android_version, knox_version, fcm_token, token_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${columns}`,
-      [tenantId, enrollment.deviceId, enrollment.credentialSha256, enrollment.serialNumber, enrollment.androidVersion, enrollment.knoxVersion, enrollment.fcmToken, enrollment.tokenId],
-    );
-    return toEnrollment(rows[0]!);
+    try {
+      const rows = await this.#db.query<EnrollmentRow>(
+        `INSERT INTO knox_enrollments (tenant_id, device_id, credential_sha256, serial_number, android_version, knox_version, fcm_token, token_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${columns}`,
+        [tenantId, enrollment.deviceId, enrollment.credentialSha256, enrollment.serialNumber, enrollment.androidVersion, enrollment.knoxVersion, enrollment.fcmToken, enrollment.tokenId],
+      );
+      return toEnrollment(rows[0]!);
+    } catch (error) {
+      if (pgErrorCode(error) === pgErrorCodes.uniqueViolation) throw conflict('This device is enrolling in another request at the same time; retry.', 'device.serialNumber');
+      throw error;
+    }
   }
 
   /** Records that the agent was seen; `fcmToken` when it reported one (undefined: unchanged, null: cleared). */
