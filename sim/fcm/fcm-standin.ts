@@ -16,6 +16,7 @@ import { createTestCa, issueServerCertificate } from '../apns/apns-test-pki.ts';
  *   200 `{name}`; 401 `UNAUTHENTICATED` for a missing, unknown or expired access token; 403
  *   `PERMISSION_DENIED` for a token of another project; 400 `INVALID_ARGUMENT` for a malformed
  *   message; 404 `UNREGISTERED` for a registration token it does not know or that was unregistered;
+ *   403 `SENDER_ID_MISMATCH` for a registration token of another project;
  *   scripted answers per device (429 `RESOURCE_EXHAUSTED` with Retry-After, 503 `UNAVAILABLE`…).
  */
 
@@ -38,7 +39,7 @@ export class FcmStandIn {
   readonly #server: https.Server;
   readonly #accounts = new Map<string, Account>();
   readonly #tokens = new Map<string, { projectId: string; expiresAt: number }>();
-  readonly #registrations = new Map<string, { deviceKey: string; gone: boolean }>();
+  readonly #registrations = new Map<string, { deviceKey: string; gone: boolean; projectId: string | null }>();
   readonly #scripts = new Map<string, FcmScriptedAnswer[]>();
   readonly #listeners = new Set<(message: FcmStandInMessage) => void>();
   readonly messages: FcmStandInMessage[] = [];
@@ -93,11 +94,15 @@ export class FcmStandIn {
     });
   }
 
-  /** The registration token of the agent `deviceKey` (FirebaseMessaging.getToken), the same until unregistered. */
-  registrationTokenFor(deviceKey: string): string {
+  /**
+   * The registration token of the agent `deviceKey` (FirebaseMessaging.getToken), the same until
+   * unregistered. With `projectId`, the token belongs to that Firebase project (the app's sender):
+   * sends from another project are answered 403 `SENDER_ID_MISMATCH`.
+   */
+  registrationTokenFor(deviceKey: string, projectId?: string): string {
     for (const [token, registration] of this.#registrations) if (registration.deviceKey === deviceKey && !registration.gone) return token;
     const token = `${randomBytes(11).toString('base64url')}:APA91b${randomBytes(100).toString('base64url')}`;
-    this.#registrations.set(token, { deviceKey, gone: false });
+    this.#registrations.set(token, { deviceKey, gone: false, projectId: projectId ?? null });
     return token;
   }
 
@@ -180,6 +185,9 @@ export class FcmStandIn {
     if (typeof message?.token !== 'string') return this.#reject(response, 400, googleError(400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.', 'INVALID_ARGUMENT'));
     const registration = this.#registrations.get(message.token);
     if (registration === undefined || registration.gone) return this.#reject(response, 404, googleError(404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED'));
+    if (registration.projectId !== null && registration.projectId !== projectId) {
+      return this.#reject(response, 403, googleError(403, 'PERMISSION_DENIED', 'SenderId mismatch', 'SENDER_ID_MISMATCH'));
+    }
     const scripted = this.#scripts.get(registration.deviceKey)?.shift();
     if (scripted !== undefined) {
       if (scripted.status === 401) return this.#reject(response, 401, googleError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.'));

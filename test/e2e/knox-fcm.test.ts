@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FcmStandIn } from '../../sim/fcm/fcm-standin.ts';
 import { KnoxFleet } from '../../sim/knox/fleet.ts';
+import { SecretBox } from '../../src/services/secrets/secret-box.ts';
+import { KnoxPushChannel } from '../../src/services/push/knox-push-channel.ts';
+import { createStores } from '../../src/store/postgres/stores.ts';
 import type { SimulatedKnoxDevice } from '../../sim/knox/simulated-knox-device.ts';
 import { enrollKnoxDevice, knoxAdmin, startKnoxE2e, type KnoxE2e } from '../helpers/knox-e2e.ts';
 
@@ -91,5 +94,37 @@ describe('waking simulated Knox agents through FCM', () => {
       return overview.successCount === 6;
     });
     fleet.stop();
+  });
+
+  it('maps FCM answers to wake outcomes: sent, retry with Retry-After (429, 503), dropped for a dead token (cleared) and for a refused sender; agents without a token are not its own', async () => {
+    const stores = createStores(e2e.db);
+    const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+    const channel = new KnoxPushChannel({ targets: stores.knoxAgent, settings: stores.knoxPushSettings, box: new SecretBox(e2e.secretKey), fcmUrl: fcm.url, ca: fcm.caCertificatePem, log });
+    try {
+      await admin.putPushSettings(fcm.createServiceAccount('contoso-envelope'));
+      const user = await admin.user('emmy');
+      const token = (await e2e.request('POST', '/graph/beta/envelope/enrollmentTokens', { userId: user.userId, platform: 'Android', maxDevices: 5 })).body.token as string;
+      const keys = ['ok', 'throttled', 'unavailable', 'gone'].map((k) => `${k}-${Date.now()}`);
+      const enrolled = await Promise.all(keys.map((key) => enrollKnoxDevice(e2e, token, { facts: { serialNumber: key, fcmToken: fcm.registrationTokenFor(key, 'contoso-envelope') } })));
+      const silent = await enrollKnoxDevice(e2e, token);
+      fcm.script(keys[1]!, { status: 429, retryAfter: 42 });
+      fcm.script(keys[2]!, { status: 503 });
+      fcm.unregister(keys[3]!);
+      const [{ tenant_id: tenantId }] = await e2e.query<{ tenant_id: string }>('SELECT tenant_id FROM managed_devices WHERE id = $1', [silent.deviceId]) as [{ tenant_id: string }];
+      const outcomes = await channel.wake(tenantId, [...enrolled.map((d) => d.deviceId), silent.deviceId]);
+      assert.deepEqual(outcomes.get(enrolled[0]!.deviceId), { kind: 'sent' });
+      assert.deepEqual(outcomes.get(enrolled[1]!.deviceId), { kind: 'retry', reason: 'QUOTA_EXCEEDED', retryAfterMs: 42_000 });
+      assert.deepEqual(outcomes.get(enrolled[2]!.deviceId), { kind: 'retry', reason: 'UNAVAILABLE' });
+      assert.deepEqual(outcomes.get(enrolled[3]!.deviceId), { kind: 'dropped', reason: 'UNREGISTERED' });
+      assert.equal(outcomes.has(silent.deviceId), false, 'no registration token: left to polling');
+      const [gone] = await e2e.query<{ fcm_token: string | null }>('SELECT fcm_token FROM knox_enrollments WHERE device_id = $1', [enrolled[3]!.deviceId]);
+      assert.equal(gone!.fcm_token, null);
+
+      await admin.putPushSettings(fcm.createServiceAccount('fabrikam-envelope'));
+      const refused = await channel.wake(tenantId, [enrolled[0]!.deviceId]);
+      assert.deepEqual(refused.get(enrolled[0]!.deviceId), { kind: 'dropped', reason: 'SENDER_ID_MISMATCH' }, 'the agents\' tokens belong to another project (the settings changed, so a new client was built)');
+    } finally {
+      await channel.close();
+    }
   });
 });

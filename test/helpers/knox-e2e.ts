@@ -20,6 +20,9 @@ export interface KnoxE2e {
   origin: string;
   http: AgentHttp;
   readonly envelope: Envelope;
+  /** The suite's database and the server's secret key (for wiring a second channel onto the same rows). */
+  db: Db;
+  secretKey: Buffer;
   request(method: InjectOptions['method'], url: string, body?: unknown): Promise<Reply>;
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
   close(): Promise<void>;
@@ -34,9 +37,10 @@ export async function startKnoxE2e(options: { fcm?: { url: string; ca: string } 
   const port = await freePort();
   const origin = `https://127.0.0.1:${port}`;
   const adminToken = `env_test_${randomBytes(24).toString('base64url')}`;
+  const secretKey = randomBytes(32);
   const envelope = await createEnvelope({
     db,
-    secretKey: randomBytes(32),
+    secretKey,
     adminToken,
     logger: false,
     publicUrl: origin,
@@ -53,6 +57,8 @@ export async function startKnoxE2e(options: { fcm?: { url: string; ca: string } 
     origin,
     http,
     envelope,
+    db,
+    secretKey,
     request: adminRequester(() => envelope.app, adminToken),
     query: (sql, params) => db.query(sql, params),
     async close() {
