@@ -42,6 +42,14 @@ export interface Config {
    * client address is the TCP peer's (rate limits, logs).
    */
   trustProxy: readonly string[];
+  /**
+   * ENVELOPE_FCM_URL: an https origin (a test stand-in) that replaces both Google hosts — tokens from
+   * `<origin>/token`, messages to `<origin>/v1/projects/{project}/messages:send`. Null: Google's
+   * oauth2.googleapis.com and fcm.googleapis.com.
+   */
+  fcmUrl: string | null;
+  /** ENVELOPE_FCM_CA: a PEM file of extra roots to trust for the FCM hosts (a local stand-in); null = Node's default roots. */
+  fcmCaPath: string | null;
 }
 
 export class ConfigError extends Error {
@@ -123,6 +131,13 @@ export function loadConfig(
 
   const wnsCaPath = value('ENVELOPE_WNS_CA');
 
+  const fcmUrlText = value('ENVELOPE_FCM_URL');
+  const fcmUrl = fcmUrlText === null ? null : httpsOrigin(fcmUrlText);
+  if (fcmUrl === undefined) {
+    throw new ConfigError('ENVELOPE_FCM_URL', `'${fcmUrlText}' is not an https origin such as https://127.0.0.1:8445 (unset = Google's FCM).`);
+  }
+  const fcmCaPath = value('ENVELOPE_FCM_CA');
+
   const wakePollText = value('ENVELOPE_WAKE_POLL_MS') ?? '1000';
   const wakePollIntervalMs = Number(wakePollText);
   if (!Number.isInteger(wakePollIntervalMs) || wakePollIntervalMs < 50 || wakePollIntervalMs > 60_000) {
@@ -150,6 +165,8 @@ export function loadConfig(
     trustProxy,
     wnsUrl,
     wnsCaPath: wnsCaPath && resolve(cwd, wnsCaPath),
+    fcmUrl,
+    fcmCaPath: fcmCaPath && resolve(cwd, fcmCaPath),
   });
 }
 

@@ -34,6 +34,11 @@ import { PushCertificateService } from './services/enrollment/push-certificate-s
 import { EnrollmentProfileService } from './services/enrollment/enrollment-profile-service.ts';
 import { AppleEnrollmentService } from './services/enrollment/apple-enrollment-service.ts';
 import { WindowsEnrollmentService } from './services/enrollment/windows-enrollment-service.ts';
+import { KnoxEnrollmentService } from './services/enrollment/knox-enrollment-service.ts';
+import { KnoxAgentService } from './services/knox-agent/knox-agent-service.ts';
+import { KnoxCommandRenderer } from './services/knox-agent/knox-command-renderer.ts';
+import { KnoxPushChannel, type FcmClientTuning } from './services/push/knox-push-channel.ts';
+import { KnoxPushSettingsService } from './services/enrollment/knox-push-settings-service.ts';
 import { ApnsProviderCache } from './services/push/apns-provider-cache.ts';
 import { ApplePushChannel } from './services/push/apple-push-channel.ts';
 import { WindowsPushChannel, type WnsClientTuning } from './services/push/windows-push-channel.ts';
@@ -154,6 +159,8 @@ export async function createEnvelope(options: {
   apns?: { url?: string; ca?: string | null; providerOptions?: Partial<ApnsProviderOptions> };
   /** Where WNS pushes go: null/absent = Microsoft's WNS; else a stand-in's origin (ENVELOPE_WNS_URL), extra trusted roots (PEM). */
   wns?: { url?: string | null; ca?: string | null; clientOptions?: Partial<WnsClientTuning> };
+  /** Where FCM pushes go: null/absent = Google's FCM; else a stand-in's origin (ENVELOPE_FCM_URL), extra trusted roots (PEM). */
+  fcm?: { url?: string | null; ca?: string | null; clientOptions?: FcmClientTuning };
   wake?: Partial<WakeWorkerOptions>;
 }): Promise<Envelope> {
   const { db } = options;
@@ -200,6 +207,15 @@ export async function createEnvelope(options: {
         ca: options.wns?.ca ?? null,
         log: pushLog,
         clientOptions: options.wns?.clientOptions,
+      }),
+      new KnoxPushChannel({
+        targets: stores.knoxAgent,
+        settings: stores.knoxPushSettings,
+        box: secrets,
+        fcmUrl: options.fcm?.url ?? null,
+        ca: options.fcm?.ca ?? null,
+        log: pushLog,
+        clientOptions: options.fcm?.clientOptions,
       }),
     ],
     log: pushLog,
@@ -290,6 +306,14 @@ export async function createEnvelope(options: {
       now: Date.now,
       stuckAfterMs: options.deliveryOptions?.stuckAfterMs ?? defaultDeliveryOptions.stuckAfterMs,
     }),
+    knoxEnrollment: new KnoxEnrollmentService({ stores, transact, publicUrl: options.publicUrl, newId, log: pushLog }),
+    knoxPushSettings: new KnoxPushSettingsService({ store: stores.knoxPushSettings, box: secrets }),
+    knoxAgent: new KnoxAgentService({
+      store: stores.knoxAgent,
+      delivery,
+      renderer: new KnoxCommandRenderer({ stores }),
+      log: pushLog,
+    }),
   };
   const maintenance = new MaintenanceWorker({ delivery, store: new MaintenanceStore(db), windowsMdm: stores.windowsMdm, log: pushLog });
   const firstToken = await services.tenants.issueFirstAdminToken(options.adminToken);
@@ -368,6 +392,7 @@ export async function startServer(config: Readonly<Config>): Promise<Envelope> {
       trustProxy: config.trustProxy,
       apns: { url: config.apnsUrl, ca: config.apnsCaPath === null ? null : readFileSync(config.apnsCaPath, 'utf8') },
       wns: { url: config.wnsUrl, ca: config.wnsCaPath === null ? null : readFileSync(config.wnsCaPath, 'utf8') },
+      fcm: { url: config.fcmUrl, ca: config.fcmCaPath === null ? null : readFileSync(config.fcmCaPath, 'utf8') },
       wake: { pollIntervalMs: config.wakePollIntervalMs },
     });
     onConnectionError = (error) => envelope.app.log.warn({ err: error }, 'database connection lost');

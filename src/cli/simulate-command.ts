@@ -3,6 +3,7 @@ import { CliError } from './cli-error.ts';
 import { integerIn, percent, readServerCa, serverUrl } from './simulate-options.ts';
 import { registerSimulateMixCommand } from './simulate-mix-command.ts';
 import { registerSimulateWindowsCommand } from './simulate-windows-command.ts';
+import { registerSimulateKnoxCommand } from './simulate-knox-command.ts';
 
 /** `envelope simulate ios` options, parsed and range-checked by commander. */
 export interface SimulateIosOptions {
@@ -51,6 +52,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--exit-when-idle', 'exit once every device has enrolled and no command is pending', false)
     .action(async (options: SimulateIosOptions) => simulateIosCommand(options));
   registerSimulateWindowsCommand(simulate);
+  registerSimulateKnoxCommand(simulate);
   registerSimulateMixCommand(simulate);
 }
 

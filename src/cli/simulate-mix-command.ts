@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { CliError } from './cli-error.ts';
 import { integerIn, readServerCa, serverUrl, upn } from './simulate-options.ts';
+import { knoxProgressLine } from './simulate-knox-command.ts';
 
 /** `envelope simulate mix` options, parsed and range-checked by commander. */
 export interface SimulateMixOptions {
@@ -18,6 +19,10 @@ export interface SimulateMixOptions {
   concurrency: number;
   out?: string;
   exitWhenIdle: boolean;
+  /** Samsung Knox agents (sim/knox), woken through an FCM stand-in. */
+  knox: number;
+  knoxEnrollToken?: string;
+  fcmPort: number;
 }
 
 const simulateMixHelp = `
@@ -30,7 +35,11 @@ certificate authority kept in --out: the server must trust it (ENVELOPE_APNS_CA,
 
 Each enrollment token must allow its platform's number of devices. A platform with 0 devices needs
 no token. PCs report a WNS channel URI only once they have the Store app's Package Family Name at
-DMClient/Provider/<id>/Push/PFN; --pfn gives it to every PC as the server would.`;
+DMClient/Provider/<id>/Push/PFN; --pfn gives it to every PC as the server would.
+
+With --knox N, Samsung Knox agents (as "simulate knox") enroll with --knox-enroll-token and are
+woken through an FCM stand-in (ENVELOPE_FCM_URL, ENVELOPE_FCM_CA and the service-account key file it
+writes to --out, for /envelope/knoxPushSettings).`;
 
 /** dmclient-csp: the Store app's Package Family Name, `Name_publisherId` (13 characters). */
 function packageFamilyName(value: string): string {
@@ -57,15 +66,19 @@ export function registerSimulateMixCommand(simulate: Command): void {
     .option('--concurrency <n>', 'devices enrolling at once, per platform', integerIn('concurrency', 1, 256), 4)
     .option('--out <dir>', "where the stand-ins' CA and the APNs push certificate are kept (default: a new temporary directory)")
     .option('--exit-when-idle', 'exit once every device has enrolled and nothing is running', false)
+    .option('--knox <n>', 'how many Samsung Knox agents (0-100000)', integerIn('knox', 0, 100_000), 0)
+    .option('--knox-enroll-token <token>', 'an Android enrollment token allowing at least --knox devices')
+    .option('--fcm-port <port>', 'port of the FCM stand-in on 127.0.0.1 (0 = any)', integerIn('fcm-port', 0, 65535), 0)
     .action(async (options: SimulateMixOptions) => simulateMixCommand(options));
 }
 
 /** Usage mistakes commander cannot see (options that depend on each other): exit code 2, one line naming the option. */
 export function checkMixOptions(options: SimulateMixOptions): void {
-  if (options.ios === 0 && options.windows === 0) throw new CliError('--ios and --windows are both 0: give at least one device.', 2);
+  if (options.ios === 0 && options.windows === 0 && (options.knox ?? 0) === 0) throw new CliError('--ios and --windows are both 0: give at least one device.', 2);
   if (options.ios > 0 && !options.iosEnrollToken) throw new CliError(`--ios-enroll-token is needed for --ios ${options.ios}: an iOS enrollment token allowing that many devices.`, 2);
   if (options.windows > 0 && !options.windowsEnrollToken) throw new CliError(`--windows-enroll-token is needed for --windows ${options.windows}: a Windows enrollment token allowing that many devices.`, 2);
   if (options.windows > 0 && !options.upn) throw new CliError(`--upn is needed for --windows ${options.windows}: the user principal name the PCs enroll as.`, 2);
+  if ((options.knox ?? 0) > 0 && !options.knoxEnrollToken) throw new CliError(`--knox-enroll-token is needed for --knox ${options.knox}: an Android enrollment token allowing that many devices.`, 2);
 }
 
 /**
@@ -109,6 +122,20 @@ export async function simulateMixCommand(options: SimulateMixOptions, out: NodeJ
       closers.push(() => started.close());
       write(`WNS stand-in listening on ${wns.url} (token at ${wns.url}/accesstoken.srf).`);
     }
+    let fcm;
+    if ((options.knox ?? 0) > 0) {
+      const { FcmStandIn } = await import('../../sim/fcm/fcm-standin.ts');
+      try {
+        fcm = await FcmStandIn.start({ port: options.fcmPort ?? 0, certificatePem: pki.server.certificatePem, privateKeyPem: pki.server.privateKeyPem });
+      } catch (error) {
+        throw new CliError(`Cannot start the FCM stand-in on 127.0.0.1:${options.fcmPort}: ${(error as Error).message}`, 1);
+      }
+      const started = fcm;
+      closers.push(() => started.close());
+      const keyFile = join(dir, 'firebase-service-account.json');
+      (await import('node:fs')).writeFileSync(keyFile, fcm.createServiceAccount('envelope-simulated'), { mode: 0o600 });
+      write(`FCM stand-in listening on ${fcm.url}; PUT {"serviceAccount": <${keyFile}>} to /graph/beta/envelope/knoxPushSettings, and run the server with ENVELOPE_FCM_URL=${fcm.url} ENVELOPE_FCM_CA=${pki.paths.caCertificate}.`);
+    }
     write(`Run the server with${apns ? ` ENVELOPE_APNS_URL=${apns.url} ENVELOPE_APNS_CA=${pki.paths.caCertificate}` : ''}${wns ? ` ENVELOPE_WNS_URL=${wns.url} ENVELOPE_WNS_CA=${pki.paths.caCertificate}` : ''}.`);
 
     let firstEvent: string | undefined;
@@ -135,16 +162,22 @@ export async function simulateMixCommand(options: SimulateMixOptions, out: NodeJ
       pushes: wns, channelUriBase: wns.url, poll: options.poll, ...(options.pfn ? { pushPfn: options.pfn } : {}), onEvent: onEvent('Windows'),
     }) : null;
 
+    const knox = fcm && options.knoxEnrollToken ? new (await import('../../sim/knox/fleet.ts')).KnoxFleet({
+      server: options.server, enrollmentToken: options.knoxEnrollToken, devices: options.knox, concurrency: options.concurrency,
+      ...(serverCaPem ? { serverCaPem } : {}), maxSockets: Math.max(16, options.concurrency * 4), fcm, onEvent: onEvent('Knox'),
+    }) : null;
+
     const started = Date.now();
     const reason = await new Promise<'signal' | 'idle'>((resolve) => {
       let idleTicks = 0;
-      let enrolling = (ios ? 1 : 0) + (windows ? 1 : 0);
-      for (const fleet of [ios, windows]) void fleet?.start().finally(() => enrolling--);
+      let enrolling = (ios ? 1 : 0) + (windows ? 1 : 0) + (knox ? 1 : 0);
+      for (const fleet of [ios, windows, knox]) void fleet?.start().finally(() => enrolling--);
       const timer = setInterval(() => {
         const iosProgress = ios?.snapshot() ?? null;
         const windowsProgress = windows?.snapshot() ?? null;
-        write(mixProgressLine(Math.round((Date.now() - started) / 1000), iosProgress, windowsProgress));
-        const idle = enrolling === 0 && (iosProgress?.idle ?? true) && (windowsProgress?.idle ?? true);
+        const knoxProgress = knox?.snapshot() ?? null;
+        write(mixProgressLine(Math.round((Date.now() - started) / 1000), iosProgress, windowsProgress) + (knoxProgress ? ` | Knox ${knoxProgressLine(0, knoxProgress).replace(/^\[0s\] /, '')}` : ''));
+        const idle = enrolling === 0 && (iosProgress?.idle ?? true) && (windowsProgress?.idle ?? true) && (knoxProgress?.idle ?? true);
         idleTicks = idle ? idleTicks + 1 : 0;
         if (options.exitWhenIdle && idleTicks >= 3) finish('idle');
       }, 1000);
@@ -160,12 +193,15 @@ export async function simulateMixCommand(options: SimulateMixOptions, out: NodeJ
     });
     ios?.stop();
     windows?.stop();
+    knox?.stop();
+    const knoxFinal = knox?.snapshot();
     const iosFinal = ios?.snapshot();
     const windowsFinal = windows?.snapshot();
     write(`Stopped (${reason === 'idle' ? 'idle' : 'interrupted'}):` +
       (iosFinal ? ` ${iosFinal.checkedIn} of ${iosFinal.target} iPhones checked in, ${iosFinal.profilesInstalled} profiles installed, ${iosFinal.failed} commands failed;` : '') +
-      (windowsFinal ? ` ${windowsFinal.enrolled} of ${windowsFinal.target} PCs enrolled, ${windowsFinal.sessions} sessions (${windowsFinal.sessionsFailed} failed), ${windowsFinal.managedAccounts} accounts on the PCs, ${windowsFinal.violations} protocol violations.` : ''));
-    if (reason === 'idle' && (iosFinal?.checkedIn ?? 0) === 0 && (windowsFinal?.enrolled ?? 0) === 0) throw new CliError(`No device enrolled${firstEvent ? `: ${firstEvent}` : '.'}`, 1);
+      (windowsFinal ? ` ${windowsFinal.enrolled} of ${windowsFinal.target} PCs enrolled, ${windowsFinal.sessions} sessions (${windowsFinal.sessionsFailed} failed), ${windowsFinal.managedAccounts} accounts on the PCs, ${windowsFinal.violations} protocol violations.` : '') +
+      (knoxFinal ? ` ${knoxFinal.enrolled} of ${knoxFinal.target} Knox devices enrolled, ${knoxFinal.managedAccounts} Envelope accounts on them.` : ''));
+    if (reason === 'idle' && (iosFinal?.checkedIn ?? 0) === 0 && (windowsFinal?.enrolled ?? 0) === 0 && (knoxFinal?.enrolled ?? 0) === 0) throw new CliError(`No device enrolled${firstEvent ? `: ${firstEvent}` : '.'}`, 1);
   } finally {
     for (const close of closers.reverse()) await close();
   }

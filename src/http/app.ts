@@ -26,6 +26,9 @@ import type { WindowsMdmService } from '../services/windows-mdm/windows-mdm-serv
 import type { TenantConfigurationService } from '../services/gitops/tenant-configuration.ts';
 import type { DryRunService } from '../services/safe-changes/dry-run-service.ts';
 import type { AlertService } from '../services/alerts/alert-service.ts';
+import type { KnoxEnrollmentService } from '../services/enrollment/knox-enrollment-service.ts';
+import type { KnoxAgentService } from '../services/knox-agent/knox-agent-service.ts';
+import type { KnoxPushSettingsService } from '../services/enrollment/knox-push-settings-service.ts';
 import { requireBearerAuth } from './auth.ts';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './error-handler.ts';
 import { installInputGuard } from './input-guard.ts';
@@ -53,6 +56,8 @@ import { registerAppleEnrollRoutes } from './device/apple/enroll.ts';
 import { registerAppleMdmRoutes } from './device/apple/mdm.ts';
 import { registerWindowsEnrollmentRoutes } from './device/windows/enrollment.ts';
 import { registerWindowsManagementRoutes } from './device/windows/management.ts';
+import { registerKnoxAgentRoutes } from './device/knox/agent.ts';
+import { registerKnoxPushSettingsRoutes } from './graph/knox-push-settings.ts';
 import type { WakeService } from '../services/push/wake-service.ts';
 import type { AuditService } from '../services/audit/audit-service.ts';
 import { installAuditTrail } from './audit-trail.ts';
@@ -95,6 +100,12 @@ export interface AppServices {
   dryRun: DryRunService;
   /** Alerts computed from delivery status. */
   alerts: AlertService;
+  /** The Samsung Knox agent's enrollment (`POST /mdm/android/enroll`). */
+  knoxEnrollment: KnoxEnrollmentService;
+  /** The Samsung Knox agent API (`/mdm/knox/v1`). */
+  knoxAgent: KnoxAgentService;
+  /** The Firebase service account that lets Envelope wake Knox agents. */
+  knoxPushSettings: KnoxPushSettingsService;
 }
 
 export interface AppOptions {
@@ -179,7 +190,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         license: { name: 'MIT', identifier: 'MIT' },
       },
       servers: [{ url: options.publicUrl ?? '/', description: options.publicUrl ? 'ENVELOPE_PUBLIC_URL' : 'this server' }],
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, deviceCredential: { type: 'http', scheme: 'bearer', description: 'A Knox agent\'s device credential (kxa_…) from enrollment.' } } },
       security: [{ bearer: [] }],
     },
     // Routes whose body a domain parser validates carry their schema in config.docsBody.
@@ -234,6 +245,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerAuditEventRoutes(graph, options.services.audit, auditCatalog);
     registerDryRunRoutes(graph, options.services.dryRun);
     registerAlertRoutes(graph, options.services.alerts);
+    registerKnoxPushSettingsRoutes(graph, options.services.knoxPushSettings);
   }, { prefix: graphPrefix });
 
   // Device-facing routes: no bearer token (devices carry their own credentials), rate-limited.
@@ -241,6 +253,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register((scope) => registerAppleMdmRoutes(scope, options.services.appleMdm));
   await app.register((scope) => registerWindowsEnrollmentRoutes(scope, options.services.windowsEnrollment));
   await app.register((scope) => registerWindowsManagementRoutes(scope, options.services.windowsMdm));
+  await app.register((scope) => registerKnoxAgentRoutes(scope, options.services.knoxEnrollment, options.services.knoxAgent));
 
   return app;
 }

@@ -12,11 +12,21 @@ export const appleDevicePaths = {
   checkIn: '/mdm/apple/checkin',
 } as const;
 
-/** Where each platform's enrollment starts; Windows and Android are served by their channels to come. */
+/**
+ * Samsung Knox agent paths, under ENVELOPE_PUBLIC_URL (docs/agent-protocol.md): the Android
+ * enrollment link is the Knox agent's entry (Android Enterprise devices enroll through Google and are
+ * served under /mdm/android/enterprise); `api` is the agent API every enrolled agent keeps.
+ */
+export const knoxDevicePaths = {
+  enroll: '/mdm/android/enroll',
+  api: '/mdm/knox/v1',
+} as const;
+
+/** Where each platform's enrollment starts. */
 const enrollPaths: Readonly<Record<EnrollmentPlatform, string>> = {
   iOS: appleDevicePaths.enroll,
   Windows: '/mdm/windows/enroll',
-  Android: '/mdm/android/enroll',
+  Android: knoxDevicePaths.enroll,
 };
 
 /** The link a user opens on the device to enroll with `token`. */
@@ -73,4 +83,13 @@ export function windowsMdmUrlsOrThrow(publicUrl: string | null): { discoveryUrl:
     enrollmentUrl: `${publicUrl}${windowsDevicePaths.enrollment}`,
     managementUrl: `${publicUrl}${windowsDevicePaths.management}`,
   };
+}
+
+/** The Knox agent API's base URL of a deployment; a 409 naming ENVELOPE_PUBLIC_URL when it is unset or not https. */
+export function knoxAgentApiUrlOrThrow(publicUrl: string | null): string {
+  if (publicUrl === null) throw publicUrlMissing();
+  if (!publicUrl.startsWith('https://')) {
+    throw conflict(`ENVELOPE_PUBLIC_URL is '${publicUrl}'; the Knox agent talks to Envelope over https only. Set it to the server's external https URL and restart.`);
+  }
+  return `${publicUrl}${knoxDevicePaths.api}`;
 }

@@ -16,6 +16,8 @@ import { UserStore } from './user-store.ts';
 import { WindowsPushSettingsStore } from './windows-push-settings-store.ts';
 import { WindowsEnrollmentStore } from './windows-enrollment-store.ts';
 import { WindowsMdmStore } from './windows-mdm-store.ts';
+import { KnoxAgentStore } from './knox-agent-store.ts';
+import { KnoxPushSettingsStore } from './knox-push-settings-store.ts';
 
 /** Every store, bound to one connection or transaction. */
 export interface Stores {
@@ -36,6 +38,8 @@ export interface Stores {
   windowsEnrollments: WindowsEnrollmentStore;
   issuedIdentities: IssuedIdentityStore;
   windowsMdm: WindowsMdmStore;
+  knoxAgent: KnoxAgentStore;
+  knoxPushSettings: KnoxPushSettingsStore;
 }
 
 export function createStores(db: Queryable): Stores {
@@ -57,6 +61,8 @@ export function createStores(db: Queryable): Stores {
     windowsEnrollments: new WindowsEnrollmentStore(db),
     issuedIdentities: new IssuedIdentityStore(db),
     windowsMdm: new WindowsMdmStore(db),
+    knoxAgent: new KnoxAgentStore(db),
+    knoxPushSettings: new KnoxPushSettingsStore(db),
   };
 }
 
