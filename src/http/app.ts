@@ -47,6 +47,8 @@ import { registerAppleMdmRoutes } from './device/apple/mdm.ts';
 import { registerWindowsEnrollmentRoutes } from './device/windows/enrollment.ts';
 import { registerWindowsManagementRoutes } from './device/windows/management.ts';
 import type { WakeService } from '../services/push/wake-service.ts';
+import { registerCurrentTokenRoutes } from './graph/current-token.ts';
+import { registerConsoleRoutes } from './console.ts';
 
 export interface AppServices {
   tenants: TenantService;
@@ -89,6 +91,8 @@ export interface AppOptions {
   version: string;
   /** Further metrics /metrics serves (the wake worker's). */
   metrics?: readonly Metric[];
+  /** The built admin console Envelope serves at `/`; default console/dist. */
+  consoleDir?: string;
 }
 
 export const graphPrefix = '/graph/beta';
@@ -174,6 +178,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerEnrollmentTokenRoutes(graph, options.services.enrollmentTokens);
     registerApplePushCertificateRoutes(graph, options.services.pushCertificates);
     registerWindowsPushSettingsRoutes(graph, options.services.windowsPushSettings);
+    registerCurrentTokenRoutes(graph);
   }, { prefix: graphPrefix });
 
   // Device-facing routes: no bearer token (devices carry their own credentials), rate-limited.
@@ -181,6 +186,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register((scope) => registerAppleMdmRoutes(scope, options.services.appleMdm));
   await app.register((scope) => registerWindowsEnrollmentRoutes(scope, options.services.windowsEnrollment));
   await app.register((scope) => registerWindowsManagementRoutes(scope, options.services.windowsMdm));
+  // The admin console (static files; it calls the API above with the signed-in token).
+  await app.register((scope) => registerConsoleRoutes(scope, options.consoleDir));
 
   return app;
 }
