@@ -69,17 +69,26 @@ const useStyles = makeStyles({
 
 export function App() {
   const [session, setSession] = useState<Session | null>(() => loadSession());
-  const value = useMemo<SessionValue | null>(() => session && {
-    session,
-    api: apiFor(session),
-    canWrite: session.role === 'admin',
-    signOut() {
+  const [ended, setEnded] = useState(false);
+  const value = useMemo<SessionValue | null>(() => {
+    if (!session) return null;
+    const signOut = () => {
       saveSession(null);
       setSession(null);
-    },
+    };
+    return {
+      session,
+      // A token revoked while the console is open: back to sign-in, saying why.
+      api: apiFor(session, () => {
+        setEnded(true);
+        signOut();
+      }),
+      canWrite: session.role === 'admin',
+      signOut,
+    };
   }, [session]);
   if (!value) {
-    return <SignIn onSignedIn={(s) => { saveSession(s); setSession(s); }} />;
+    return <SignIn ended={ended} onSignedIn={(s) => { saveSession(s); setEnded(false); setSession(s); }} />;
   }
   return (
     <SessionContext.Provider value={value}>
@@ -88,7 +97,7 @@ export function App() {
   );
 }
 
-function SignIn({ onSignedIn }: { onSignedIn(session: Session): void }) {
+function SignIn({ onSignedIn, ended }: { onSignedIn(session: Session): void; ended: boolean }) {
   const styles = useStyles();
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -116,6 +125,11 @@ function SignIn({ onSignedIn }: { onSignedIn(session: Session): void }) {
     <main className={styles.signIn}>
       <Title1 as="h1">Envelope</Title1>
       <Text>Sign in to the admin console with an API token (role admin, or readOnly to look without changing anything).</Text>
+      {ended && (
+        <MessageBar intent="warning">
+          <MessageBarBody>Your session ended: Envelope no longer accepts that token (it may have been revoked). Sign in again.</MessageBarBody>
+        </MessageBar>
+      )}
       <form onSubmit={submit} noValidate style={{ display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM }}>
         <Field label="API token" required validationState={error ? 'error' : 'none'} validationMessage={error ?? undefined}>
           <Input type="password" name="token" value={token} onChange={(_e, d) => setToken(d.value)} autoComplete="off" />

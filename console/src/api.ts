@@ -36,7 +36,7 @@ export function saveSession(session: Session | null): void {
   else sessionStorage.removeItem(storageKey);
 }
 
-async function request<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
+async function send<T>(token: string, method: string, path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path.startsWith('/') ? path : `${graphBase}/${path}`, {
@@ -64,7 +64,7 @@ async function request<T>(token: string, method: string, path: string, body?: un
 
 /** Checks a token and learns its role (a token's own description needs no role). */
 export async function signIn(token: string): Promise<Session> {
-  const me = await request<{ role: Role }>(token, 'GET', 'envelope/currentToken');
+  const me = await send<{ role: Role }>(token, 'GET', 'envelope/currentToken');
   return { token, role: me.role };
 }
 
@@ -81,7 +81,16 @@ export interface Api {
   del(path: string): Promise<void>;
 }
 
-export function apiFor(session: Session): Api {
+/** The API with the session's token; `onUnauthorized` runs when the server no longer accepts it (revoked). */
+export function apiFor(session: Session, onUnauthorized: () => void): Api {
+  const request = async <T>(token: string, method: string, path: string, body?: unknown): Promise<T> => {
+    try {
+      return await send<T>(token, method, path, body);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) onUnauthorized();
+      throw error;
+    }
+  };
   const { token } = session;
   return {
     get: (path) => request(token, 'GET', path),

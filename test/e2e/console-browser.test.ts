@@ -324,4 +324,22 @@ describe('the admin console in Chromium', () => {
       await context.close();
     }
   });
+
+  it('a token revoked while the console is open ends the session, saying why', async () => {
+    const revoked = await server.envelope.services.tenants.createToken('default', 'readOnly');
+    // The 401s that follow the revocation are the answers the console turns into its message.
+    const { context, page, errors } = await newPage([/\/graph\/beta\//]);
+    try {
+      await signIn(page, revoked.token);
+      await settle(page);
+      await server.envelope.services.tenants.revokeToken('default', revoked.tokenId);
+      await page.getByRole('link', { name: 'Users' }).click();
+      await page.getByText('Your session ended').waitFor();
+      await page.getByLabel('API token').waitFor();
+      assert.equal(await page.evaluate<number>('sessionStorage.length'), 0);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
 });
