@@ -7,6 +7,12 @@ import { adminHelpers, createE2ePki, deviceHttpFor, enrollIphoneAt, startHttpsEn
 import { openTestDb, type TestDb } from '../helpers/test-db.ts';
 import { axeViolations, collectBrowserErrors, launchChromium, screenshot } from '../helpers/browser.ts';
 
+/** The little of the page's globals that functions run in it use (the type-check has no DOM types). */
+interface InPage {
+  document: { querySelector(selector: string): unknown };
+  location: { pathname: string };
+}
+
 /**
  * The admin console in a real browser (Debian's Chromium through playwright-core) against a real
  * Envelope on the suite's database, with a tenant seeded through the admin API and a simulated iPhone
@@ -75,7 +81,8 @@ describe('the admin console in Chromium', () => {
   async function settle(page: Page): Promise<void> {
     await page.waitForLoadState('networkidle');
     await page.locator('h1').first().waitFor();
-    await page.waitForFunction(`document.querySelector('[role="progressbar"]') === null`);
+    // A function, not text: waitForFunction would eval text in the page, which the console's CSP forbids.
+    await page.waitForFunction(() => (globalThis as unknown as InPage).document.querySelector('[role="progressbar"]') === null);
   }
 
   async function assertAccessible(page: Page, name: string): Promise<void> {
@@ -221,7 +228,7 @@ describe('the admin console in Chromium', () => {
         await tabOrder(page, 0);
         await tabTo(page, label);
         await page.keyboard.press('Enter');
-        await page.waitForFunction(`window.location.pathname === ${JSON.stringify(path)}`);
+        await page.waitForFunction((want) => (globalThis as unknown as InPage).location.pathname === want, path);
         await settle(page);
         assert.equal(await page.locator('h1').first().textContent(), label);
       }
