@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'web/dist/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'web/dist/**', 'console/dist/**', 'test-results/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -63,6 +63,8 @@ import type { AuditService } from '../services/audit/audit-service.ts';
 import { installAuditTrail } from './audit-trail.ts';
 import { registerAuditEventRoutes } from './graph/audit-events.ts';
 import { requestIdOf } from './request-id.ts';
+import { registerCurrentTokenRoutes } from './graph/current-token.ts';
+import { registerConsoleRoutes } from './console.ts';
 
 export interface AppServices {
   tenants: TenantService;
@@ -121,6 +123,8 @@ export interface AppOptions {
   metrics?: readonly Metric[];
   /** Reverse proxies whose X-Forwarded-* headers are believed (ENVELOPE_TRUST_PROXY); none by default. */
   trustProxy?: readonly string[];
+  /** The built admin console Envelope serves at `/`; default console/dist. */
+  consoleDir?: string;
 }
 
 export const graphPrefix = '/graph/beta';
@@ -246,6 +250,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerDryRunRoutes(graph, options.services.dryRun);
     registerAlertRoutes(graph, options.services.alerts);
     registerKnoxPushSettingsRoutes(graph, options.services.knoxPushSettings);
+    registerCurrentTokenRoutes(graph);
   }, { prefix: graphPrefix });
 
   // Device-facing routes: no bearer token (devices carry their own credentials), rate-limited.
@@ -254,6 +259,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register((scope) => registerWindowsEnrollmentRoutes(scope, options.services.windowsEnrollment));
   await app.register((scope) => registerWindowsManagementRoutes(scope, options.services.windowsMdm));
   await app.register((scope) => registerKnoxAgentRoutes(scope, options.services.knoxEnrollment, options.services.knoxAgent));
+  // The admin console (static files; it calls the API above with the signed-in token).
+  await app.register((scope) => registerConsoleRoutes(scope, options.consoleDir));
 
   return app;
 }
