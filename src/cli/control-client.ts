@@ -42,8 +42,8 @@ export class ControlClient implements ControlOperations {
     return this.#call('listTenants', []) as Promise<Tenant[]>;
   }
 
-  createToken(tenantName: string, role: string, label: string): Promise<IssuedToken> {
-    return this.#call('createToken', [tenantName, role, label]) as Promise<IssuedToken>;
+  createToken(tenantName: string, role: string, label: string, expiresDays = ''): Promise<IssuedToken> {
+    return this.#call('createToken', [tenantName, role, label, expiresDays]) as Promise<IssuedToken>;
   }
 
   listTokens(tenantName: string): Promise<TokenInfo[]> {

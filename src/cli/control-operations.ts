@@ -18,7 +18,7 @@ import type { EnrollmentServices } from './enrollment-services.ts';
 export interface ControlOperations {
   createTenant(name: string): Promise<Tenant>;
   listTenants(): Promise<Tenant[]>;
-  createToken(tenantName: string, role: string, label: string): Promise<IssuedToken>;
+  createToken(tenantName: string, role: string, label: string, expiresDays?: string): Promise<IssuedToken>;
   listTokens(tenantName: string): Promise<TokenInfo[]>;
   revokeToken(tenantName: string, tokenId: string): Promise<void>;
   /** The migrations the database has (`NNNN_name.sql`, in order). */
@@ -56,7 +56,7 @@ export function localOperations(db: Db, enrollment: () => EnrollmentServices): C
   return {
     createTenant: (name) => tenants.createTenant(name),
     listTenants: () => tenants.listTenants(),
-    createToken: (tenantName, role, label) => tenants.createToken(tenantName, role, label),
+    createToken: (tenantName, role, label, expiresDays) => tenants.createToken(tenantName, role, label, expiresDays),
     listTokens: (tenantName) => tenants.listTokens(tenantName),
     revokeToken: (tenantName, tokenId) => tenants.revokeToken(tenantName, tokenId),
     appliedMigrations: () => appliedMigrations(db),

@@ -60,11 +60,12 @@ export function buildProgram(): Command {
   token.command('create')
     .description('issue an API token: the token alone on stdout, shown once')
     .requiredOption('--tenant <name>', 'the tenant it belongs to')
-    .requiredOption('--role <role>', 'admin (read and write) or readOnly')
+    .requiredOption('--role <role>', 'admin (read and write), readOnly, or scim (an identity provider\'s provisioning, /scim/v2 only)')
     .option('--label <text>', 'what it is for')
-    .action(async (options: { tenant: string; role: string; label?: string }) => (await databaseCommands()).tokenCreateCommand(loadConfig(), options));
+    .option('--expires <days>', 'expire after this many days (1-3650); default: never')
+    .action(async (options: { tenant: string; role: string; label?: string; expires?: string }) => (await databaseCommands()).tokenCreateCommand(loadConfig(), options));
   token.command('list')
-    .description("list a tenant's tokens: ids, roles, labels, never values")
+    .description("list a tenant's tokens: ids, roles, expiry, last use, labels, never values")
     .requiredOption('--tenant <name>', 'the tenant')
     .action(async (options: { tenant: string }) => (await databaseCommands()).tokenListCommand(loadConfig(), options));
   token.command('revoke')

@@ -27,6 +27,7 @@ import { requireBearerAuth } from './auth.ts';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './error-handler.ts';
 import { installInputGuard } from './input-guard.ts';
 import { uuidPattern } from '../domain/ids.ts';
+import { forbidden } from '../domain/errors.ts';
 import { installMetrics } from './metrics.ts';
 import { GraphError } from './graph/common-schemas.ts';
 import type { GraphScope } from './graph/graph-scope.ts';
@@ -155,7 +156,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   // Metrics reveal traffic shape across tenants: any valid token may scrape them, nobody else.
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
-    await options.services.tenants.authenticate(request.headers.authorization);
+    const principal = await options.services.tenants.authenticate(request.headers.authorization);
+    if (principal.role === 'scim') throw forbidden('A scim token may only use /scim/v2.');
     return reply.type(metrics.contentType).send(await metrics.metrics());
   });
 

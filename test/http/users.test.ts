@@ -22,7 +22,10 @@ describe('/graph/beta/users', () => {
     const created = await t.request('POST', '/graph/beta/users', { body: jane });
     assert.equal(created.status, 201);
     assert.match(created.body.id, /^[0-9a-f-]{36}$/);
-    assert.deepEqual({ ...created.body, id: undefined, createdDateTime: undefined }, { ...jane, id: undefined, createdDateTime: undefined });
+    assert.deepEqual(
+      { ...created.body, id: undefined, createdDateTime: undefined },
+      { ...jane, accountEnabled: true, givenName: null, surname: null, mailNickname: null, id: undefined, createdDateTime: undefined },
+    );
     const read = await t.request('GET', `/graph/beta/users/${created.body.id}`);
     assert.equal(read.status, 200);
     assert.deepEqual(read.body, created.body);
@@ -48,7 +51,9 @@ describe('/graph/beta/users', () => {
   });
 
   const invalid: Array<[string, Record<string, unknown>, string]> = [
-    ['an unknown property', { ...jane, userPrincipalName: 'u1@contoso.com', passwordProfile: { password: 'x' } }, 'passwordProfile'],
+    ['an unknown property', { ...jane, userPrincipalName: 'u1@contoso.com', faxNumber: '+1 555 0100' }, 'faxNumber'],
+    ['an unknown passwordProfile property', { ...jane, userPrincipalName: 'u6@contoso.com', passwordProfile: { pin: '1234' } }, 'passwordProfile.pin'],
+    ['an accountEnabled that is a string', { ...jane, userPrincipalName: 'u7@contoso.com', accountEnabled: 'false' }, 'accountEnabled'],
     ['a missing displayName', { userPrincipalName: 'u2@contoso.com' }, 'displayName'],
     ['a userPrincipalName without a domain', { displayName: 'X', userPrincipalName: 'nodomain' }, 'userPrincipalName'],
     ['a mail that is not an address', { displayName: 'X', userPrincipalName: 'u3@contoso.com', mail: 'not-an-address' }, 'mail'],
