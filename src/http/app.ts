@@ -48,6 +48,8 @@ import { registerAppleMdmRoutes } from './device/apple/mdm.ts';
 import { registerWindowsEnrollmentRoutes } from './device/windows/enrollment.ts';
 import { registerWindowsManagementRoutes } from './device/windows/management.ts';
 import type { WakeService } from '../services/push/wake-service.ts';
+import type { ScimService } from '../services/scim/scim-service.ts';
+import { registerScimRoutes, scimPrefix } from './scim/scim-routes.ts';
 
 export interface AppServices {
   tenants: TenantService;
@@ -77,6 +79,8 @@ export interface AppServices {
   windowsEnrollment: WindowsEnrollmentService;
   /** The Windows OMA-DM management endpoint. */
   windowsMdm: WindowsMdmService;
+  /** SCIM 2.0 directory provisioning (`/scim/v2`, scim-role tokens only). */
+  scim: ScimService;
 }
 
 export interface AppOptions {
@@ -177,6 +181,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerApplePushCertificateRoutes(graph, options.services.pushCertificates);
     registerWindowsPushSettingsRoutes(graph, options.services.windowsPushSettings);
   }, { prefix: graphPrefix });
+
+  await app.register(
+    (scope) => registerScimRoutes(scope, options.services, (request) => `${options.publicUrl ?? `${request.protocol}://${request.host}`}${scimPrefix}`),
+    { prefix: scimPrefix },
+  );
 
   // Device-facing routes: no bearer token (devices carry their own credentials), rate-limited.
   await app.register((scope) => registerAppleEnrollRoutes(scope, options.services.enrollmentProfiles));

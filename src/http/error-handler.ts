@@ -87,7 +87,8 @@ export function clientErrorHandler(this: FastifyInstance, error: Error & { code?
   );
 }
 
-function toEnvelopeError(error: FastifyError | EnvelopeError | Error): EnvelopeError | null {
+/** An EnvelopeError as is; Fastify's own client errors as a 4xx EnvelopeError; null for anything else (a bug). */
+export function toEnvelopeError(error: FastifyError | EnvelopeError | Error): EnvelopeError | null {
   if (isEnvelopeError(error)) return error;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation && fastifyError.validation.length > 0) {

@@ -55,7 +55,7 @@ export class GroupService {
   }
 
   async getOrThrow(tenantId: string, id: string): Promise<GroupRecord> {
-    const group = await this.#groups.get(tenantId, id);
+    const group = isUuid(id) ? await this.#groups.get(tenantId, id) : null;
     if (!group) throw notFound('Group', id);
     return group;
   }
@@ -105,7 +105,7 @@ export class GroupService {
   }
 
   async delete(tenantId: string, id: string): Promise<void> {
-    if (!(await this.#groups.delete(tenantId, id))) throw notFound('Group', id);
+    if (!isUuid(id) || !(await this.#groups.delete(tenantId, id))) throw notFound('Group', id);
   }
 
   /** `POST /groups/{id}/members/$ref`: 409 if already a member, 404 if the object is not in the tenant. */

@@ -55,6 +55,7 @@ export class UserService {
       givenName: fields.givenName ?? null,
       surname: fields.surname ?? null,
       mailNickname: fields.mailNickname ?? null,
+      scimAttributes: fields.scimAttributes ?? {},
     });
   }
 

@@ -14,6 +14,8 @@ export interface UserRecord extends DirectoryUser {
   givenName: string | null;
   surname: string | null;
   mailNickname: string | null;
+  /** SCIM attributes Envelope keeps for the client without using them (see migration 0014). */
+  scimAttributes: Record<string, unknown>;
   createdDateTime: string;
 }
 
@@ -38,20 +40,22 @@ export interface UserRow {
   given_name: string | null;
   surname: string | null;
   mail_nickname: string | null;
+  scim_attributes: Record<string, unknown> | string;
   created_at: Date | string;
 }
 
 const columns = `u.id, u.display_name, u.user_principal_name, u.mail, u.on_premises_sam_account_name,
   u.on_premises_domain_name, u.on_premises_net_bios_name, u.account_enabled, u.external_id, u.given_name,
-  u.surname, u.mail_nickname, u.created_at`;
+  u.surname, u.mail_nickname, u.scim_attributes, u.created_at`;
 
 /** Columns written by insert and update, in the order of `fieldValues`. */
 const writtenColumns = ['display_name', 'user_principal_name', 'mail', 'on_premises_sam_account_name', 'on_premises_domain_name',
-  'on_premises_net_bios_name', 'account_enabled', 'external_id', 'given_name', 'surname', 'mail_nickname'];
+  'on_premises_net_bios_name', 'account_enabled', 'external_id', 'given_name', 'surname', 'mail_nickname', 'scim_attributes'];
 
 function fieldValues(fields: UserFields): unknown[] {
   return [fields.displayName, fields.userPrincipalName, fields.mail, fields.onPremisesSamAccountName, fields.onPremisesDomainName,
-    fields.onPremisesNetBiosName, fields.accountEnabled, fields.externalId, fields.givenName, fields.surname, fields.mailNickname];
+    fields.onPremisesNetBiosName, fields.accountEnabled, fields.externalId, fields.givenName, fields.surname, fields.mailNickname,
+    JSON.stringify(fields.scimAttributes)];
 }
 
 const matchSql: Record<UserMatch['attribute'], string> = {
@@ -91,6 +95,7 @@ export function toUser(row: UserRow): UserRecord {
     givenName: row.given_name,
     surname: row.surname,
     mailNickname: row.mail_nickname,
+    scimAttributes: typeof row.scim_attributes === 'string' ? (JSON.parse(row.scim_attributes) as Record<string, unknown>) : (row.scim_attributes ?? {}),
     createdDateTime: isoTime(row.created_at)!,
   };
 }

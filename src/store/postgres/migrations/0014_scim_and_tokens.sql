@@ -14,6 +14,10 @@ ALTER TABLE users ADD COLUMN external_id text CHECK (length(external_id) BETWEEN
 ALTER TABLE users ADD COLUMN given_name text CHECK (length(given_name) BETWEEN 1 AND 64);
 ALTER TABLE users ADD COLUMN surname text CHECK (length(surname) BETWEEN 1 AND 64);
 ALTER TABLE users ADD COLUMN mail_nickname text CHECK (length(mail_nickname) BETWEEN 1 AND 64);
+-- SCIM attributes a provisioning client sends that Envelope does not use (title, phoneNumbers, the
+-- enterprise extension…), kept as sent so that a client comparing its values with ours sees no change.
+-- Never a password: the SCIM parser drops it.
+ALTER TABLE users ADD COLUMN scim_attributes jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(scim_attributes) = 'object');
 CREATE INDEX users_external_id ON users (tenant_id, external_id) WHERE external_id IS NOT NULL;
 CREATE INDEX users_display_name ON users (tenant_id, lower(display_name));
 
