@@ -133,6 +133,55 @@ describe('SCIM 2.0 provisioning (/scim/v2)', () => {
     assert.deepEqual(byName.body.Resources.map((r: { userName: string }) => r.userName), ['page2@paging.test']);
   });
 
+  it("re-renders and re-delivers a profile when SCIM changes its user's mail or UPN, and sends nothing for an unchanged PATCH", async () => {
+    const s = t.envelope.services;
+    const tenantId = (await s.tenants.authenticate(`Bearer ${scimToken}`)).tenantId;
+    const user = await scim('POST', '/Users', { body: { userName: 'rita@contoso.com', emails: [{ value: 'rita@contoso.com', type: 'work', primary: true }] } });
+    const group = await scim('POST', '/Groups', { body: { displayName: 'Mail users', members: [{ value: user.body.id }] } });
+    const phone = (await s.devices.create(tenantId, { deviceName: 'Rita iPhone', operatingSystem: 'iOS', osVersion: '17.4', userId: user.body.id })).id;
+    const profile = await s.profiles.create(tenantId, {
+      '@odata.type': '#microsoft.graph.iosEasEmailProfileConfiguration', displayName: 'Rita mail', accountName: 'Contoso', hostName: 'mail.contoso.com',
+      usernameSource: 'userPrincipalName', emailAddressSource: 'primarySmtpAddress', requireSsl: true, durationOfEmailToSync: 'oneWeek',
+    });
+    await s.assignments.assign(tenantId, profile.id, { assignments: [{ target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: group.body.id } }] });
+    let now = Date.UTC(2026, 10, 30, 9);
+    const checkIn = async () => {
+      const command = await s.delivery.checkIn(tenantId, phone, (now += 1000));
+      if (command) await s.delivery.recordResult(tenantId, phone, command.commandId, { kind: 'acknowledged' }, (now += 1000));
+      return command;
+    };
+    const install = await checkIn();
+    assert.deepEqual([install?.kind, install?.profileId], ['install', profile.id]);
+    assert.equal(await checkIn(), null);
+
+    const newMail = await scim('PATCH', `/Users/${user.body.id}`, {
+      body: { schemas: [patchOp], Operations: [{ op: 'Replace', path: 'emails[type eq "work"].value', value: 'rita.levi@contoso.com' }] },
+    });
+    assert.equal(newMail.status, 200);
+    const afterMail = await checkIn();
+    assert.deepEqual([afterMail?.kind, afterMail?.profileId, afterMail?.version], ['update', profile.id, 1], 'the new address reaches the device');
+    const renderKeys = await t.envelope.db.query<{ key: string }>(
+      "SELECT target->>'renderKey' AS key FROM delivery_commands WHERE tenant_id = $1 AND device_id = $2 ORDER BY seq", [tenantId, phone],
+    );
+    assert.equal(renderKeys.length, 2);
+    assert.ok(renderKeys[1]!.key.includes('rita.levi@contoso.com'), renderKeys[1]!.key);
+
+    const newUpn = await scim('PATCH', `/Users/${user.body.id}`, { body: { schemas: [patchOp], Operations: [{ op: 'Replace', path: 'userName', value: 'rita.levi@contoso.com' }] } });
+    assert.equal(newUpn.status, 200);
+    assert.equal((await checkIn())?.kind, 'update', 'the new username reaches the device');
+
+    const unchanged = await scim('PATCH', `/Users/${user.body.id}`, { body: { schemas: [patchOp], Operations: [{ op: 'Replace', path: 'userName', value: 'rita.levi@contoso.com' }] } });
+    assert.equal(unchanged.status, 200);
+    const stale = await t.envelope.db.query<{ stale: boolean }>('SELECT stale FROM delivery_devices WHERE tenant_id = $1 AND device_id = $2', [tenantId, phone]);
+    assert.equal(stale[0]!.stale, false, 'an unchanged PATCH marks nothing stale');
+    assert.equal(await checkIn(), null);
+
+    const disabled = await scim('PATCH', `/Users/${user.body.id}`, { body: { schemas: [patchOp], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] } });
+    assert.equal(disabled.body.active, false);
+    assert.equal(await checkIn(), null, 'a disabled user keeps the installed profile (decision 0021)');
+    assert.equal((await t.envelope.db.query<{ state: string }>('SELECT state FROM delivery_ledger WHERE tenant_id = $1 AND device_id = $2', [tenantId, phone]))[0]!.state, 'succeeded');
+  });
+
   describe('denial', () => {
     it('refuses a request without a token (401), and admin and readOnly tokens (403), in SCIM error form', async () => {
       const none = await scim('GET', '/Users', { token: null });
