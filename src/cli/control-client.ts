@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { EnvelopeError } from '../domain/errors.ts';
+import type { UserImportResult } from '../services/directory/user-import.ts';
 import type { IssuedToken } from '../services/auth/tenant-service.ts';
 import type { Tenant, TokenInfo } from '../store/postgres/tenant-store.ts';
 import type { IssuedEnrollmentToken } from '../services/enrollment/enrollment-token-service.ts';
@@ -68,6 +69,10 @@ export class ControlClient implements ControlOperations {
 
   showApplePushCertificate(tenantName: string): Promise<StoredPushCertificateInfo> {
     return this.#call('showApplePushCertificate', [tenantName]) as Promise<StoredPushCertificateInfo>;
+  }
+
+  importUsers(tenantName: string, rowsJson: string): Promise<UserImportResult[]> {
+    return this.#call('importUsers', [tenantName, rowsJson]) as Promise<UserImportResult[]>;
   }
 
   #call(op: string, args: string[], timeoutMs = replyTimeoutMs): Promise<unknown> {

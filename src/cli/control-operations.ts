@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { notFound } from '../domain/errors.ts';
 import { TenantService, type IssuedToken } from '../services/auth/tenant-service.ts';
@@ -8,6 +9,8 @@ import { appliedMigrations } from '../store/postgres/migrate.ts';
 import type { Tenant, TokenInfo } from '../store/postgres/tenant-store.ts';
 import { TenantStore } from '../store/postgres/tenant-store.ts';
 import type { EnrollmentServices } from './enrollment-services.ts';
+import { parseImportRows, UserImportService, type UserImportResult } from '../services/directory/user-import.ts';
+import { createTransactor } from '../store/postgres/stores.ts';
 
 /**
  * What the CLI's database commands do, whichever process runs them: this process on a database it
@@ -28,11 +31,16 @@ export interface ControlOperations {
   /** PEM texts (the CLI reads the files). */
   setApplePushCertificate(tenantName: string, certificatePem: string, privateKeyPem: string): Promise<StoredPushCertificateInfo>;
   showApplePushCertificate(tenantName: string): Promise<StoredPushCertificateInfo>;
+  /**
+   * `envelope import`: rows the CLI parsed from a CSV file (`UserImportRow[]` as JSON), in batches
+   * under the control socket's request limit.
+   */
+  importUsers(tenantName: string, rowsJson: string): Promise<UserImportResult[]>;
 }
 
 export const controlOperationNames = [
   'createTenant', 'listTenants', 'createToken', 'listTokens', 'revokeToken', 'appliedMigrations',
-  'createEnrollmentToken', 'setApplePushCertificate', 'showApplePushCertificate',
+  'createEnrollmentToken', 'setApplePushCertificate', 'showApplePushCertificate', 'importUsers',
 ] as const satisfies ReadonlyArray<keyof ControlOperations>;
 
 /** The control socket of the server that runs on `dataDir` (only when it runs on embedded PGlite). */
@@ -70,5 +78,7 @@ export function localOperations(db: Db, enrollment: () => EnrollmentServices): C
     setApplePushCertificate: async (tenantName, certificate, privateKey) =>
       enrollment().pushCertificates.put(await tenantIdOf(tenantName), { certificate, privateKey }),
     showApplePushCertificate: async (tenantName) => enrollment().pushCertificates.getOrThrow(await tenantIdOf(tenantName)),
+    importUsers: async (tenantName, rowsJson) =>
+      new UserImportService({ transact: createTransactor(db), newId: randomUUID }).importRows(await tenantIdOf(tenantName), parseImportRows(rowsJson)),
   };
 }

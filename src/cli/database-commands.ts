@@ -18,7 +18,7 @@ const err: Write = (text) => process.stderr.write(text);
  * default tenant), or, when the server holds the embedded database, sent to it over its control
  * socket. Either way the command's effect is the server's to see at once.
  */
-async function withOperations(config: Readonly<Config>, command: (operations: ControlOperations) => Promise<void>): Promise<void> {
+export async function withOperations(config: Readonly<Config>, command: (operations: ControlOperations) => Promise<void>): Promise<void> {
   const found = await accessDatabase(config);
   if ('server' in found) return command(found.server);
   const db = found.opened;

@@ -97,6 +97,12 @@ export function buildProgram(): Command {
     .requiredOption('--tenant <name>', 'the tenant')
     .action(async (options: { tenant: string }) => (await databaseCommands()).applePushCertificateShowCommand(loadConfig(), options));
 
+  program.command('import')
+    .description('create or update users (and their groups) from a CSV file; a re-run changes nothing (docs/scim.md)')
+    .argument('<file>', 'CSV with a header: userPrincipalName (required), displayName, mail, givenName, surname, onPremisesSamAccountName, onPremisesDomainName, onPremisesNetBiosName, accountEnabled, groups (names separated by ;)')
+    .option('--tenant <name>', 'the tenant', 'default')
+    .action(async (file: string, options: { tenant: string }) => (await import('./import-command.ts')).importUsersCommand(loadConfig(), file, options));
+
   program.command('render')
     .description("render a Graph email profile for one user into the device's native payload (offline, no server)")
     .addHelpText('after', renderHelp)
