@@ -24,7 +24,7 @@ import type { AppleMdmService } from '../services/apple-mdm/apple-mdm-service.ts
 import type { WindowsEnrollmentService } from '../services/enrollment/windows-enrollment-service.ts';
 import type { WindowsMdmService } from '../services/windows-mdm/windows-mdm-service.ts';
 import { requireBearerAuth } from './auth.ts';
-import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './error-handler.ts';
+import { clientErrorHandler, frameworkError, frameworkErrorHandler, installErrorHandler } from './error-handler.ts';
 import { installInputGuard } from './input-guard.ts';
 import { uuidPattern } from '../domain/ids.ts';
 import { forbidden } from '../domain/errors.ts';
@@ -50,6 +50,7 @@ import { registerWindowsManagementRoutes } from './device/windows/management.ts'
 import type { WakeService } from '../services/push/wake-service.ts';
 import type { ScimService } from '../services/scim/scim-service.ts';
 import { registerScimRoutes, scimPrefix } from './scim/scim-routes.ts';
+import { renderScimError } from './scim/scim-errors.ts';
 
 export interface AppServices {
   tenants: TenantService;
@@ -112,7 +113,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       onCreate: (ajv) => ajv.addFormat('uuid', uuidPattern),
     },
     // Unroutable URLs and unparseable HTTP are answered by the one renderer too, in Graph's shape.
-    frameworkErrors: frameworkErrorHandler,
+    frameworkErrors: (error, request, reply) =>
+      request.url.startsWith(`${scimPrefix}/`) ? renderScimError(frameworkError(error), request, reply) : frameworkErrorHandler(error, request, reply),
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 

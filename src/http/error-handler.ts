@@ -41,15 +41,18 @@ export function installErrorHandler(app: FastifyInstance): void {
  * UUIDs; the route schemas refuse other values naming the parameter), a too-long one included.
  */
 export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  renderError(frameworkError(error), request, reply);
+}
+
+/** A routing error as the error to render: malformed or too long path segments are 400s. */
+export function frameworkError(error: FastifyError): FastifyError | EnvelopeError {
   switch (error.code) {
     case 'FST_ERR_BAD_URL':
-      renderError(badRequest('The URL path is not validly percent-encoded.'), request, reply);
-      return;
+      return badRequest('The URL path is not validly percent-encoded.');
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      renderError(badRequest('A path segment is too long: ids are 36-character UUIDs.'), request, reply);
-      return;
+      return badRequest('A path segment is too long: ids are 36-character UUIDs.');
     default:
-      renderError(error, request, reply);
+      return error;
   }
 }
 
