@@ -153,7 +153,11 @@ function setOrRemove(target: Json, key: string, operation: PatchOperation, value
   }
   if (Array.isArray(current) && operation.op === 'add') {
     const added = Array.isArray(value) ? value : [value];
-    target[key] = [...current, ...added.filter((v) => !current.some((item) => sameItem(item, v)))];
+    // RFC 7643 §2.4: at most one value is primary; a new primary value demotes the others.
+    const kept = added.some((v) => isObject(v) && valueOf(v, 'primary') === true)
+      ? current.map((item) => (isObject(item) && valueOf(item, 'primary') === true ? { ...item, [keyOf(item, 'primary')]: false } : item))
+      : current;
+    target[key] = [...kept, ...added.filter((v) => !kept.some((item) => sameItem(item, v)))];
   } else if (isObject(current) && isObject(value)) {
     target[key] = { ...current, ...value };
   } else {
