@@ -14,6 +14,7 @@ import { DeviceService } from './services/directory/device-service.ts';
 import { DeviceProtocolLogService } from './services/directory/device-protocol-log.ts';
 import { GroupService } from './services/directory/group-service.ts';
 import { UserService } from './services/directory/user-service.ts';
+import { ScimService } from './services/scim/scim-service.ts';
 import { ProfileService } from './services/profiles/profile-service.ts';
 import { SecretBox } from './services/secrets/secret-box.ts';
 import { TenantCaService } from './services/certificates/tenant-ca.ts';
@@ -226,6 +227,7 @@ export async function createEnvelope(options: {
   const services: AppServices = {
     tenants: new TenantService(stores.tenants),
     users: new UserService(stores.users, newId),
+    scim: new ScimService({ transact, newId }),
     groups: new GroupService(stores, newId),
     devices: new DeviceService(stores.devices, newId),
     deviceProtocolLog: new DeviceProtocolLogService({ devices: stores.devices, windowsMdm: stores.windowsMdm }),

@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { EnvelopeError } from '../domain/errors.ts';
+import type { UserImportResult } from '../services/directory/user-import.ts';
 import type { IssuedToken } from '../services/auth/tenant-service.ts';
 import type { Tenant, TokenInfo } from '../store/postgres/tenant-store.ts';
 import type { IssuedEnrollmentToken } from '../services/enrollment/enrollment-token-service.ts';
@@ -42,8 +43,8 @@ export class ControlClient implements ControlOperations {
     return this.#call('listTenants', []) as Promise<Tenant[]>;
   }
 
-  createToken(tenantName: string, role: string, label: string): Promise<IssuedToken> {
-    return this.#call('createToken', [tenantName, role, label]) as Promise<IssuedToken>;
+  createToken(tenantName: string, role: string, label: string, expiresDays = ''): Promise<IssuedToken> {
+    return this.#call('createToken', [tenantName, role, label, expiresDays]) as Promise<IssuedToken>;
   }
 
   listTokens(tenantName: string): Promise<TokenInfo[]> {
@@ -73,6 +74,10 @@ export class ControlClient implements ControlOperations {
   /** The server dumps its database between statements: allow for a large one. */
   backupTo(path: string): Promise<BackupWritten> {
     return this.#call('backupTo', [path], 10 * 60_000) as Promise<BackupWritten>;
+  }
+
+  importUsers(tenantName: string, rowsJson: string): Promise<UserImportResult[]> {
+    return this.#call('importUsers', [tenantName, rowsJson]) as Promise<UserImportResult[]>;
   }
 
   #call(op: string, args: string[], timeoutMs = replyTimeoutMs): Promise<unknown> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { badRequest, conflict, notFound } from '../domain/errors.ts';
@@ -10,6 +11,8 @@ import { appliedMigrations } from '../store/postgres/migrate.ts';
 import type { Tenant, TokenInfo } from '../store/postgres/tenant-store.ts';
 import { TenantStore } from '../store/postgres/tenant-store.ts';
 import type { EnrollmentServices } from './enrollment-services.ts';
+import { parseImportRows, UserImportService, type UserImportResult } from '../services/directory/user-import.ts';
+import { createTransactor } from '../store/postgres/stores.ts';
 
 /**
  * What the CLI's database commands do, whichever process runs them: this process on a database it
@@ -20,7 +23,7 @@ import type { EnrollmentServices } from './enrollment-services.ts';
 export interface ControlOperations {
   createTenant(name: string): Promise<Tenant>;
   listTenants(): Promise<Tenant[]>;
-  createToken(tenantName: string, role: string, label: string): Promise<IssuedToken>;
+  createToken(tenantName: string, role: string, label: string, expiresDays?: string): Promise<IssuedToken>;
   listTokens(tenantName: string): Promise<TokenInfo[]>;
   revokeToken(tenantName: string, tokenId: string): Promise<void>;
   /** The migrations the database has (`NNNN_name.sql`, in order). */
@@ -30,6 +33,11 @@ export interface ControlOperations {
   /** PEM texts (the CLI reads the files). */
   setApplePushCertificate(tenantName: string, certificatePem: string, privateKeyPem: string): Promise<StoredPushCertificateInfo>;
   showApplePushCertificate(tenantName: string): Promise<StoredPushCertificateInfo>;
+  /**
+   * `envelope import`: rows the CLI parsed from a CSV file (`UserImportRow[]` as JSON), in batches
+   * under the control socket's request limit.
+   */
+  importUsers(tenantName: string, rowsJson: string): Promise<UserImportResult[]>;
   /** Writes a consistent copy of the embedded database to `path` (absolute; not overwritten). */
   backupTo(path: string): Promise<BackupWritten>;
 }
@@ -43,7 +51,7 @@ export interface BackupWritten {
 
 export const controlOperationNames = [
   'createTenant', 'listTenants', 'createToken', 'listTokens', 'revokeToken', 'appliedMigrations',
-  'createEnrollmentToken', 'setApplePushCertificate', 'showApplePushCertificate', 'backupTo',
+  'createEnrollmentToken', 'setApplePushCertificate', 'showApplePushCertificate', 'importUsers', 'backupTo',
 ] as const satisfies ReadonlyArray<keyof ControlOperations>;
 
 /** The control socket of the server that runs on `dataDir` (only when it runs on embedded PGlite). */
@@ -67,7 +75,7 @@ export function localOperations(db: Db, enrollment: () => EnrollmentServices): C
   return {
     createTenant: (name) => tenants.createTenant(name),
     listTenants: () => tenants.listTenants(),
-    createToken: (tenantName, role, label) => tenants.createToken(tenantName, role, label),
+    createToken: (tenantName, role, label, expiresDays) => tenants.createToken(tenantName, role, label, expiresDays),
     listTokens: (tenantName) => tenants.listTokens(tenantName),
     revokeToken: (tenantName, tokenId) => tenants.revokeToken(tenantName, tokenId),
     appliedMigrations: () => appliedMigrations(db),
@@ -81,6 +89,8 @@ export function localOperations(db: Db, enrollment: () => EnrollmentServices): C
     setApplePushCertificate: async (tenantName, certificate, privateKey) =>
       enrollment().pushCertificates.put(await tenantIdOf(tenantName), { certificate, privateKey }),
     showApplePushCertificate: async (tenantName) => enrollment().pushCertificates.getOrThrow(await tenantIdOf(tenantName)),
+    importUsers: async (tenantName, rowsJson) =>
+      new UserImportService({ transact: createTransactor(db), newId: randomUUID }).importRows(await tenantIdOf(tenantName), parseImportRows(rowsJson)),
     backupTo: (path) => writeBackup(db, path),
   };
 }

@@ -69,10 +69,11 @@ export function tenantListCommand(config: Readonly<Config>): Promise<void> {
 }
 
 /** Prints the token alone on stdout (for `$(…)`), and what it is on stderr. */
-export function tokenCreateCommand(config: Readonly<Config>, options: { tenant: string; role: string; label?: string }): Promise<void> {
+export function tokenCreateCommand(config: Readonly<Config>, options: { tenant: string; role: string; label?: string; expires?: string }): Promise<void> {
   return withOperations(config, async (operations) => {
-    const issued = await operations.createToken(options.tenant, options.role, options.label ?? '');
-    err(`Token ${issued.tokenId} for tenant '${issued.tenant.name}', role ${issued.role} (shown once):\n`);
+    const issued = await operations.createToken(options.tenant, options.role, options.label ?? '', options.expires ?? '');
+    const until = issued.expirationDateTime ? `, expires ${issued.expirationDateTime}` : '';
+    err(`Token ${issued.tokenId} for tenant '${issued.tenant.name}', role ${issued.role}${until} (shown once):\n`);
     out(`${issued.token}\n`);
   });
 }
@@ -80,7 +81,8 @@ export function tokenCreateCommand(config: Readonly<Config>, options: { tenant: 
 export function tokenListCommand(config: Readonly<Config>, options: { tenant: string }): Promise<void> {
   return withOperations(config, async (operations) => {
     for (const t of await operations.listTokens(options.tenant)) {
-      out(`${t.id}\t${t.role}\t${t.revokedDateTime ? `revoked ${t.revokedDateTime}` : 'active'}\t${t.createdDateTime}\t${t.label}\n`);
+      const state = t.revokedDateTime ? `revoked ${t.revokedDateTime}` : t.expirationDateTime ? `expires ${t.expirationDateTime}` : 'active';
+      out(`${t.id}\t${t.role}\t${state}\t${t.createdDateTime}\tlast used ${t.lastUsedDateTime ?? 'never'}\t${t.label}\n`);
     }
   });
 }

@@ -61,11 +61,12 @@ export function buildProgram(): Command {
   token.command('create')
     .description('issue an API token: the token alone on stdout, shown once')
     .requiredOption('--tenant <name>', 'the tenant it belongs to')
-    .requiredOption('--role <role>', 'admin (read and write) or readOnly')
+    .requiredOption('--role <role>', 'admin (read and write), readOnly, or scim (an identity provider\'s provisioning, /scim/v2 only)')
     .option('--label <text>', 'what it is for')
-    .action(async (options: { tenant: string; role: string; label?: string }) => (await databaseCommands()).tokenCreateCommand(loadConfig(), options));
+    .option('--expires <days>', 'expire after this many days (1-3650); default: never')
+    .action(async (options: { tenant: string; role: string; label?: string; expires?: string }) => (await databaseCommands()).tokenCreateCommand(loadConfig(), options));
   token.command('list')
-    .description("list a tenant's tokens: ids, roles, labels, never values")
+    .description("list a tenant's tokens: ids, roles, expiry, last use, labels, never values")
     .requiredOption('--tenant <name>', 'the tenant')
     .action(async (options: { tenant: string }) => (await databaseCommands()).tokenListCommand(loadConfig(), options));
   token.command('revoke')
@@ -96,6 +97,12 @@ export function buildProgram(): Command {
     .description("show the push certificate's topic and expiry (never the key)")
     .requiredOption('--tenant <name>', 'the tenant')
     .action(async (options: { tenant: string }) => (await databaseCommands()).applePushCertificateShowCommand(loadConfig(), options));
+
+  program.command('import')
+    .description('create or update users (and their groups) from a CSV file; a re-run changes nothing (docs/scim.md)')
+    .argument('<file>', 'CSV with a header: userPrincipalName (required), displayName, mail, givenName, surname, onPremisesSamAccountName, onPremisesDomainName, onPremisesNetBiosName, accountEnabled, groups (names separated by ;)')
+    .option('--tenant <name>', 'the tenant', 'default')
+    .action(async (file: string, options: { tenant: string }) => (await import('./import-command.ts')).importUsersCommand(loadConfig(), file, options));
 
   program.command('render')
     .description("render a Graph email profile for one user into the device's native payload (offline, no server)")

@@ -30,9 +30,10 @@ import type { KnoxEnrollmentService } from '../services/enrollment/knox-enrollme
 import type { KnoxAgentService } from '../services/knox-agent/knox-agent-service.ts';
 import type { KnoxPushSettingsService } from '../services/enrollment/knox-push-settings-service.ts';
 import { requireBearerAuth } from './auth.ts';
-import { clientErrorHandler, frameworkErrorHandler, installErrorHandler } from './error-handler.ts';
+import { clientErrorHandler, frameworkError, frameworkErrorHandler, installErrorHandler } from './error-handler.ts';
 import { installInputGuard } from './input-guard.ts';
 import { uuidPattern } from '../domain/ids.ts';
+import { forbidden } from '../domain/errors.ts';
 import { installMetrics } from './metrics.ts';
 import { GraphError } from './graph/common-schemas.ts';
 import type { GraphScope } from './graph/graph-scope.ts';
@@ -65,6 +66,9 @@ import { registerAuditEventRoutes } from './graph/audit-events.ts';
 import { requestIdOf } from './request-id.ts';
 import { registerCurrentTokenRoutes } from './graph/current-token.ts';
 import { registerConsoleRoutes } from './console.ts';
+import type { ScimService } from '../services/scim/scim-service.ts';
+import { registerScimRoutes, scimPrefix } from './scim/scim-routes.ts';
+import { renderScimError } from './scim/scim-errors.ts';
 
 export interface AppServices {
   tenants: TenantService;
@@ -108,6 +112,8 @@ export interface AppServices {
   knoxAgent: KnoxAgentService;
   /** The Firebase service account that lets Envelope wake Knox agents. */
   knoxPushSettings: KnoxPushSettingsService;
+  /** SCIM 2.0 directory provisioning (`/scim/v2`, scim-role tokens only). */
+  scim: ScimService;
 }
 
 export interface AppOptions {
@@ -128,6 +134,14 @@ export interface AppOptions {
 }
 
 export const graphPrefix = '/graph/beta';
+
+const scimErrorDoc = {
+  description: 'SCIM error (RFC 7644 §3.12)',
+  type: 'object',
+  properties: { schemas: { type: 'array', items: { type: 'string' } }, status: { type: 'string' }, scimType: { type: 'string' }, detail: { type: 'string' } },
+};
+const scimResourceDoc = { description: 'SCIM resource or list response (application/scim+json)', type: 'object', additionalProperties: true };
+const scimErrorResponses = { 400: scimErrorDoc, 401: scimErrorDoc, 403: scimErrorDoc, 404: scimErrorDoc, 409: scimErrorDoc };
 
 /**
  * `GET /graph/beta/deviceManagement/deviceConfigurations/:id/assignments` →
@@ -162,7 +176,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       onCreate: (ajv) => ajv.addFormat('uuid', uuidPattern),
     },
     // Unroutable URLs and unparseable HTTP are answered by the one renderer too, in Graph's shape.
-    frameworkErrors: frameworkErrorHandler,
+    frameworkErrors: (error, request, reply) =>
+      request.url.startsWith(`${scimPrefix}/`) ? renderScimError(frameworkError(error), request, reply) : frameworkErrorHandler(error, request, reply),
     clientErrorHandler,
     // A GUID per request, the audit trail's correlationId (the client's client-request-id when it sends one).
     genReqId: requestIdOf,
@@ -204,7 +219,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const docsBody = (route.config as { docsBody?: unknown } | undefined)?.docsBody;
       const method = Array.isArray(route.method) ? route.method[0]! : route.method;
       const operationId = (schema as { operationId?: string } | undefined)?.operationId ?? operationIdOf(method, url);
-      return { schema: { ...schema, ...(docsBody ? { body: docsBody } : {}), operationId }, url };
+      // SCIM routes answer errors in SCIM's own body (RFC 7644 §3.12); documented here, not validated.
+      const scimSuccess = method === 'POST' ? { 201: scimResourceDoc } : method === 'DELETE' ? { 204: { description: 'Deleted', type: 'null' } } : { 200: scimResourceDoc };
+      const scimErrors = url.startsWith('/scim/') ? { response: { ...scimSuccess, ...(schema as { response?: object } | undefined)?.response, ...scimErrorResponses } } : {};
+      return { schema: { ...schema, ...(docsBody ? { body: docsBody } : {}), ...scimErrors, operationId }, url };
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -225,7 +243,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/livez', { schema: { tags: ['system'], summary: 'Liveness: 200 while the process serves HTTP, whatever its database', security: [] } }, async () => ({ status: 'ok' }));
   // Metrics reveal traffic shape across tenants: any valid token may scrape them, nobody else.
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
-    await options.services.tenants.authenticate(request.headers.authorization);
+    const principal = await options.services.tenants.authenticate(request.headers.authorization);
+    if (principal.role === 'scim') throw forbidden('A scim token may only use /scim/v2.');
     return reply.type(metrics.contentType).send(await metrics.metrics());
   });
 
@@ -252,6 +271,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerKnoxPushSettingsRoutes(graph, options.services.knoxPushSettings);
     registerCurrentTokenRoutes(graph);
   }, { prefix: graphPrefix });
+
+  await app.register(
+    (scope) => registerScimRoutes(scope, options.services, (request) => `${options.publicUrl ?? `${request.protocol}://${request.host}`}${scimPrefix}`),
+    { prefix: scimPrefix },
+  );
 
   // Device-facing routes: no bearer token (devices carry their own credentials), rate-limited.
   await app.register((scope) => registerAppleEnrollRoutes(scope, options.services.enrollmentProfiles));

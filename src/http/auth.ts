@@ -22,13 +22,14 @@ const readMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Wraps a route scope with bearer-token authentication (401 without a valid token) and role checks
- * (403 when a readOnly token writes). Tenant scoping follows from `request.principal.tenantId`, which
+ * (403 when a readOnly token writes, and for scim tokens, which may use /scim/v2 only). Tenant scoping follows from `request.principal.tenantId`, which
  * every service call receives.
  */
 export function requireBearerAuth(scope: FastifyInstance, tenants: TenantService): void {
   scope.decorateRequest('principal', null as unknown as TokenPrincipal);
   scope.addHook('onRequest', async (request: FastifyRequest) => {
     request.principal = await tenants.authenticate(request.headers.authorization);
+    if (request.principal.role === 'scim') throw forbidden('A scim token may only use /scim/v2.');
     const { readOnlyAction, adminOnly } = request.routeOptions.config;
     const needsAdmin = adminOnly === true || (!readMethods.has(request.method) && !readOnlyAction);
     if (needsAdmin && request.principal.role !== 'admin') throw forbidden(adminOnly ? 'This read needs the admin role.' : undefined);

@@ -41,15 +41,18 @@ export function installErrorHandler(app: FastifyInstance): void {
  * UUIDs; the route schemas refuse other values naming the parameter), a too-long one included.
  */
 export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  renderError(frameworkError(error), request, reply);
+}
+
+/** A routing error as the error to render: malformed or too long path segments are 400s. */
+export function frameworkError(error: FastifyError): FastifyError | EnvelopeError {
   switch (error.code) {
     case 'FST_ERR_BAD_URL':
-      renderError(badRequest('The URL path is not validly percent-encoded.'), request, reply);
-      return;
+      return badRequest('The URL path is not validly percent-encoded.');
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      renderError(badRequest('A path segment is too long: ids are 36-character UUIDs.'), request, reply);
-      return;
+      return badRequest('A path segment is too long: ids are 36-character UUIDs.');
     default:
-      renderError(error, request, reply);
+      return error;
   }
 }
 
@@ -87,7 +90,8 @@ export function clientErrorHandler(this: FastifyInstance, error: Error & { code?
   );
 }
 
-function toEnvelopeError(error: FastifyError | EnvelopeError | Error): EnvelopeError | null {
+/** An EnvelopeError as is; Fastify's own client errors as a 4xx EnvelopeError; null for anything else (a bug). */
+export function toEnvelopeError(error: FastifyError | EnvelopeError | Error): EnvelopeError | null {
   if (isEnvelopeError(error)) return error;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation && fastifyError.validation.length > 0) {

@@ -108,6 +108,18 @@ describe('envelope CLI', () => {
     assert.match(again.stderr, /not found/);
   });
 
+  it('issues a scim token that expires, lists its expiry and last use, and refuses a bad lifetime', () => {
+    const created = run(['token', 'create', '--tenant', 'default', '--role', 'scim', '--label', 'Entra ID', '--expires', '90']);
+    assert.equal(created.status, 0, created.stderr);
+    assert.match(created.stderr, /role scim, expires \d{4}-\d\d-\d\dT/);
+    const id = /Token ([0-9a-f-]{36})/.exec(created.stderr)?.[1];
+    const listed = run(['token', 'list', '--tenant', 'default']);
+    assert.match(listed.stdout, new RegExp(`^${id}\tscim\texpires \\S+\t\\S+\tlast used never\tEntra ID$`, 'm'));
+    const bad = run(['token', 'create', '--tenant', 'default', '--role', 'scim', '--expires', '0']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--expires must be a whole number of days from 1 to 3650/);
+  });
+
   it('refuses bad configuration naming the variable', () => {
     const result = spawnSync(process.execPath, [cli, 'migrate'], { env: { ...env, PORT: 'eighty' }, encoding: 'utf8' });
     assert.equal(result.status, 2);

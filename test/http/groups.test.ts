@@ -97,4 +97,16 @@ describe('/graph/beta/groups and members', () => {
     assert.equal((await t.request('DELETE', `/graph/beta/groups/${group.id}`)).status, 204);
     assert.equal((await t.request('GET', `/graph/beta/groups/${group.id}`)).status, 404);
   });
+
+  it("accepts Microsoft's documented create body (groupTypes, mailEnabled, mailNickname, securityEnabled) and returns it", async () => {
+    const body = { description: 'Self help community for library', displayName: 'Library Assist', groupTypes: ['Unified'], mailEnabled: true, mailNickname: 'library', securityEnabled: false };
+    const created = await t.request('POST', '/graph/beta/groups', { body });
+    assert.equal(created.status, 201);
+    assert.deepEqual({ ...created.body, id: undefined, createdDateTime: undefined }, { ...body, id: undefined, createdDateTime: undefined });
+    assert.equal((await t.request('PATCH', `/graph/beta/groups/${created.body.id}`, { body: { securityEnabled: true } })).status, 204);
+    const read = await t.request('GET', `/graph/beta/groups/${created.body.id}`);
+    assert.deepEqual([read.body.securityEnabled, read.body.mailEnabled, read.body.groupTypes], [true, true, ['Unified']]);
+    const bad = await t.request('POST', '/graph/beta/groups', { body: { displayName: 'Bad kinds', groupTypes: 'Unified' } });
+    assert.deepEqual([bad.status, bad.body.error.target], [400, 'groupTypes']);
+  });
 });

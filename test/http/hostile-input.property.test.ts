@@ -65,6 +65,12 @@ const { json: hostileJson } = fc.letrec<{ json: unknown }>((tie) => ({
 
 /** Bodies a handler accepts, so that mutations of them reach the deeper validation and the database. */
 const validBodies: Readonly<Record<string, readonly Record<string, unknown>[]>> = {
+  'POST /scim/v2/Users': [{ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'sue@contoso.com', emails: [{ value: 'sue@contoso.com', type: 'work', primary: true }] }],
+  'PUT /scim/v2/Users/{id}': [{ userName: 'bob@contoso.com', name: { givenName: 'Bob' }, active: true }],
+  'PATCH /scim/v2/Users/{id}': [{ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'emails[type eq "work"].value', value: 'b@contoso.com' }] }],
+  'POST /scim/v2/Groups': [{ displayName: 'SCIM group', members: [{ value: uuid }] }],
+  'PUT /scim/v2/Groups/{id}': [{ displayName: 'Everyone', members: [] }],
+  'PATCH /scim/v2/Groups/{id}': [{ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Add', path: 'members', value: [{ value: uuid }] }] }],
   'POST /graph/beta/users': [{ displayName: 'Ann', userPrincipalName: 'ann@contoso.com', mail: 'ann@contoso.com' }],
   'PATCH /graph/beta/users/{id}': [{ displayName: 'Ann B', onPremisesSamAccountName: 'annb' }],
   'POST /graph/beta/groups': [{ displayName: 'Sales', description: 'd', 'members@odata.bind': [`https://graph.microsoft.com/beta/users/${uuid}`] }],
@@ -190,14 +196,26 @@ function graphErrorProblem(reply: Reply): string | null {
   return null;
 }
 
+/** SCIM's error body (RFC 7644 §3.12) with its media type. */
+function scimErrorProblem(reply: Reply): string | null {
+  const body = reply.body as Record<string, unknown> | string;
+  if (typeof body !== 'object' || body === null || !/^application\/scim\+json/.test(String(reply.raw.headers['content-type']))) return 'not a SCIM JSON body';
+  if (JSON.stringify(body.schemas) !== '["urn:ietf:params:scim:api:messages:2.0:Error"]') return 'no Error schema';
+  if (body.status !== String(reply.status)) return 'status is not the HTTP status as a string';
+  if (typeof body.detail !== 'string' || body.detail === '') return 'no detail';
+  return null;
+}
+
 describe('hostile requests to every write route', () => {
   let t: TestApp;
   let readOnly: string;
+  let scim: string;
   const realIds: string[] = [];
 
   before(async () => {
     t = await createTestApp();
     readOnly = await t.readOnlyToken();
+    scim = (await t.envelope.services.tenants.createToken('default', 'scim')).token;
     const create = async (url: string, body: unknown) => {
       const reply = await t.request('POST', url, { body });
       assert.equal(reply.status, 201, JSON.stringify(reply.body));
@@ -221,7 +239,9 @@ describe('hostile requests to every write route', () => {
     for (const route of routes) await fc.assert(
       fc.asyncProperty(requestFor(route, realIds), async (request) => {
         seen.add(`${request.route.method} ${request.route.path}`);
-        const token = request.token === 'admin' ? t.adminToken : request.token === 'readOnly' ? readOnly : null;
+        // SCIM routes take scim tokens (admin ones are refused there): its requests get one in the admin's place.
+        const admin = request.route.path.startsWith('/scim/') ? scim : t.adminToken;
+        const token = request.token === 'admin' ? admin : request.token === 'readOnly' ? readOnly : null;
         const raw = await t.envelope.app.inject({
           method: request.route.method,
           url: request.url,
@@ -243,7 +263,8 @@ describe('hostile requests to every write route', () => {
         if (reply.status >= 400) {
           // Device routes answer in their protocol's shape (Apple: text, or the unrecognized-device JSON;
           // Windows enrollment: SOAP faults; Windows management: text or SyncML); the rest must not change either way.
-          if (!/^\/(mdm|EnrollmentServer|ManagementServer)\//.test(request.route.path)) assert.equal(graphErrorProblem(reply), null, context);
+          if (request.route.path.startsWith('/scim/')) assert.equal(scimErrorProblem(reply), null, context);
+          else if (!/^\/(mdm|EnrollmentServer|ManagementServer)\//.test(request.route.path)) assert.equal(graphErrorProblem(reply), null, context);
           assert.deepEqual(await snapshotTables(t.envelope.db), rows, `a refused request changed rows: ${context}`);
         } else {
           rows = await snapshotTables(t.envelope.db);

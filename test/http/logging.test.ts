@@ -41,4 +41,20 @@ describe('server logs', () => {
     assert.equal(all.includes(token), false, 'the admin token appears in the logs');
     assert.equal(all.includes('env_wrong-token-value'), false, 'a rejected token appears in the logs');
   });
+
+  it('never logs a password sent in a Graph passwordProfile or a SCIM user, even at debug level', async () => {
+    const password = 'Pa55-never-logged-7f3c';
+    const headers = { authorization: `Bearer ${token}` };
+    await envelope.app.inject({
+      method: 'POST', url: '/graph/beta/users', headers,
+      payload: { accountEnabled: true, displayName: 'P', mailNickname: 'p', userPrincipalName: 'p@contoso.com', passwordProfile: { password } },
+    });
+    const scim = (await envelope.services.tenants.createToken('default', 'scim')).token;
+    const reply = await envelope.app.inject({
+      method: 'POST', url: '/scim/v2/Users', headers: { authorization: `Bearer ${scim}`, 'content-type': 'application/scim+json' },
+      payload: JSON.stringify({ userName: 'okta.p@contoso.com', password, active: true }),
+    });
+    assert.equal(reply.statusCode, 201);
+    assert.equal(lines.join('\n').includes(password), false, 'a password appears in the logs');
+  });
 });

@@ -22,7 +22,10 @@ describe('/graph/beta/users', () => {
     const created = await t.request('POST', '/graph/beta/users', { body: jane });
     assert.equal(created.status, 201);
     assert.match(created.body.id, /^[0-9a-f-]{36}$/);
-    assert.deepEqual({ ...created.body, id: undefined, createdDateTime: undefined }, { ...jane, id: undefined, createdDateTime: undefined });
+    assert.deepEqual(
+      { ...created.body, id: undefined, createdDateTime: undefined },
+      { ...jane, accountEnabled: true, givenName: null, surname: null, mailNickname: null, id: undefined, createdDateTime: undefined },
+    );
     const read = await t.request('GET', `/graph/beta/users/${created.body.id}`);
     assert.equal(read.status, 200);
     assert.deepEqual(read.body, created.body);
@@ -48,7 +51,9 @@ describe('/graph/beta/users', () => {
   });
 
   const invalid: Array<[string, Record<string, unknown>, string]> = [
-    ['an unknown property', { ...jane, userPrincipalName: 'u1@contoso.com', passwordProfile: { password: 'x' } }, 'passwordProfile'],
+    ['an unknown property', { ...jane, userPrincipalName: 'u1@contoso.com', faxNumber: '+1 555 0100' }, 'faxNumber'],
+    ['an unknown passwordProfile property', { ...jane, userPrincipalName: 'u6@contoso.com', passwordProfile: { pin: '1234' } }, 'passwordProfile.pin'],
+    ['an accountEnabled that is a string', { ...jane, userPrincipalName: 'u7@contoso.com', accountEnabled: 'false' }, 'accountEnabled'],
     ['a missing displayName', { userPrincipalName: 'u2@contoso.com' }, 'displayName'],
     ['a userPrincipalName without a domain', { displayName: 'X', userPrincipalName: 'nodomain' }, 'userPrincipalName'],
     ['a mail that is not an address', { displayName: 'X', userPrincipalName: 'u3@contoso.com', mail: 'not-an-address' }, 'mail'],
@@ -122,5 +127,37 @@ describe('/graph/beta/users', () => {
     const reply = await t.request('GET', '/graph/beta/users/00000000-0000-4000-8000-000000000000');
     assert.equal(reply.status, 404);
     assert.equal(reply.body.error.code, 'ResourceNotFound');
+  });
+
+  it("accepts Microsoft's documented create body (accountEnabled, mailNickname, passwordProfile) and never stores the password", async () => {
+    const password = 'xWwvJ]6NMw+bWH-d';
+    const reply = await t.request('POST', '/graph/beta/users', {
+      body: {
+        accountEnabled: true,
+        displayName: 'Adele Vance',
+        mailNickname: 'AdeleV',
+        userPrincipalName: 'AdeleV@contoso.com',
+        passwordProfile: { forceChangePasswordNextSignIn: true, password },
+      },
+    });
+    assert.equal(reply.status, 201);
+    assert.deepEqual([reply.body.accountEnabled, reply.body.mailNickname, reply.body.passwordProfile], [true, 'AdeleV', undefined]);
+    const rows = await t.envelope.db.query<Record<string, unknown>>('SELECT * FROM users WHERE id = $1', [reply.body.id]);
+    assert.equal(JSON.stringify(rows[0]).includes(password), false, 'the password is stored');
+    const patched = await t.request('PATCH', `/graph/beta/users/${reply.body.id}`, { body: { accountEnabled: false, passwordProfile: { password: `${password}2` } } });
+    assert.equal(patched.status, 204);
+    assert.equal((await t.request('GET', `/graph/beta/users/${reply.body.id}`)).body.accountEnabled, false);
+    assert.equal(JSON.stringify(await t.envelope.db.query('SELECT * FROM users WHERE id = $1', [reply.body.id])).includes(password), false);
+  });
+
+  it('addresses a user by userPrincipalName (case-insensitively) for GET, PATCH and DELETE', async () => {
+    const { body: user } = await t.request('POST', '/graph/beta/users', { body: { displayName: 'Megan', userPrincipalName: 'MeganB@contoso.com' } });
+    const read = await t.request('GET', '/graph/beta/users/meganb@contoso.com');
+    assert.deepEqual([read.status, read.body.id], [200, user.id]);
+    assert.equal((await t.request('PATCH', '/graph/beta/users/MEGANB@contoso.com', { body: { givenName: 'Megan', surname: 'Bowen' } })).status, 204);
+    assert.equal((await t.request('GET', `/graph/beta/users/${user.id}`)).body.surname, 'Bowen');
+    assert.equal((await t.request('GET', '/graph/beta/users/nobody@contoso.com')).status, 404);
+    assert.equal((await t.request('DELETE', '/graph/beta/users/meganb@contoso.com')).status, 204);
+    assert.equal((await t.request('GET', `/graph/beta/users/${user.id}`)).status, 404);
   });
 });

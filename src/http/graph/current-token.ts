@@ -5,7 +5,7 @@ import { withErrors } from './common-schemas.ts';
 const CurrentToken = Type.Object(
   {
     id: Type.String({ description: 'The token id (as `envelope token list` shows it), never its value.' }),
-    role: Type.Union([Type.Literal('admin'), Type.Literal('readOnly')]),
+    role: Type.Union([Type.Literal('admin'), Type.Literal('readOnly'), Type.Literal('scim')], { description: 'scim tokens are refused on Graph paths, so a Graph client sees admin or readOnly.' }),
   },
   { additionalProperties: false },
 );

@@ -10,15 +10,26 @@ import { ManagedDevice } from './managed-devices.ts';
 const writable = {
   displayName: Type.String({ minLength: 1, maxLength: 256 }),
   description: Type.Union([Type.String({ maxLength: 1024 }), Type.Null()]),
+  mailNickname: Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()]),
+  mailEnabled: Type.Boolean({ description: 'Kept as given; Envelope groups are security groups either way.' }),
+  securityEnabled: Type.Boolean({ description: 'Kept as given; Envelope groups are security groups either way.' }),
+  groupTypes: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 8, description: "e.g. [] or ['Unified']; kept as given." }),
+};
+const optionalWritable = {
+  description: Type.Optional(writable.description),
+  mailNickname: Type.Optional(writable.mailNickname),
+  mailEnabled: Type.Optional(writable.mailEnabled),
+  securityEnabled: Type.Optional(writable.securityEnabled),
+  groupTypes: Type.Optional(writable.groupTypes),
 };
 const MembersBind = Type.Array(Type.String(), { maxItems: 20, description: 'Directory object URLs of users or devices to add (Graph allows 20 per request).' });
 
 const GroupCreate = Type.Object(
-  { displayName: writable.displayName, description: Type.Optional(writable.description), 'members@odata.bind': Type.Optional(MembersBind) },
+  { displayName: writable.displayName, ...optionalWritable, 'members@odata.bind': Type.Optional(MembersBind) },
   { additionalProperties: false },
 );
 const GroupPatch = Type.Object(
-  { displayName: Type.Optional(writable.displayName), description: Type.Optional(writable.description), 'members@odata.bind': Type.Optional(MembersBind) },
+  { displayName: Type.Optional(writable.displayName), ...optionalWritable, 'members@odata.bind': Type.Optional(MembersBind) },
   { additionalProperties: false, minProperties: 1 },
 );
 const Group = Type.Object(

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import type { GraphScope } from './graph-scope.ts';
-import { Collection, IdParams, ListQueryString, withErrors } from './common-schemas.ts';
+import { Collection, ListQueryString, withErrors } from './common-schemas.ts';
 import { collectionBody, parseListQuery } from './odata-query.ts';
 import { userFilterFields } from '../../store/postgres/user-store.ts';
 import type { UserService } from '../../services/directory/user-service.ts';
@@ -15,7 +15,27 @@ const writable = {
   onPremisesSamAccountName: NullableText(64),
   onPremisesDomainName: NullableText(255),
   onPremisesNetBiosName: NullableText(15),
+  accountEnabled: Type.Boolean({ description: 'False for a disabled account (SCIM active: false); its devices keep their profiles.' }),
+  givenName: NullableText(64),
+  surname: NullableText(64),
+  mailNickname: NullableText(64),
 };
+
+/**
+ * Graph's `passwordProfile`: accepted so that Microsoft's documented create bodies work unchanged,
+ * and dropped at once: Envelope authenticates no user, so it never stores or logs a password.
+ */
+const PasswordProfile = Type.Object(
+  {
+    password: Type.Optional(Type.String({ maxLength: 256 })),
+    forceChangePasswordNextSignIn: Type.Optional(Type.Boolean()),
+    forceChangePasswordNextSignInWithMfa: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, description: 'Accepted and discarded: Envelope never stores a password.' },
+);
+
+/** `/users/{id | userPrincipalName}` */
+const UserKeyParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 320, description: 'The user id or userPrincipalName.' }) });
 
 export const UserCreate = Type.Object(
   {
@@ -25,11 +45,16 @@ export const UserCreate = Type.Object(
     onPremisesSamAccountName: Type.Optional(writable.onPremisesSamAccountName),
     onPremisesDomainName: Type.Optional(writable.onPremisesDomainName),
     onPremisesNetBiosName: Type.Optional(writable.onPremisesNetBiosName),
+    accountEnabled: Type.Optional(writable.accountEnabled),
+    givenName: Type.Optional(writable.givenName),
+    surname: Type.Optional(writable.surname),
+    mailNickname: Type.Optional(writable.mailNickname),
+    passwordProfile: Type.Optional(PasswordProfile),
   },
   { additionalProperties: false },
 );
 
-export const UserPatch = Type.Partial(Type.Object(writable), { additionalProperties: false, minProperties: 1 });
+export const UserPatch = Type.Partial(Type.Object({ ...writable, passwordProfile: PasswordProfile }), { additionalProperties: false, minProperties: 1 });
 
 export const User = Type.Object(
   { id: Type.String(), ...writable, createdDateTime: Type.String({ format: 'date-time' }) },
@@ -51,23 +76,25 @@ export function registerUserRoutes(scope: GraphScope, users: UserService): void 
   scope.post('/users', {
     schema: { tags: ['directory'], summary: 'Create a user', body: UserCreate, response: withErrors({ 201: User }) },
   }, async (request, reply) => {
-    const user = await users.create(request.principal.tenantId, request.body);
+    const { passwordProfile: _discarded, ...fields } = request.body;
+    const user = await users.create(request.principal.tenantId, fields);
     return reply.status(201).send(user);
   });
 
   scope.get('/users/:id', {
-    schema: { tags: ['directory'], summary: 'Get a user', params: IdParams, response: withErrors({ 200: User }) },
-  }, async (request) => users.getOrThrow(request.principal.tenantId, request.params.id));
+    schema: { tags: ['directory'], summary: 'Get a user by id or userPrincipalName', params: UserKeyParams, response: withErrors({ 200: User }) },
+  }, async (request) => users.getByKeyOrThrow(request.principal.tenantId, request.params.id));
 
   scope.patch('/users/:id', {
-    schema: { tags: ['directory'], summary: 'Update a user', params: IdParams, body: UserPatch, response: withErrors({ 204: Type.Null() }) },
+    schema: { tags: ['directory'], summary: 'Update a user (by id or userPrincipalName)', params: UserKeyParams, body: UserPatch, response: withErrors({ 204: Type.Null() }) },
   }, async (request, reply) => {
-    await users.update(request.principal.tenantId, request.params.id, request.body);
+    const { passwordProfile: _discarded, ...changes } = request.body;
+    await users.update(request.principal.tenantId, request.params.id, changes);
     return reply.status(204).send(null);
   });
 
   scope.delete('/users/:id', {
-    schema: { tags: ['directory'], summary: 'Delete a user', params: IdParams, response: withErrors({ 204: Type.Null() }) },
+    schema: { tags: ['directory'], summary: 'Delete a user (by id or userPrincipalName)', params: UserKeyParams, response: withErrors({ 204: Type.Null() }) },
   }, async (request, reply) => {
     await users.delete(request.principal.tenantId, request.params.id);
     return reply.status(204).send(null);

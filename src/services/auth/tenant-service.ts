@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, conflict, notFound, unauthenticated } from '../../domain/errors.ts';
 import type { Tenant, TenantStore, TokenInfo, TokenPrincipal } from '../../store/postgres/tenant-store.ts';
-import { generateToken, hashToken, isTokenRole, type TokenRole } from './tokens.ts';
+import { generateToken, hashToken, isTokenRole, maxTokenLifetimeDays, tokenLastUsedResolutionMs, type TokenRole } from './tokens.ts';
 
 export const defaultTenantName = 'default';
 
@@ -10,14 +10,18 @@ export interface IssuedToken {
   tokenId: string;
   tenant: Tenant;
   role: TokenRole;
+  /** Null: the token does not expire. */
+  expirationDateTime: string | null;
 }
 
 /** Tenants and API tokens: creation (CLI, first start) and bearer-token authentication. */
 export class TenantService {
   readonly #store: TenantStore;
+  readonly #now: () => Date;
 
-  constructor(store: TenantStore) {
+  constructor(store: TenantStore, now: () => Date = () => new Date()) {
     this.#store = store;
+    this.#now = now;
   }
 
   /** Creates the default tenant if there is none (idempotent, safe under concurrent starts). */
@@ -59,9 +63,21 @@ export class TenantService {
     return this.#store.list();
   }
 
-  async createToken(tenantName: string, role: string, label = ''): Promise<IssuedToken> {
-    if (!isTokenRole(role)) throw badRequest(`Role '${role}' is invalid: use admin or readOnly.`, 'role');
-    return this.#issue(await this.#tenantByName(tenantName), role, generateToken(), label);
+  /**
+   * Issues a token. `expiresDays`: whole days until it expires (1–3650); empty or absent: it never
+   * expires. 400 naming `role` or `expires` when they are wrong.
+   */
+  async createToken(tenantName: string, role: string, label = '', expiresDays = ''): Promise<IssuedToken> {
+    if (!isTokenRole(role)) throw badRequest(`Role '${role}' is invalid: use admin, readOnly or scim.`, 'role');
+    let expiresAt: Date | null = null;
+    if (expiresDays !== '') {
+      const days = /^\d{1,5}$/.test(expiresDays) ? Number(expiresDays) : NaN;
+      if (!(days >= 1 && days <= maxTokenLifetimeDays)) {
+        throw badRequest(`--expires must be a whole number of days from 1 to ${maxTokenLifetimeDays}, not '${expiresDays}'.`, 'expires');
+      }
+      expiresAt = new Date(this.#now().getTime() + days * 86_400_000);
+    }
+    return this.#issue(await this.#tenantByName(tenantName), role, generateToken(), label, expiresAt);
   }
 
   async listTokens(tenantName: string): Promise<TokenInfo[]> {
@@ -82,18 +98,29 @@ export class TenantService {
     return tenant;
   }
 
-  /** Resolves an `Authorization` header value to the token's tenant and role, or throws 401. */
+  /**
+   * Resolves an `Authorization` header value to the token's tenant and role, or throws 401 (missing,
+   * unknown, revoked or expired token; an expired one is named as such). Records the use at most once
+   * a minute per token, so most requests authenticate without a write.
+   */
   async authenticate(authorization: string | undefined): Promise<TokenPrincipal> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!match?.[1]) throw unauthenticated();
-    const principal = await this.#store.findToken(hashToken(match[1]));
-    if (!principal) throw unauthenticated();
-    return principal;
+    const found = await this.#store.findToken(hashToken(match[1]));
+    if (!found) throw unauthenticated();
+    const now = this.#now();
+    if (found.expiresAt !== null && found.expiresAt.getTime() <= now.getTime()) {
+      throw unauthenticated(`The bearer token expired at ${found.expiresAt.toISOString()}; issue a new one (envelope token create).`);
+    }
+    if (found.lastUsedAt === null || now.getTime() - found.lastUsedAt.getTime() >= tokenLastUsedResolutionMs) {
+      await this.#store.touchToken(found.tenantId, found.tokenId, now, tokenLastUsedResolutionMs);
+    }
+    return { tokenId: found.tokenId, tenantId: found.tenantId, role: found.role };
   }
 
-  async #issue(tenant: Tenant, role: TokenRole, token: string, label: string): Promise<IssuedToken> {
+  async #issue(tenant: Tenant, role: TokenRole, token: string, label: string, expiresAt: Date | null = null): Promise<IssuedToken> {
     const tokenId = randomUUID();
-    await this.#store.insertToken({ id: tokenId, tenantId: tenant.id, hash: hashToken(token), role, label });
-    return { token, tokenId, tenant, role };
+    await this.#store.insertToken({ id: tokenId, tenantId: tenant.id, hash: hashToken(token), role, label, expiresAt });
+    return { token, tokenId, tenant, role, expirationDateTime: expiresAt?.toISOString() ?? null };
   }
 }

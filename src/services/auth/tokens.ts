@@ -1,7 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-/** Token roles: `admin` reads and writes; `readOnly` (helpdesk) only reads. */
-export const tokenRoles = ['admin', 'readOnly'] as const;
+/**
+ * Token roles: `admin` reads and writes; `readOnly` (helpdesk) only reads; `scim` (an identity
+ * provider's provisioning connector) may use `/scim/v2` and nothing else, and is the only role that may.
+ */
+export const tokenRoles = ['admin', 'readOnly', 'scim'] as const;
 export type TokenRole = (typeof tokenRoles)[number];
 
 export function isTokenRole(value: string): value is TokenRole {
@@ -17,3 +20,9 @@ export function generateToken(): string {
 export function hashToken(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }
+
+/** Longest lifetime `--expires` accepts, in days (ten years). */
+export const maxTokenLifetimeDays = 3650;
+
+/** `last_used_at` is written at most this often per token, so authentication stays a read. */
+export const tokenLastUsedResolutionMs = 60_000;

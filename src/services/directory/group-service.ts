@@ -2,8 +2,22 @@ import { badRequest, conflict, notFound } from '../../domain/errors.ts';
 import { isUuid } from '../../domain/ids.ts';
 import type { ListQuery, Page } from '../../store/list-query.ts';
 import type { DeviceRecord, DeviceStore } from '../../store/postgres/device-store.ts';
-import type { GroupFields, GroupRecord, GroupStore, MemberRef } from '../../store/postgres/group-store.ts';
+import type { GroupFields, GroupMatch, GroupRecord, GroupStore, MemberRef } from '../../store/postgres/group-store.ts';
 import type { UserRecord, UserStore } from '../../store/postgres/user-store.ts';
+
+export type NewGroup = Partial<GroupFields> & Pick<GroupFields, 'displayName'>;
+
+function withGroupDefaults(fields: NewGroup): GroupFields {
+  return {
+    displayName: fields.displayName,
+    description: fields.description ?? null,
+    externalId: fields.externalId ?? null,
+    mailNickname: fields.mailNickname ?? null,
+    mailEnabled: fields.mailEnabled ?? false,
+    securityEnabled: fields.securityEnabled ?? true,
+    groupTypes: fields.groupTypes ?? [],
+  };
+}
 
 export type GroupMember = ({ kind: 'user' } & UserRecord) | ({ kind: 'device' } & DeviceRecord);
 
@@ -41,30 +55,57 @@ export class GroupService {
   }
 
   async getOrThrow(tenantId: string, id: string): Promise<GroupRecord> {
-    const group = await this.#groups.get(tenantId, id);
+    const group = isUuid(id) ? await this.#groups.get(tenantId, id) : null;
     if (!group) throw notFound('Group', id);
     return group;
   }
 
   /** Creates the group, with initial members from `members@odata.bind` if given. */
-  async create(tenantId: string, fields: { displayName: string; description?: string | null }, memberRefs: unknown[] = []): Promise<GroupRecord> {
+  async create(tenantId: string, fields: NewGroup, memberRefs: unknown[] = []): Promise<GroupRecord> {
     const members = await this.#resolveMembers(tenantId, memberRefs, 'members@odata.bind');
-    return this.#groups.insert(tenantId, this.#newId(), { displayName: fields.displayName, description: fields.description ?? null }, members);
+    return this.#groups.insert(tenantId, this.#newId(), withGroupDefaults(fields), members);
   }
 
+  /** Properties present in `changes` replace the stored ones; members from `memberRefs` are added. */
   async update(tenantId: string, id: string, changes: Partial<GroupFields>, memberRefs: unknown[] = []): Promise<GroupRecord> {
-    const current = await this.getOrThrow(tenantId, id);
+    const { id: _id, createdDateTime: _created, ...current } = await this.getOrThrow(tenantId, id);
     const members = await this.#resolveMembers(tenantId, memberRefs, 'members@odata.bind');
-    const updated = await this.#groups.update(tenantId, id, {
-      displayName: changes.displayName ?? current.displayName,
-      description: changes.description === undefined ? current.description : changes.description,
-    }, members);
+    const present = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as Partial<GroupFields>;
+    const updated = await this.#groups.update(tenantId, id, { ...current, ...present }, members);
     if (!updated) throw notFound('Group', id);
     return updated;
   }
 
+  /** SCIM listing: exact matches on one attribute, offset-paged, with the total. */
+  findPage(tenantId: string, match: GroupMatch | null, offset: number, count: number): Promise<{ total: number; items: GroupRecord[] }> {
+    return this.#groups.findPage(tenantId, match, offset, count);
+  }
+
+  /** The group's user members (SCIM `members`); device members stay Envelope's and are not listed. */
+  async userMemberIds(tenantId: string, groupId: string): Promise<string[]> {
+    await this.getOrThrow(tenantId, groupId);
+    return this.#groups.userMemberIds(tenantId, groupId);
+  }
+
+  /**
+   * SCIM membership changes, users only: adds `add` (ids of users of the tenant, else a 400 naming
+   * `field`; already members are fine) and removes `remove` (absent ones are fine). Device members
+   * are never touched.
+   */
+  async changeUserMembers(tenantId: string, groupId: string, change: { add: readonly string[]; remove: readonly string[] }, field: string): Promise<void> {
+    await this.getOrThrow(tenantId, groupId);
+    const add = [...new Set(change.add.map((id) => id.toLowerCase()))];
+    if (add.length > 0) {
+      const found = new Set((await this.#users.getMany(tenantId, add.filter((id) => isUuid(id)))).map((u) => u.id));
+      const missing = add.find((id) => !found.has(id));
+      if (missing !== undefined) throw badRequest(`${field}: no user '${missing}' exists in this tenant.`, field);
+      await this.#groups.addMembers(tenantId, groupId, add.map((id) => ({ kind: 'user', id })));
+    }
+    await this.#groups.removeUsers(tenantId, groupId, change.remove.filter((id) => isUuid(id)).map((id) => id.toLowerCase()));
+  }
+
   async delete(tenantId: string, id: string): Promise<void> {
-    if (!(await this.#groups.delete(tenantId, id))) throw notFound('Group', id);
+    if (!isUuid(id) || !(await this.#groups.delete(tenantId, id))) throw notFound('Group', id);
   }
 
   /** `POST /groups/{id}/members/$ref`: 409 if already a member, 404 if the object is not in the tenant. */

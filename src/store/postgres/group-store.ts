@@ -8,10 +8,29 @@ export interface GroupRecord {
   id: string;
   displayName: string;
   description: string | null;
+  /** The provisioning client's own id for the group (SCIM `externalId`); not unique. */
+  externalId: string | null;
+  mailNickname: string | null;
+  /** Graph's group kind, kept as given (Envelope's groups are security groups either way). */
+  mailEnabled: boolean;
+  securityEnabled: boolean;
+  groupTypes: string[];
   createdDateTime: string;
 }
 
-export type GroupFields = Pick<GroupRecord, 'displayName' | 'description'>;
+export type GroupFields = Omit<GroupRecord, 'id' | 'createdDateTime'>;
+
+/** An exact match on one attribute, as SCIM filters ask for (`displayName eq "…"`, case-insensitive). */
+export interface GroupMatch {
+  attribute: 'id' | 'externalId' | 'displayName';
+  value: string;
+}
+
+const matchSql: Record<GroupMatch['attribute'], string> = {
+  id: 'g.id::text = $2',
+  externalId: 'g.external_id = $2',
+  displayName: 'lower(g.display_name) = lower($2)',
+};
 
 /** A group member: a user or a managed device. */
 export interface MemberRef {
@@ -23,17 +42,34 @@ interface GroupRow {
   id: string;
   display_name: string;
   description: string | null;
+  external_id: string | null;
+  mail_nickname: string | null;
+  mail_enabled: boolean;
+  security_enabled: boolean;
+  group_types: string[] | string;
   created_at: Date | string;
 }
 
-const columns = 'g.id, g.display_name, g.description, g.created_at';
-const filterColumns = { id: 'g.id', displayName: 'g.display_name', description: 'g.description' } as const;
+const columns = 'g.id, g.display_name, g.description, g.external_id, g.mail_nickname, g.mail_enabled, g.security_enabled, g.group_types, g.created_at';
+const filterColumns = {
+  id: 'g.id',
+  displayName: 'g.display_name',
+  description: 'g.description',
+  mailNickname: 'g.mail_nickname',
+  mailEnabled: 'g.mail_enabled',
+  securityEnabled: 'g.security_enabled',
+} as const;
 export const groupFilterFields = Object.keys(filterColumns);
 
 const toGroup = (row: GroupRow): GroupRecord => ({
   id: row.id,
   displayName: row.display_name,
   description: row.description,
+  externalId: row.external_id,
+  mailNickname: row.mail_nickname,
+  mailEnabled: row.mail_enabled,
+  securityEnabled: row.security_enabled,
+  groupTypes: typeof row.group_types === 'string' ? (JSON.parse(row.group_types) as string[]) : row.group_types,
   createdDateTime: isoTime(row.created_at)!,
 });
 
@@ -81,10 +117,11 @@ export class GroupStore {
     try {
       const rows = await this.#db.query<GroupRow>(
         `WITH g AS (
-           INSERT INTO groups AS g (tenant_id, id, display_name, description) VALUES ($1, $2, $3, $4) RETURNING ${columns}
+           INSERT INTO groups AS g (tenant_id, id, display_name, description, external_id, mail_nickname, mail_enabled, security_enabled, group_types)
+           VALUES ($1, $2, $3, $4, $7, $8, $9, $10, $11::jsonb) RETURNING ${columns}
          ), m AS (${insertMembersSql('g', '$5', '$6')} ON CONFLICT DO NOTHING)
          SELECT * FROM g`,
-        [tenantId, id, fields.displayName, fields.description, ...memberIdArrays(members)],
+        [tenantId, id, fields.displayName, fields.description, ...memberIdArrays(members), ...extraValues(fields)],
       );
       return toGroup(rows[0]!);
     } catch (error) {
@@ -97,15 +134,49 @@ export class GroupStore {
     try {
       const rows = await this.#db.query<GroupRow>(
         `WITH g AS (
-           UPDATE groups AS g SET display_name = $3, description = $4 WHERE g.tenant_id = $1 AND g.id = $2 RETURNING ${columns}
+           UPDATE groups AS g SET display_name = $3, description = $4, external_id = $7, mail_nickname = $8, mail_enabled = $9,
+             security_enabled = $10, group_types = $11::jsonb
+           WHERE g.tenant_id = $1 AND g.id = $2 RETURNING ${columns}
          ), m AS (${insertMembersSql('g', '$5', '$6')} ON CONFLICT DO NOTHING)
          SELECT * FROM g`,
-        [tenantId, id, fields.displayName, fields.description, ...memberIdArrays(members)],
+        [tenantId, id, fields.displayName, fields.description, ...memberIdArrays(members), ...extraValues(fields)],
       );
       return rows[0] ? toGroup(rows[0]) : null;
     } catch (error) {
       throw mapGroupError(error, fields.displayName);
     }
+  }
+
+  /** SCIM's offset paging: groups matching `match` (all when null) in creation order, with the total. */
+  async findPage(tenantId: string, match: GroupMatch | null, offset: number, count: number): Promise<{ total: number; items: GroupRecord[] }> {
+    const where = match ? `g.tenant_id = $1 AND ${matchSql[match.attribute]}` : 'g.tenant_id = $1';
+    const params: unknown[] = match ? [tenantId, match.value] : [tenantId];
+    const [counted] = await this.#db.query<{ n: number }>(`SELECT count(*)::int AS n FROM groups g WHERE ${where}`, params);
+    const rows = count === 0 ? [] : await this.#db.query<GroupRow>(
+      `SELECT ${columns} FROM groups g WHERE ${where} ORDER BY g.created_at, g.id
+       LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, count, offset],
+    );
+    return { total: counted?.n ?? 0, items: rows.map(toGroup) };
+  }
+
+  /** The group's user members (ids), in the order they were added; device members are not listed. */
+  async userMemberIds(tenantId: string, groupId: string): Promise<string[]> {
+    const rows = await this.#db.query<{ user_id: string }>(
+      'SELECT user_id FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id IS NOT NULL ORDER BY added_at, user_id',
+      [tenantId, groupId],
+    );
+    return rows.map((r) => r.user_id);
+  }
+
+  /** Removes the given users from the group (absent ones are ignored); returns how many were removed. */
+  async removeUsers(tenantId: string, groupId: string, userIds: readonly string[]): Promise<number> {
+    if (userIds.length === 0) return 0;
+    const rows = await this.#db.query(
+      'DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id = ANY($3::uuid[]) RETURNING user_id',
+      [tenantId, groupId, userIds],
+    );
+    return rows.length;
   }
 
   /** Deletes the group and its memberships; 409 naming the profiles while it is assigned to any. */
@@ -210,6 +281,10 @@ function insertMembersSql(groups: string, users: string, devices: string): strin
 
 function memberIdArrays(members: readonly MemberRef[]): [string[], string[]] {
   return [members.filter((m) => m.kind === 'user').map((m) => m.id), members.filter((m) => m.kind === 'device').map((m) => m.id)];
+}
+
+function extraValues(fields: GroupFields): unknown[] {
+  return [fields.externalId, fields.mailNickname, fields.mailEnabled, fields.securityEnabled, JSON.stringify(fields.groupTypes)];
 }
 
 function mapGroupError(error: unknown, name: string): unknown {

@@ -5,11 +5,27 @@ import type { Queryable } from '../db.ts';
 import { isoTime, listPage } from './list-sql.ts';
 import { pgErrorCode, pgErrorCodes } from './pg-errors.ts';
 
+/** A stored user: the attributes profiles use plus what Graph and SCIM clients provision beside them. */
 export interface UserRecord extends DirectoryUser {
+  /** Graph `accountEnabled`, SCIM `active`. A disabled user keeps their devices and profiles (decision 0021). */
+  accountEnabled: boolean;
+  /** The provisioning client's own id for the user (SCIM `externalId`); not unique. */
+  externalId: string | null;
+  givenName: string | null;
+  surname: string | null;
+  mailNickname: string | null;
+  /** SCIM attributes Envelope keeps for the client without using them (see migration 0014). */
+  scimAttributes: Record<string, unknown>;
   createdDateTime: string;
 }
 
-export type UserFields = Omit<DirectoryUser, 'id'>;
+export type UserFields = Omit<UserRecord, 'id' | 'createdDateTime'>;
+
+/** An exact match on one attribute, as SCIM filters ask for (`userName eq "…"`): UPN and display name case-insensitively. */
+export interface UserMatch {
+  attribute: 'id' | 'userPrincipalName' | 'externalId' | 'displayName';
+  value: string;
+}
 
 export interface UserRow {
   id: string;
@@ -19,11 +35,35 @@ export interface UserRow {
   on_premises_sam_account_name: string | null;
   on_premises_domain_name: string | null;
   on_premises_net_bios_name: string | null;
+  account_enabled: boolean;
+  external_id: string | null;
+  given_name: string | null;
+  surname: string | null;
+  mail_nickname: string | null;
+  scim_attributes: Record<string, unknown> | string;
   created_at: Date | string;
 }
 
 const columns = `u.id, u.display_name, u.user_principal_name, u.mail, u.on_premises_sam_account_name,
-  u.on_premises_domain_name, u.on_premises_net_bios_name, u.created_at`;
+  u.on_premises_domain_name, u.on_premises_net_bios_name, u.account_enabled, u.external_id, u.given_name,
+  u.surname, u.mail_nickname, u.scim_attributes, u.created_at`;
+
+/** Columns written by insert and update, in the order of `fieldValues`. */
+const writtenColumns = ['display_name', 'user_principal_name', 'mail', 'on_premises_sam_account_name', 'on_premises_domain_name',
+  'on_premises_net_bios_name', 'account_enabled', 'external_id', 'given_name', 'surname', 'mail_nickname', 'scim_attributes'];
+
+function fieldValues(fields: UserFields): unknown[] {
+  return [fields.displayName, fields.userPrincipalName, fields.mail, fields.onPremisesSamAccountName, fields.onPremisesDomainName,
+    fields.onPremisesNetBiosName, fields.accountEnabled, fields.externalId, fields.givenName, fields.surname, fields.mailNickname,
+    JSON.stringify(fields.scimAttributes)];
+}
+
+const matchSql: Record<UserMatch['attribute'], string> = {
+  id: 'u.id::text = $2',
+  userPrincipalName: 'lower(u.user_principal_name) = lower($2)',
+  externalId: 'u.external_id = $2',
+  displayName: 'lower(u.display_name) = lower($2)',
+};
 
 /** Graph property -> SQL column, for $filter. */
 const filterColumns = {
@@ -34,6 +74,10 @@ const filterColumns = {
   onPremisesSamAccountName: 'u.on_premises_sam_account_name',
   onPremisesDomainName: 'u.on_premises_domain_name',
   onPremisesNetBiosName: 'u.on_premises_net_bios_name',
+  accountEnabled: 'u.account_enabled',
+  givenName: 'u.given_name',
+  surname: 'u.surname',
+  mailNickname: 'u.mail_nickname',
 } as const;
 export const userFilterFields = Object.keys(filterColumns);
 
@@ -46,6 +90,12 @@ export function toUser(row: UserRow): UserRecord {
     onPremisesSamAccountName: row.on_premises_sam_account_name,
     onPremisesDomainName: row.on_premises_domain_name,
     onPremisesNetBiosName: row.on_premises_net_bios_name,
+    accountEnabled: row.account_enabled,
+    externalId: row.external_id,
+    givenName: row.given_name,
+    surname: row.surname,
+    mailNickname: row.mail_nickname,
+    scimAttributes: typeof row.scim_attributes === 'string' ? (JSON.parse(row.scim_attributes) as Record<string, unknown>) : (row.scim_attributes ?? {}),
     createdDateTime: isoTime(row.created_at)!,
   };
 }
@@ -81,11 +131,9 @@ export class UserStore {
   async insert(tenantId: string, id: string, fields: UserFields): Promise<UserRecord> {
     try {
       const rows = await this.#db.query<UserRow>(
-        `INSERT INTO users AS u (tenant_id, id, display_name, user_principal_name, mail, on_premises_sam_account_name,
-           on_premises_domain_name, on_premises_net_bios_name)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${columns}`,
-        [tenantId, id, fields.displayName, fields.userPrincipalName, fields.mail, fields.onPremisesSamAccountName,
-          fields.onPremisesDomainName, fields.onPremisesNetBiosName],
+        `INSERT INTO users AS u (tenant_id, id, ${writtenColumns.join(', ')})
+         VALUES ($1, $2, ${writtenColumns.map((_, i) => `$${i + 3}`).join(', ')}) RETURNING ${columns}`,
+        [tenantId, id, ...fieldValues(fields)],
       );
       return toUser(rows[0]!);
     } catch (error) {
@@ -96,16 +144,40 @@ export class UserStore {
   async update(tenantId: string, id: string, fields: UserFields): Promise<UserRecord | null> {
     try {
       const rows = await this.#db.query<UserRow>(
-        `UPDATE users AS u SET display_name = $3, user_principal_name = $4, mail = $5, on_premises_sam_account_name = $6,
-           on_premises_domain_name = $7, on_premises_net_bios_name = $8
+        `UPDATE users AS u SET ${writtenColumns.map((c, i) => `${c} = $${i + 3}`).join(', ')}
          WHERE u.tenant_id = $1 AND u.id = $2 RETURNING ${columns}`,
-        [tenantId, id, fields.displayName, fields.userPrincipalName, fields.mail, fields.onPremisesSamAccountName,
-          fields.onPremisesDomainName, fields.onPremisesNetBiosName],
+        [tenantId, id, ...fieldValues(fields)],
       );
       return rows[0] ? toUser(rows[0]) : null;
     } catch (error) {
       throw mapUserError(error, fields.userPrincipalName);
     }
+  }
+
+  /** The user whose UPN is `upn` (case-insensitive, as Graph's `/users/{userPrincipalName}`), or null. */
+  async findByUserPrincipalName(tenantId: string, upn: string): Promise<UserRecord | null> {
+    const rows = await this.#db.query<UserRow>(
+      `SELECT ${columns} FROM users u WHERE u.tenant_id = $1 AND lower(u.user_principal_name) = lower($2)`,
+      [tenantId, upn],
+    );
+    return rows[0] ? toUser(rows[0]) : null;
+  }
+
+  /**
+   * SCIM's offset paging: users matching `match` (all when null) in creation order, `count` of them
+   * from the zero-based `offset`, with the total. Each match uses an index; a full list is for the
+   * small directories SCIM clients list without a filter (Entra and Okta always filter).
+   */
+  async findPage(tenantId: string, match: UserMatch | null, offset: number, count: number): Promise<{ total: number; items: UserRecord[] }> {
+    const where = match ? `u.tenant_id = $1 AND ${matchSql[match.attribute]}` : 'u.tenant_id = $1';
+    const params: unknown[] = match ? [tenantId, match.value] : [tenantId];
+    const [counted] = await this.#db.query<{ n: number }>(`SELECT count(*)::int AS n FROM users u WHERE ${where}`, params);
+    const rows = count === 0 ? [] : await this.#db.query<UserRow>(
+      `SELECT ${columns} FROM users u WHERE ${where} ORDER BY u.created_at, u.id
+       LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, count, offset],
+    );
+    return { total: counted?.n ?? 0, items: rows.map(toUser) };
   }
 
   /**
