@@ -3,7 +3,7 @@ import type { GraphScope } from './graph-scope.ts';
 import { Collection, IdParams, ListQueryString, withErrors } from './common-schemas.ts';
 import { collectionBody, parseListQuery } from './odata-query.ts';
 import { androidManagementModes, deviceOperatingSystems } from '../../domain/directory.ts';
-import { deviceFilterFields } from '../../store/postgres/device-store.ts';
+import { deviceFilterFields, deviceSortFields } from '../../store/postgres/device-store.ts';
 import type { DeviceService } from '../../services/directory/device-service.ts';
 
 const writable = {
@@ -51,8 +51,8 @@ export function registerDeviceRoutes(scope: GraphScope, devices: DeviceService):
   scope.get(path, {
     schema: { tags: ['directory'], summary: 'List managed devices', querystring: ListQueryString, response: withErrors({ 200: Collection(Type.Partial(ManagedDevice)) }) },
   }, async (request) => {
-    const query = parseListQuery(request.query, { filterable: deviceFilterFields, selectable });
-    return collectionBody(await devices.list(request.principal.tenantId, query), query.select, request.url, scope.baseUrl(request));
+    const query = parseListQuery(request.query, { filterable: deviceFilterFields, selectable, sortable: deviceSortFields });
+    return collectionBody(await devices.list(request.principal.tenantId, query), query, request.url, scope.baseUrl(request));
   });
 
   scope.post(path, {
