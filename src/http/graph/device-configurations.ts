@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { GraphScope } from './graph-scope.ts';
-import { Collection, IdParams, ListQueryString, withErrors } from './common-schemas.ts';
-import { applySelect, collectionBody, parseItemQuery, parseListQuery } from './odata-query.ts';
+import { Collection, CountText, IdParams, ListQueryString, withErrors } from './common-schemas.ts';
+import { applySelect, collectionBody, parseCountQuery, parseItemQuery, parseListQuery } from './odata-query.ts';
 import { profileFilterFields, profileSortFields } from '../../store/postgres/profile-store.ts';
 import { deviceConfigurationSchema, profileToGraph, type Profile } from '../../domain/profiles/index.ts';
 import { toGraphAssignment } from '../../domain/assignments/graph-assignment.ts';
@@ -23,6 +23,13 @@ export function registerProfileRoutes(scope: GraphScope, profiles: ProfileServic
     const page = await profiles.list(request.principal.tenantId, query);
     const items = await toGraph(profiles, request.principal.tenantId, page.items, query.expand);
     return collectionBody({ ...page, items }, query, request.url, scope.baseUrl(request));
+  });
+
+  scope.get(`${base}/$count`, {
+    schema: { tags: ['profiles'], summary: 'Count profiles', querystring: ListQueryString, response: withErrors({ 200: CountText }) },
+  }, async (request, reply) => {
+    const page = await profiles.list(request.principal.tenantId, parseCountQuery(request.query, listOptions));
+    return reply.type('text/plain; charset=utf-8').send(String(page.count));
   });
 
   scope.post(base, {

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import type { GraphScope } from './graph-scope.ts';
-import { Collection, IdParams, ListQueryString, withErrors } from './common-schemas.ts';
-import { collectionBody, nextLink, parseListQuery } from './odata-query.ts';
+import { Collection, CountText, IdParams, ListQueryString, withErrors } from './common-schemas.ts';
+import { collectionBody, nextLink, parseCountQuery, parseListQuery } from './odata-query.ts';
 import { groupFilterFields, groupSearchFields, groupSortFields } from '../../store/postgres/group-store.ts';
 import type { GroupMember, GroupService } from '../../services/directory/group-service.ts';
 import { User } from './users.ts';
@@ -51,6 +51,13 @@ export function registerGroupRoutes(scope: GraphScope, groups: GroupService): vo
   }, async (request) => {
     const query = parseListQuery(request.query, listOptions, request.headers);
     return collectionBody(await groups.list(request.principal.tenantId, query), query, request.url, scope.baseUrl(request));
+  });
+
+  scope.get(`${'/groups'}/$count`, {
+    schema: { tags: ['directory'], summary: 'Count groups', querystring: ListQueryString, response: withErrors({ 200: CountText }) },
+  }, async (request, reply) => {
+    const page = await groups.list(request.principal.tenantId, parseCountQuery(request.query, listOptions, request.headers));
+    return reply.type('text/plain; charset=utf-8').send(String(page.count));
   });
 
   scope.post('/groups', {

@@ -42,6 +42,18 @@ function filterError(message: string): Error {
   return badRequest(`$filter: ${message}`, '$filter');
 }
 
+/**
+ * The parser reads URI text, where `%` starts an escape and `&` ends an option; the query string is
+ * already decoded, so these two are escaped for it and restored in the values it returns.
+ */
+function forParser(text: string): string {
+  return text.replace(/[%&]/g, (c) => (c === '%' ? '%25' : '%26'));
+}
+
+function fromParser(text: string): string {
+  return text.replace(/%2[56]/g, (escape) => (escape === '%25' ? '%' : '&'));
+}
+
 function parseOrThrow(option: string, parse: () => Token): Token {
   try {
     return parse();
@@ -53,7 +65,7 @@ function parseOrThrow(option: string, parse: () => Token): Token {
 
 /** Parses `$filter` into a tree over `filterable` properties (`@odata.type` there enables isof()). */
 export function parseFilter(text: string, filterable: readonly string[]): FilterNode {
-  const source = desugarIn(text);
+  const source = forParser(desugarIn(text));
   const token = parseOrThrow('$filter', () => defaultParser.filter(source) as Token);
   return toFilter(token, filterable);
 }
@@ -144,7 +156,7 @@ function literalOf(token: Token): FilterValue {
 }
 
 function unquote(raw: string): string {
-  return raw.slice(1, -1).replace(/''/g, "'");
+  return fromParser(raw.slice(1, -1).replace(/''/g, "'"));
 }
 
 /**
@@ -219,7 +231,7 @@ function splitList(text: string, start: number): { items: string[]; close: numbe
 
 /** `$orderby=property [asc|desc]`: one of `sortable` (the id breaks ties). */
 export function parseOrderBy(text: string, sortable: readonly string[]): OrderBy {
-  const token = parseOrThrow('$orderby', () => defaultParser.query(`$orderby=${text}`) as Token);
+  const token = parseOrThrow('$orderby', () => defaultParser.query(`$orderby=${forParser(text)}`) as Token);
   const options = token.value.options as Token[];
   const items = options.length === 1 && options[0]!.type === 'OrderBy' ? (options[0]!.value.items as Token[]) : null;
   if (!items) throw badRequest('$orderby is not a valid OData expression.', '$orderby');
@@ -233,7 +245,7 @@ export function parseOrderBy(text: string, sortable: readonly string[]): OrderBy
  * https://learn.microsoft.com/graph/search-query-parameter
  */
 export function parseSearch(text: string, searchable: readonly string[]): SearchNode {
-  const token = parseOrThrow('$search', () => defaultParser.query(`$search=${text}`) as Token);
+  const token = parseOrThrow('$search', () => defaultParser.query(`$search=${forParser(text)}`) as Token);
   const options = token.value.options as Token[];
   if (options.length !== 1 || options[0]!.type !== 'Search') throw badRequest('$search is not a valid OData search expression.', '$search');
   return toSearch(options[0]!.value as Token, searchable);
@@ -251,7 +263,7 @@ function toSearch(token: Token, searchable: readonly string[]): SearchNode {
     case 'SearchParenExpression':
       return toSearch(token.value, searchable);
     case 'SearchPhrase': {
-      const phrase = String(token.value);
+      const phrase = fromParser(String(token.value));
       const colon = phrase.indexOf(':');
       const property = phrase.slice(0, colon);
       const words = phrase.slice(colon + 1).trim();

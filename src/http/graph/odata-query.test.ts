@@ -27,6 +27,7 @@ describe('parseListQuery $filter (on @odata/parser)', () => {
     ["not (displayName eq 'a')", { op: 'not', operand: p('displayName', 'a') }],
     ["displayName in ('a', 'b''c')", { op: 'or', left: p('displayName', 'a'), right: p('displayName', "b'c") }],
     ["displayName eq 'x in (y)'", p('displayName', 'x in (y)')],
+    ["displayName eq '100% & 50%25'", p('displayName', '100% & 50%25')],
     ["startswith(displayName,'Ann')", { op: 'startswith', property: 'displayName', value: 'Ann' }],
     ["isof('microsoft.graph.iosEasEmailProfileConfiguration')", { op: 'isof', type: 'iosEasEmailProfileConfiguration' }],
   ];

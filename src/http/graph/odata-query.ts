@@ -45,6 +45,17 @@ export function parseListQuery(query: unknown, options: CollectionOptions, heade
   };
 }
 
+/** The options of `/$count`: `$filter` and `$search` only; the query reads no rows, only the count. */
+export function parseCountQuery(query: unknown, options: CollectionOptions, headers: Headers = {}): ListQuery {
+  const q = (query ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(q)) {
+    if (key.startsWith('$') && key !== '$filter' && key !== '$search') {
+      throw badRequest(`Query option '${key}' is not supported on /$count; use $filter or $search.`, key);
+    }
+  }
+  return { ...parseListQuery(q, options, headers), top: 0, count: true };
+}
+
 /** The options of a single item's GET: `$select` and `$expand` only. */
 export function parseItemQuery(query: unknown, options: Pick<CollectionOptions, 'selectable' | 'expandable'>): Pick<ListQuery, 'select' | 'expand'> {
   const q = (query ?? {}) as Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { GraphScope } from './graph-scope.ts';
-import { Collection, IdParams, ListQueryString, withErrors } from './common-schemas.ts';
-import { collectionBody, parseListQuery } from './odata-query.ts';
+import { Collection, CountText, IdParams, ListQueryString, withErrors } from './common-schemas.ts';
+import { collectionBody, parseCountQuery, parseListQuery } from './odata-query.ts';
 import { userFilterFields, userSearchFields, userSortFields } from '../../store/postgres/user-store.ts';
 import type { UserService } from '../../services/directory/user-service.ts';
 
@@ -47,6 +47,13 @@ export function registerUserRoutes(scope: GraphScope, users: UserService): void 
     const query = parseListQuery(request.query, listOptions, request.headers);
     const page = await users.list(request.principal.tenantId, query);
     return collectionBody(page, query, request.url, scope.baseUrl(request));
+  });
+
+  scope.get(`${'/users'}/$count`, {
+    schema: { tags: ['directory'], summary: 'Count users', querystring: ListQueryString, response: withErrors({ 200: CountText }) },
+  }, async (request, reply) => {
+    const page = await users.list(request.principal.tenantId, parseCountQuery(request.query, listOptions, request.headers));
+    return reply.type('text/plain; charset=utf-8').send(String(page.count));
   });
 
   scope.post('/users', {
