@@ -5,6 +5,7 @@ import { applySelect, collectionBody, parseCountQuery, parseItemQuery, parseList
 import { profileFilterFields, profileSortFields } from '../../store/postgres/profile-store.ts';
 import { deviceConfigurationSchema, profileToGraph, type Profile } from '../../domain/profiles/index.ts';
 import { toGraphAssignment } from '../../domain/assignments/graph-assignment.ts';
+import { ProfileResponse, profileSerializerCompiler } from './profile-serializer.ts';
 import type { ProfileService } from '../../services/profiles/profile-service.ts';
 
 const base = '/deviceManagement/deviceConfigurations';
@@ -17,7 +18,8 @@ const listOptions = { filterable: profileFilterFields, selectable: 'anyProperty'
 /** `/deviceManagement/deviceConfigurations`: email and certificate profiles, Graph beta shapes. */
 export function registerProfileRoutes(scope: GraphScope, profiles: ProfileService): void {
   scope.get(base, {
-    schema: { tags: ['profiles'], summary: 'List profiles', querystring: ListQueryString, response: withErrors({ 200: Collection(AnyProfile) }) },
+    schema: { tags: ['profiles'], summary: 'List profiles', querystring: ListQueryString, response: withErrors({ 200: Collection(ProfileResponse) }) },
+    serializerCompiler: profileSerializerCompiler(true),
   }, async (request) => {
     const query = parseListQuery(request.query, listOptions);
     const page = await profiles.list(request.principal.tenantId, query);
@@ -38,7 +40,8 @@ export function registerProfileRoutes(scope: GraphScope, profiles: ProfileServic
   }, async (request, reply) => reply.status(201).send(profileToGraph(await profiles.create(request.principal.tenantId, request.body))));
 
   scope.get(`${base}/:id`, {
-    schema: { tags: ['profiles'], summary: 'Get a profile', params: IdParams, response: withErrors({ 200: AnyProfile }) },
+    schema: { tags: ['profiles'], summary: 'Get a profile', params: IdParams, response: withErrors({ 200: ProfileResponse }) },
+    serializerCompiler: profileSerializerCompiler(false),
   }, async (request) => {
     const query = parseItemQuery(request.query, listOptions);
     const profile = await profiles.getOrThrow(request.principal.tenantId, request.params.id);
