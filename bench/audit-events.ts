@@ -35,9 +35,9 @@ export async function benchAuditEvents(databaseUrl: string | null, events = Numb
     const page = (overrides: Partial<AuditEventQuery>): AuditEventQuery => ({ top: 100, after: null, descending: false, filters: [], ...overrides });
     const cases: [string, AuditEventQuery][] = [
       ['first page', page({})],
-      ['middle page ($skiptoken)', page({ after: { createdAt: new Date(middle!.created_at).toISOString(), id: middle!.id } })],
+      ['middle page ($skiptoken)', page({ after: { key: new Date(middle!.created_at).toISOString(), id: middle!.id } })],
       ['newest page (desc)', page({ descending: true })],
-      ["category eq 'Directory', middle", page({ filters: [{ field: 'category', op: 'eq', value: 'Directory' }], after: { createdAt: new Date(middle!.created_at).toISOString(), id: middle!.id } })],
+      ["category eq 'Directory', middle", page({ filters: [{ field: 'category', op: 'eq', value: 'Directory' }], after: { key: new Date(middle!.created_at).toISOString(), id: middle!.id } })],
       ['actor/applicationId eq', page({ filters: [{ field: 'actor/applicationId', op: 'eq', value: actor!.actor_token_id }] })],
       ["resources/any(resourceId eq …)", page({ filters: [{ field: 'resources/resourceId', op: 'eq', value: resource!.resource_id }] })],
       ['activityDateTime one day, desc', page({ descending: true, filters: [

@@ -50,6 +50,7 @@ import { registerEnrollmentTokenRoutes } from './graph/enrollment-tokens.ts';
 import { registerApplePushCertificateRoutes } from './graph/apple-push-certificate.ts';
 import { registerWindowsPushSettingsRoutes } from './graph/windows-push-settings.ts';
 import { registerBatchRoutes } from './graph/batch.ts';
+import { profileResponseSchemas } from './graph/profile-serializer.ts';
 import { registerTenantConfigurationRoutes } from './graph/tenant-configuration.ts';
 import { registerDryRunRoutes } from './graph/dry-run.ts';
 import { registerAlertRoutes } from './graph/alerts.ts';
@@ -198,6 +199,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const metrics = installMetrics(app, options.metrics);
   app.decorate('baseUrl', (request) => `${options.publicUrl ?? `${request.protocol}://${request.host}`}${graphPrefix}`);
   app.addSchema(GraphError);
+  for (const schema of profileResponseSchemas) app.addSchema(schema);
 
   await app.register(swagger, {
     openapi: {
@@ -213,6 +215,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
     // Routes whose body a domain parser validates carry their schema in config.docsBody.
+    // Shared schemas are components named by their $id (GraphError, iosEasEmailProfileConfiguration, …),
+    // which the profile union's discriminator mapping points at.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     // Every operation gets an operationId (code generators name methods after it), derived from its
     // method and path unless the route names one.
     transform: ({ schema, url, route }) => {

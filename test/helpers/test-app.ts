@@ -11,7 +11,7 @@ export interface TestApp {
   /** The key sealing secrets at rest in this app's database. */
   secretKey: Buffer;
   /** Sends a request with `Authorization: Bearer <token>` (the admin token unless given; `null` for none). */
-  request(method: InjectOptions['method'], url: string, options?: { body?: unknown; token?: string | null }): Promise<Reply>;
+  request(method: InjectOptions['method'], url: string, options?: { body?: unknown; token?: string | null; headers?: Record<string, string> }): Promise<Reply>;
   /** Creates a tenant with an admin and a readOnly token. */
   tenant(name: string): Promise<{ admin: string; readOnly: string }>;
   /** A readOnly token for the default tenant. */
@@ -48,7 +48,7 @@ export async function createTestApp(options: { db?: TestDb; appleMdmOptions?: Pa
     const raw = await envelope.app.inject({
       method,
       url: url.replace(/ /g, '%20').replace(/'/g, '%27'),
-      headers: token === null ? {} : { authorization: `Bearer ${token}` },
+      headers: { ...options.headers, ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
       ...(options.body === undefined ? {} : { payload: options.body as InjectOptions['payload'] }),
     });
     let body: unknown = raw.body;

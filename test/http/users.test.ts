@@ -102,7 +102,7 @@ describe('/graph/beta/users', () => {
   });
 
   it('rejects unsupported query options, filters and selections with 400 naming them', async () => {
-    for (const [query, target] of [['$orderby=displayName', '$orderby'], ['$filter=startswith(displayName,\'J\')', '$filter'], ['$select=password', '$select'], ['$top=0', '$top'], ['$skiptoken=garbage', '$skiptoken']]) {
+    for (const [query, target] of [['$orderby=mail', '$orderby'], ['$filter=contains(displayName,\'J\')', '$filter'], ['$apply=x', '$apply'], ['$select=password', '$select'], ['$top=0', '$top'], ['$skiptoken=garbage', '$skiptoken']]) {
       const reply = await t.request('GET', `/graph/beta/users?${query}`);
       assert.equal(reply.status, 400, query);
       assert.equal(reply.body.error.target, target, query);

@@ -18,6 +18,7 @@ export function profileToGraph(p: Profile): Record<string, unknown> {
     displayName: p.displayName,
     version: p.version,
     ...(p.odataType === 'windowsPhoneEASEmailProfileConfiguration' ? { applyOnlyToWindowsPhone81: false } : {}),
-    ...structuredClone(p.settings),
+    // The settings object is the one the store parsed for this read; nothing mutates it, so no copy.
+    ...p.settings,
   };
 }

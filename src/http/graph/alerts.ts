@@ -63,6 +63,6 @@ export function registerAlertRoutes(scope: GraphScope, alerts: AlertService): vo
   }, async (request) => {
     const query = parseListQuery(request.query, { filterable: [], selectable });
     const page = await alerts.affected(request.principal.tenantId, request.params.kind, query);
-    return collectionBody(page, query.select, request.url, scope.baseUrl(request));
+    return collectionBody(page, query, request.url, scope.baseUrl(request));
   });
 }

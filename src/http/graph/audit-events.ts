@@ -121,7 +121,7 @@ export function registerAuditEventRoutes(scope: GraphScope, audit: AuditService,
     const list = parseListQuery(rest, { filterable: [], selectable });
     const query = { top: list.top, after: list.after, descending: parseAuditOrderBy($orderby), filters: parseAuditFilter($filter) };
     const page = await audit.list(request.principal.tenantId, query);
-    return collectionBody({ items: page.items.map(toGraph), next: page.next }, list.select, request.url, scope.baseUrl(request));
+    return collectionBody({ items: page.items.map(toGraph), next: page.next }, { select: list.select, orderBy: null }, request.url, scope.baseUrl(request));
   });
 
   // Graph function URLs: @fastify/swagger reads their parentheses as router regexps, so these two are

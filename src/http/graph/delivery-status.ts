@@ -108,14 +108,14 @@ export function registerDeliveryStatusRoutes(scope: GraphScope, status: Delivery
     schema: { tags: ['delivery'], summary: 'Per-device delivery status of a profile', params: IdParams, querystring: ListQueryString, response: withErrors({ 200: Collection(Type.Partial(DeviceStatus)) }) },
   }, async (request) => {
     const query = parseListQuery(request.query, { filterable: deviceStatusFilterFields, selectable: selectableDeviceStatus });
-    return collectionBody(await status.deviceStatuses(request.principal.tenantId, request.params.id, query), query.select, request.url, scope.baseUrl(request));
+    return collectionBody(await status.deviceStatuses(request.principal.tenantId, request.params.id, query), query, request.url, scope.baseUrl(request));
   });
 
   scope.get(`${profilePath}/userStatuses`, {
     schema: { tags: ['delivery'], summary: 'Per-user delivery status of a profile', params: IdParams, querystring: ListQueryString, response: withErrors({ 200: Collection(Type.Partial(UserStatus)) }) },
   }, async (request) => {
     const query = parseListQuery(request.query, { filterable: ['userPrincipalName'], selectable: selectableUserStatus });
-    return collectionBody(await status.userStatuses(request.principal.tenantId, request.params.id, query), query.select, request.url, scope.baseUrl(request));
+    return collectionBody(await status.userStatuses(request.principal.tenantId, request.params.id, query), query, request.url, scope.baseUrl(request));
   });
 
   scope.get(`${profilePath}/deviceStatusOverview`, {

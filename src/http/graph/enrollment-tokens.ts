@@ -56,8 +56,8 @@ export function registerEnrollmentTokenRoutes(scope: GraphScope, tokens: Enrollm
   scope.get(path, {
     schema: { tags: ['enrollment'], summary: 'List enrollment tokens', querystring: ListQueryString, response: withErrors({ 200: Collection(Type.Partial(EnrollmentToken)) }) },
   }, async (request) => {
-    const query = parseListQuery(request.query, { filterable: enrollmentTokenFilterFields, selectable });
-    return collectionBody(await tokens.list(request.principal.tenantId, query), query.select, request.url, scope.baseUrl(request));
+    const query = parseListQuery(request.query, { filterable: enrollmentTokenFilterFields, selectable, sortable: ['createdDateTime'] });
+    return collectionBody(await tokens.list(request.principal.tenantId, query), query, request.url, scope.baseUrl(request));
   });
 
   scope.get(`${path}/:id`, {

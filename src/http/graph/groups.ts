@@ -1,8 +1,8 @@
 import { Type, type Static } from 'typebox';
 import type { GraphScope } from './graph-scope.ts';
-import { Collection, IdParams, ListQueryString, withErrors } from './common-schemas.ts';
-import { collectionBody, nextLink, parseListQuery } from './odata-query.ts';
-import { groupFilterFields } from '../../store/postgres/group-store.ts';
+import { Collection, CountText, IdParams, ListQueryString, withErrors } from './common-schemas.ts';
+import { collectionBody, nextLink, parseCountQuery, parseListQuery } from './odata-query.ts';
+import { groupFilterFields, groupSearchFields, groupSortFields } from '../../store/postgres/group-store.ts';
 import type { GroupMember, GroupService } from '../../services/directory/group-service.ts';
 import { User } from './users.ts';
 import { ManagedDevice } from './managed-devices.ts';
@@ -44,6 +44,7 @@ const Member = Type.Union([
 ]);
 
 const selectable = Object.keys(Group.properties);
+const listOptions = { filterable: groupFilterFields, selectable, sortable: groupSortFields, searchable: groupSearchFields };
 
 function memberToGraph(member: GroupMember): Static<typeof Member> {
   if (member.kind === 'user') {
@@ -59,8 +60,15 @@ export function registerGroupRoutes(scope: GraphScope, groups: GroupService): vo
   scope.get('/groups', {
     schema: { tags: ['directory'], summary: 'List groups', querystring: ListQueryString, response: withErrors({ 200: Collection(Type.Partial(Group)) }) },
   }, async (request) => {
-    const query = parseListQuery(request.query, { filterable: groupFilterFields, selectable });
-    return collectionBody(await groups.list(request.principal.tenantId, query), query.select, request.url, scope.baseUrl(request));
+    const query = parseListQuery(request.query, listOptions, request.headers);
+    return collectionBody(await groups.list(request.principal.tenantId, query), query, request.url, scope.baseUrl(request));
+  });
+
+  scope.get(`${'/groups'}/$count`, {
+    schema: { tags: ['directory'], summary: 'Count groups', querystring: ListQueryString, response: withErrors({ 200: CountText }) },
+  }, async (request, reply) => {
+    const page = await groups.list(request.principal.tenantId, parseCountQuery(request.query, listOptions, request.headers));
+    return reply.type('text/plain; charset=utf-8').send(String(page.count));
   });
 
   scope.post('/groups', {
@@ -94,7 +102,7 @@ export function registerGroupRoutes(scope: GraphScope, groups: GroupService): vo
   }, async (request) => {
     const query = parseListQuery(request.query, { filterable: ['id'], selectable: [] });
     const page = await groups.listMembers(request.principal.tenantId, request.params.id, query);
-    const link = nextLink(page, request.url, scope.baseUrl(request));
+    const link = nextLink(page, query.orderBy, request.url, scope.baseUrl(request));
     return { value: page.items.map(memberToGraph), ...(link ? { '@odata.nextLink': link } : {}) };
   });
 

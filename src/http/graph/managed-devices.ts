@@ -1,9 +1,9 @@
 import { Type } from 'typebox';
 import type { GraphScope } from './graph-scope.ts';
-import { Collection, IdParams, ListQueryString, withErrors } from './common-schemas.ts';
-import { collectionBody, parseListQuery } from './odata-query.ts';
+import { Collection, CountText, IdParams, ListQueryString, withErrors } from './common-schemas.ts';
+import { collectionBody, parseCountQuery, parseListQuery } from './odata-query.ts';
 import { androidManagementModes, deviceOperatingSystems } from '../../domain/directory.ts';
-import { deviceFilterFields } from '../../store/postgres/device-store.ts';
+import { deviceFilterFields, deviceSortFields } from '../../store/postgres/device-store.ts';
 import type { DeviceService } from '../../services/directory/device-service.ts';
 
 const writable = {
@@ -43,6 +43,7 @@ export const ManagedDevice = Type.Object(
 );
 
 const selectable = Object.keys(ManagedDevice.properties);
+const listOptions = { filterable: deviceFilterFields, selectable, sortable: deviceSortFields };
 
 /** `/deviceManagement/managedDevices`: the devices profiles are delivered to, each with a primary user. */
 export function registerDeviceRoutes(scope: GraphScope, devices: DeviceService): void {
@@ -51,8 +52,15 @@ export function registerDeviceRoutes(scope: GraphScope, devices: DeviceService):
   scope.get(path, {
     schema: { tags: ['directory'], summary: 'List managed devices', querystring: ListQueryString, response: withErrors({ 200: Collection(Type.Partial(ManagedDevice)) }) },
   }, async (request) => {
-    const query = parseListQuery(request.query, { filterable: deviceFilterFields, selectable });
-    return collectionBody(await devices.list(request.principal.tenantId, query), query.select, request.url, scope.baseUrl(request));
+    const query = parseListQuery(request.query, listOptions);
+    return collectionBody(await devices.list(request.principal.tenantId, query), query, request.url, scope.baseUrl(request));
+  });
+
+  scope.get(`${path}/$count`, {
+    schema: { tags: ['directory'], summary: 'Count managed devices', querystring: ListQueryString, response: withErrors({ 200: CountText }) },
+  }, async (request, reply) => {
+    const page = await devices.list(request.principal.tenantId, parseCountQuery(request.query, listOptions));
+    return reply.type('text/plain; charset=utf-8').send(String(page.count));
   });
 
   scope.post(path, {

@@ -1,32 +1,75 @@
 import { badRequest } from '../../domain/errors.ts';
 import { isUuid } from '../../domain/ids.ts';
-import type { FilterClause, ListQuery, Page, PageCursor } from '../../store/list-query.ts';
+import type { ListQuery, OrderBy, Page, PageCursor } from '../../store/list-query.ts';
+import { parseFilter, parseOrderBy, parseSearch } from './odata-expressions.ts';
 
 /**
- * The OData query options Envelope supports on Graph collections: `$top` (1–999, default 100),
- * `$skiptoken` (opaque, from `@odata.nextLink`), `$select` (comma-separated properties) and `$filter`
- * with `eq` comparisons joined by `and` (`displayName eq 'Sales'`, `operatingSystem eq 'iOS'`,
- * `mail eq null`), plus `isof('microsoft.graph.<type>')` on polymorphic collections.
+ * The OData query options a Graph collection offers: `$top` (1–999, default 100), `$skiptoken`
+ * (opaque, from `@odata.nextLink`), `$select`, `$filter` (see odata-expressions.ts), `$orderby` on
+ * the `sortable` properties, `$count=true`, `$search` on the `searchable` properties (with the
+ * `ConsistencyLevel: eventual` header, as Graph requires) and `$expand` of the `expandable`
+ * navigation properties. Any other option, and any option a collection does not offer, is a 400.
  */
 export interface CollectionOptions {
   filterable: readonly string[];
   /** Property names $select may name; `anyProperty` for polymorphic collections whose subtypes differ. */
   selectable: readonly string[] | 'anyProperty';
+  sortable?: readonly string[];
+  searchable?: readonly string[];
+  expandable?: readonly string[];
 }
 
-export function parseListQuery(query: unknown, options: CollectionOptions): ListQuery {
+const knownOptions = ['$top', '$skiptoken', '$select', '$filter', '$orderby', '$count', '$search', '$expand'];
+
+type Headers = Record<string, string | string[] | undefined>;
+
+export function parseListQuery(query: unknown, options: CollectionOptions, headers: Headers = {}): ListQuery {
   const q = (query ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(q)) {
-    if (key.startsWith('$') && !['$top', '$skiptoken', '$select', '$filter'].includes(key)) {
-      throw badRequest(`Query option '${key}' is not supported; use $top, $skiptoken, $select or $filter.`, key);
+    if (key.startsWith('$') && !knownOptions.includes(key)) {
+      throw badRequest(`Query option '${key}' is not supported; use ${knownOptions.join(', ')}.`, key);
     }
   }
+  const filterText = single(q.$filter, '$filter');
+  const orderText = single(q.$orderby, '$orderby');
+  const orderBy = orderText === undefined ? null : parseOrderBy(orderText, offered(options.sortable, '$orderby'));
   return {
     top: parseTop(q.$top),
-    after: parseSkipToken(q.$skiptoken),
+    after: parseSkipToken(q.$skiptoken, orderBy),
     select: parseSelect(q.$select, options.selectable),
-    filters: parseFilter(q.$filter, options.filterable),
+    filter: filterText === undefined || filterText.trim() === '' ? null : parseFilter(filterText, options.filterable),
+    orderBy,
+    search: parseSearchOption(q.$search, options.searchable, headers),
+    count: parseCount(q.$count),
+    expand: parseExpand(q.$expand, options.expandable),
   };
+}
+
+/** The options of `/$count`: `$filter` and `$search` only; the query reads no rows, only the count. */
+export function parseCountQuery(query: unknown, options: CollectionOptions, headers: Headers = {}): ListQuery {
+  const q = (query ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(q)) {
+    if (key.startsWith('$') && key !== '$filter' && key !== '$search') {
+      throw badRequest(`Query option '${key}' is not supported on /$count; use $filter or $search.`, key);
+    }
+  }
+  return { ...parseListQuery(q, options, headers), top: 0, count: true };
+}
+
+/** The options of a single item's GET: `$select` and `$expand` only. */
+export function parseItemQuery(query: unknown, options: Pick<CollectionOptions, 'selectable' | 'expandable'>): Pick<ListQuery, 'select' | 'expand'> {
+  const q = (query ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(q)) {
+    if (key.startsWith('$') && key !== '$select' && key !== '$expand') {
+      throw badRequest(`Query option '${key}' is not supported on a single item; use $select or $expand.`, key);
+    }
+  }
+  return { select: parseSelect(q.$select, options.selectable), expand: parseExpand(q.$expand, options.expandable) };
+}
+
+function offered(list: readonly string[] | undefined, option: string): readonly string[] {
+  if (!list || list.length === 0) throw badRequest(`Query option '${option}' is not supported on this collection.`, option);
+  return list;
 }
 
 function single(value: unknown, name: string): string | undefined {
@@ -44,32 +87,62 @@ export function parseTop(raw: unknown): number {
   return top;
 }
 
+function parseCount(raw: unknown): boolean {
+  const text = single(raw, '$count');
+  if (text === undefined || text === 'false') return false;
+  if (text === 'true') return true;
+  throw badRequest(`$count must be true or false, not '${text}'.`, '$count');
+}
+
+function parseSearchOption(raw: unknown, searchable: readonly string[] | undefined, headers: Headers) {
+  const text = single(raw, '$search');
+  if (text === undefined) return null;
+  const allowed = offered(searchable, '$search');
+  const level = headers.consistencylevel;
+  if (typeof level !== 'string' || level.toLowerCase() !== 'eventual') {
+    throw badRequest("$search needs the request header 'ConsistencyLevel: eventual', as in Microsoft Graph.", 'ConsistencyLevel');
+  }
+  return parseSearch(text, allowed);
+}
+
+function parseExpand(raw: unknown, expandable: readonly string[] | undefined): string[] {
+  const text = single(raw, '$expand');
+  if (text === undefined) return [];
+  const names = text.split(',').map((n) => n.trim());
+  for (const name of names) {
+    if (!expandable?.includes(name)) {
+      throw badRequest(`$expand: '${name}' cannot be expanded here${expandable?.length ? `; expandable: ${expandable.join(', ')}` : ''}.`, '$expand');
+    }
+  }
+  return [...new Set(names)];
+}
+
 /**
- * A cursor is exactly what `encodeSkipToken` writes: an ISO-8601 UTC time as `Date#toISOString` prints
- * it for years 0001–9999 (the range PostgreSQL's timestamptz and JavaScript share) and a UUID. Any other
- * token, however Date.parse reads it, is refused naming $skiptoken.
+ * A token is what `encodeSkipToken` writes: the sort property and direction it was made for, the
+ * last row's sort key and id. A token from another order, or any other text, is refused naming
+ * $skiptoken (the store checks that a time key is a time).
  */
-function parseSkipToken(raw: unknown): PageCursor | null {
+function parseSkipToken(raw: unknown, orderBy: OrderBy | null): PageCursor | null {
   const text = single(raw, '$skiptoken');
   if (text === undefined) return null;
   try {
     const cursor = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
-    const [createdAt, id] = Array.isArray(cursor) && cursor.length === 2 ? cursor : [];
-    if (isCursorTime(createdAt) && isUuid(id)) return { createdAt, id };
+    if (Array.isArray(cursor) && cursor.length === 3) {
+      const [order, key, id] = cursor as unknown[];
+      if (order === orderTag(orderBy) && typeof key === 'string' && key.length <= 1024 && isUuid(id)) return { key, id };
+    }
   } catch {
     // fall through to the error below
   }
   throw badRequest('$skiptoken is not valid; use the @odata.nextLink returned by the previous page.', '$skiptoken');
 }
 
-function isCursorTime(value: unknown): value is string {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(value) || value.startsWith('0000')) return false;
-  const time = new Date(value);
-  return !Number.isNaN(time.getTime()) && time.toISOString() === value;
+function orderTag(orderBy: OrderBy | null): string {
+  return orderBy ? `${orderBy.property} ${orderBy.descending ? 'desc' : 'asc'}` : '';
 }
 
-export function encodeSkipToken(cursor: PageCursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id]), 'utf8').toString('base64url');
+export function encodeSkipToken(cursor: PageCursor, orderBy: OrderBy | null): string {
+  return Buffer.from(JSON.stringify([orderTag(orderBy), cursor.key, cursor.id]), 'utf8').toString('base64url');
 }
 
 function parseSelect(raw: unknown, selectable: CollectionOptions['selectable']): string[] | null {
@@ -83,35 +156,6 @@ function parseSelect(raw: unknown, selectable: CollectionOptions['selectable']):
   return fields;
 }
 
-/** ` and ` followed by an even number of quotes, i.e. not inside a string literal (`''` escapes pair up). */
-const andOutsideQuotes = /\s+and\s+(?=(?:[^']*'[^']*')*[^']*$)/i;
-
-const clausePattern = /^(?:([A-Za-z@][A-Za-z0-9@.]*)\s+eq\s+('(?:[^']|'')*'|true|false|null|-?\d+(?:\.\d+)?)|isof\(\s*'(?:#?microsoft\.graph\.)?([A-Za-z0-9]+)'\s*\))$/;
-
-function parseFilter(raw: unknown, filterable: readonly string[]): FilterClause[] {
-  const text = single(raw, '$filter');
-  if (text === undefined || text.trim() === '') return [];
-  return text.trim().split(andOutsideQuotes).map((part) => {
-    const match = clausePattern.exec(part.trim());
-    if (!match) {
-      throw badRequest(`$filter: '${part.trim()}' is not supported; use "<property> eq <value>" joined by "and".`, '$filter');
-    }
-    if (match[3]) return requireFilterable({ field: '@odata.type', value: match[3] }, filterable);
-    const literal = match[2]!;
-    const value = literal.startsWith("'")
-      ? literal.slice(1, -1).replace(/''/g, "'")
-      : literal === 'null' ? null : literal === 'true' ? true : literal === 'false' ? false : Number(literal);
-    return requireFilterable({ field: match[1]!, value }, filterable);
-  });
-}
-
-function requireFilterable(clause: FilterClause, filterable: readonly string[]): FilterClause {
-  if (!filterable.includes(clause.field)) {
-    throw badRequest(`$filter: '${clause.field}' cannot be filtered on; filterable: ${filterable.join(', ')}.`, '$filter');
-  }
-  return clause;
-}
-
 /** Keeps only the selected properties (plus `id` and `@odata.type`, which Graph always returns). */
 export function applySelect<T extends object>(item: T, select: string[] | null): Partial<T> {
   if (!select) return item;
@@ -122,21 +166,31 @@ export function applySelect<T extends object>(item: T, select: string[] | null):
   return out;
 }
 
-/** The Graph collection body: `{ value, "@odata.nextLink"? }` — the link repeats the query with a new $skiptoken. */
+export interface CollectionBody<T> {
+  value: T[];
+  '@odata.count'?: number;
+  '@odata.nextLink'?: string;
+}
+
+/** The Graph collection body: `{ value, "@odata.count"?, "@odata.nextLink"? }` — the link repeats the query with a new $skiptoken. */
 export function collectionBody<T extends object>(
   page: Page<T>,
-  select: string[] | null,
+  query: Pick<ListQuery, 'select' | 'orderBy'>,
   requestUrl: string,
   baseUrl: string,
-): { value: Partial<T>[]; '@odata.nextLink'?: string } {
-  const link = nextLink(page, requestUrl, baseUrl);
-  return { value: page.items.map((item) => applySelect(item, select)), ...(link ? { '@odata.nextLink': link } : {}) };
+): CollectionBody<Partial<T>> {
+  const link = nextLink(page, query.orderBy, requestUrl, baseUrl);
+  return {
+    value: query.select ? page.items.map((item) => applySelect(item, query.select)) : page.items,
+    ...(page.count === undefined ? {} : { '@odata.count': page.count }),
+    ...(link ? { '@odata.nextLink': link } : {}),
+  };
 }
 
 /** The `@odata.nextLink` of a page, or undefined on the last page. */
-export function nextLink(page: Page<unknown>, requestUrl: string, baseUrl: string): string | undefined {
+export function nextLink(page: Page<unknown>, orderBy: OrderBy | null, requestUrl: string, baseUrl: string): string | undefined {
   if (!page.next) return undefined;
   const url = new URL(requestUrl, baseUrl);
-  url.searchParams.set('$skiptoken', encodeSkipToken(page.next));
+  url.searchParams.set('$skiptoken', encodeSkipToken(page.next, orderBy));
   return url.toString();
 }

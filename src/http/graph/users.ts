@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import type { GraphScope } from './graph-scope.ts';
-import { Collection, ListQueryString, withErrors } from './common-schemas.ts';
-import { collectionBody, parseListQuery } from './odata-query.ts';
-import { userFilterFields } from '../../store/postgres/user-store.ts';
+import { Collection, CountText, ListQueryString, withErrors } from './common-schemas.ts';
+import { collectionBody, parseCountQuery, parseListQuery } from './odata-query.ts';
+import { userFilterFields, userSearchFields, userSortFields } from '../../store/postgres/user-store.ts';
 import type { UserService } from '../../services/directory/user-service.ts';
 
 const Email = Type.String({ format: 'email', maxLength: 320 });
@@ -62,15 +62,23 @@ export const User = Type.Object(
 );
 
 const selectable = Object.keys(User.properties);
+const listOptions = { filterable: userFilterFields, selectable, sortable: userSortFields, searchable: userSearchFields };
 
 /** `/users`: Graph-shaped directory users (the attributes email profiles take usernames and addresses from). */
 export function registerUserRoutes(scope: GraphScope, users: UserService): void {
   scope.get('/users', {
     schema: { tags: ['directory'], summary: 'List users', querystring: ListQueryString, response: withErrors({ 200: Collection(Type.Partial(User)) }) },
   }, async (request) => {
-    const query = parseListQuery(request.query, { filterable: userFilterFields, selectable });
+    const query = parseListQuery(request.query, listOptions, request.headers);
     const page = await users.list(request.principal.tenantId, query);
-    return collectionBody(page, query.select, request.url, scope.baseUrl(request));
+    return collectionBody(page, query, request.url, scope.baseUrl(request));
+  });
+
+  scope.get(`${'/users'}/$count`, {
+    schema: { tags: ['directory'], summary: 'Count users', querystring: ListQueryString, response: withErrors({ 200: CountText }) },
+  }, async (request, reply) => {
+    const page = await users.list(request.principal.tenantId, parseCountQuery(request.query, listOptions, request.headers));
+    return reply.type('text/plain; charset=utf-8').send(String(page.count));
   });
 
   scope.post('/users', {

@@ -212,11 +212,11 @@ export class TenantConfigurationService {
   }
 
   async #allProfiles(tenantId: string): Promise<Profile[]> {
-    return allPages((after) => this.#deps.listProfiles(tenantId, { top: 999, after, select: null, filters: [] }));
+    return allPages((after) => this.#deps.listProfiles(tenantId, { top: 999, after, select: null, filter: null, orderBy: null, search: null, count: false, expand: [] }));
   }
 
   async #allGroups(tenantId: string): Promise<GroupRecord[]> {
-    return allPages((after) => this.#deps.listGroups(tenantId, { top: 999, after, select: null, filters: [] }));
+    return allPages((after) => this.#deps.listGroups(tenantId, { top: 999, after, select: null, filter: null, orderBy: null, search: null, count: false, expand: [] }));
   }
 }
 

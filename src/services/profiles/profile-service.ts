@@ -9,6 +9,7 @@ import {
   type Profile,
   type ProfileDraft,
 } from '../../domain/profiles/index.ts';
+import type { Assignment } from '../../domain/assignments/assignment-target.ts';
 import type { ListQuery, Page } from '../../store/list-query.ts';
 import type { Stores, Transactor } from '../../store/postgres/stores.ts';
 import type { TenantCaService } from '../certificates/tenant-ca.ts';
@@ -33,6 +34,11 @@ export class ProfileService {
 
   list(tenantId: string, query: ListQuery): Promise<Page<Profile>> {
     return this.#stores.profiles.list(tenantId, query);
+  }
+
+  /** The assignment sets of these profiles (`$expand=assignments`); a profile without assignments has no entry. */
+  assignmentsOf(tenantId: string, profileIds: readonly string[]): Promise<Map<string, Assignment[]>> {
+    return this.#stores.assignments.listForProfiles(tenantId, profileIds);
   }
 
   async getOrThrow(tenantId: string, id: string): Promise<Profile> {

@@ -34,6 +34,23 @@ export class AssignmentStore {
     return rows.map(toAssignment);
   }
 
+  /** The assignment sets of several profiles at once (for `$expand=assignments` on a page); no entry: none. */
+  async listForProfiles(tenantId: string, profileIds: readonly string[]): Promise<Map<string, Assignment[]>> {
+    const sets = new Map<string, Assignment[]>();
+    if (profileIds.length === 0) return sets;
+    const rows = await this.#db.query<AssignmentRow & { configuration_id: string }>(
+      `SELECT configuration_id, target_type, group_id, intent FROM device_configuration_assignments
+       WHERE tenant_id = $1 AND configuration_id = ANY($2::uuid[]) ORDER BY created_at, id`,
+      [tenantId, profileIds],
+    );
+    for (const row of rows) {
+      const set = sets.get(row.configuration_id) ?? [];
+      set.push(toAssignment(row));
+      sets.set(row.configuration_id, set);
+    }
+    return sets;
+  }
+
   async hasAny(tenantId: string, profileId: string): Promise<boolean> {
     const rows = await this.#db.query('SELECT 1 FROM device_configuration_assignments WHERE tenant_id = $1 AND configuration_id = $2 LIMIT 1', [tenantId, profileId]);
     return rows.length > 0;

@@ -134,7 +134,7 @@ export class AuditEventStore {
     }
     const direction = query.descending ? 'DESC' : 'ASC';
     if (query.after) {
-      params.push(query.after.createdAt, query.after.id);
+      params.push(query.after.key, query.after.id);
       where.push(`(created_at, id) ${query.descending ? '<' : '>'} ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }
     params.push(query.top + 1);
@@ -146,6 +146,6 @@ export class AuditEventStore {
     const more = rows.length > query.top;
     const items = (more ? rows.slice(0, query.top) : rows).map(toEvent);
     const last = items[items.length - 1];
-    return { items, next: more && last ? { createdAt: last.activityDateTime, id: last.id } : null };
+    return { items, next: more && last ? { key: last.activityDateTime, id: last.id } : null };
   }
 }

@@ -2,7 +2,7 @@ import type { ManagedDevice } from '../../domain/directory.ts';
 import { badRequest } from '../../domain/errors.ts';
 import type { ListQuery, Page } from '../list-query.ts';
 import type { Queryable } from '../db.ts';
-import { isoTime, listPage } from './list-sql.ts';
+import { isoTime, listPage, type SortKey } from './list-sql.ts';
 import { pgErrorCode, pgErrorCodes } from './pg-errors.ts';
 
 export interface DeviceRecord extends ManagedDevice {
@@ -42,6 +42,9 @@ const filterColumns = {
   userPrincipalName: 'u.user_principal_name',
 } as const;
 export const deviceFilterFields = Object.keys(filterColumns);
+/** Graph property -> indexed sort key, for $orderby (migration 0017); without one, devices list in enrolment order. */
+const sortKeys: Record<string, SortKey> = { deviceName: { sql: 'd.device_name', kind: 'text' } };
+export const deviceSortFields = Object.keys(sortKeys);
 
 export function toDevice(row: DeviceRow): DeviceRecord {
   return {
@@ -68,7 +71,7 @@ export class DeviceStore {
   }
 
   list(tenantId: string, query: ListQuery): Promise<Page<DeviceRecord>> {
-    return listPage<DeviceRow, DeviceRecord>(this.#db, { from: deviceFrom, alias: 'd', select: deviceColumns, tenantId, columns: filterColumns, toItem: toDevice }, query);
+    return listPage<DeviceRow, DeviceRecord>(this.#db, { from: deviceFrom, alias: 'd', select: deviceColumns, tenantId, columns: filterColumns, sortKeys, toItem: toDevice }, query);
   }
 
   async get(tenantId: string, id: string): Promise<DeviceRecord | null> {

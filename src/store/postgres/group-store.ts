@@ -1,7 +1,7 @@
 import { conflict } from '../../domain/errors.ts';
 import type { ListQuery, Page } from '../list-query.ts';
 import type { Queryable } from '../db.ts';
-import { isoTime, listPage } from './list-sql.ts';
+import { isoTime, listPage, type SortKey } from './list-sql.ts';
 import { pgErrorCode, pgErrorCodes } from './pg-errors.ts';
 
 export interface GroupRecord {
@@ -60,6 +60,10 @@ const filterColumns = {
   securityEnabled: 'g.security_enabled',
 } as const;
 export const groupFilterFields = Object.keys(filterColumns);
+/** Graph property -> indexed sort key, for $orderby (migration 0017). */
+const sortKeys: Record<string, SortKey> = { displayName: { sql: 'g.display_name', kind: 'text' } };
+export const groupSortFields = ['createdDateTime', ...Object.keys(sortKeys)];
+export const groupSearchFields = ['displayName', 'description'];
 
 const toGroup = (row: GroupRow): GroupRecord => ({
   id: row.id,
@@ -84,7 +88,7 @@ export class GroupStore {
   list(tenantId: string, query: ListQuery): Promise<Page<GroupRecord>> {
     return listPage<GroupRow, GroupRecord>(
       this.#db,
-      { from: 'groups g', alias: 'g', select: columns, tenantId, columns: filterColumns, toItem: toGroup },
+      { from: 'groups g', alias: 'g', select: columns, tenantId, columns: filterColumns, sortKeys, toItem: toGroup },
       query,
     );
   }

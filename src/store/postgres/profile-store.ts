@@ -2,7 +2,7 @@ import { conflict } from '../../domain/errors.ts';
 import type { Profile, ProfileDraft, ProfileType } from '../../domain/profiles/index.ts';
 import type { ListQuery, Page } from '../list-query.ts';
 import type { Queryable } from '../db.ts';
-import { isoTime, listPage } from './list-sql.ts';
+import { isoTime, listPage, type SortKey } from './list-sql.ts';
 import { pgErrorCode, pgErrorCodes } from './pg-errors.ts';
 
 interface ProfileRow {
@@ -33,6 +33,9 @@ const filterColumns = {
   version: 'p.version',
 } as const;
 export const profileFilterFields = Object.keys(filterColumns);
+/** Graph property -> indexed sort key, for $orderby (migration 0017). */
+const sortKeys: Record<string, SortKey> = { displayName: { sql: 'p.display_name', kind: 'text' } };
+export const profileSortFields = ['createdDateTime', ...Object.keys(sortKeys)];
 
 function toProfile(row: ProfileRow): Profile {
   return {
@@ -79,7 +82,7 @@ export class ProfileStore {
   list(tenantId: string, query: ListQuery): Promise<Page<Profile>> {
     return listPage<ProfileRow, Profile>(
       this.#db,
-      { from: 'device_configurations p', alias: 'p', select: columns, tenantId, columns: filterColumns, toItem: toProfile },
+      { from: 'device_configurations p', alias: 'p', select: columns, tenantId, columns: filterColumns, sortKeys, toItem: toProfile },
       query,
     );
   }

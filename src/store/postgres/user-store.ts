@@ -2,7 +2,7 @@ import type { DirectoryUser } from '../../domain/directory.ts';
 import { conflict } from '../../domain/errors.ts';
 import type { ListQuery, Page } from '../list-query.ts';
 import type { Queryable } from '../db.ts';
-import { isoTime, listPage } from './list-sql.ts';
+import { isoTime, listPage, type SortKey } from './list-sql.ts';
 import { pgErrorCode, pgErrorCodes } from './pg-errors.ts';
 
 /** A stored user: the attributes profiles use plus what Graph and SCIM clients provision beside them. */
@@ -80,6 +80,13 @@ const filterColumns = {
   mailNickname: 'u.mail_nickname',
 } as const;
 export const userFilterFields = Object.keys(filterColumns);
+/** Graph property -> indexed sort key, for $orderby (migration 0017). */
+const sortKeys: Record<string, SortKey> = {
+  displayName: { sql: 'u.display_name', kind: 'text' },
+  userPrincipalName: { sql: 'u.user_principal_name', kind: 'text' },
+};
+export const userSortFields = ['createdDateTime', ...Object.keys(sortKeys)];
+export const userSearchFields = ['displayName', 'userPrincipalName', 'mail'];
 
 export function toUser(row: UserRow): UserRecord {
   return {
@@ -111,7 +118,7 @@ export class UserStore {
   list(tenantId: string, query: ListQuery): Promise<Page<UserRecord>> {
     return listPage<UserRow, UserRecord>(
       this.#db,
-      { from: 'users u', alias: 'u', select: columns, tenantId, columns: filterColumns, toItem: toUser },
+      { from: 'users u', alias: 'u', select: columns, tenantId, columns: filterColumns, sortKeys, toItem: toUser },
       query,
     );
   }
