@@ -47,6 +47,10 @@ import { registerAppleMdmRoutes } from './device/apple/mdm.ts';
 import { registerWindowsEnrollmentRoutes } from './device/windows/enrollment.ts';
 import { registerWindowsManagementRoutes } from './device/windows/management.ts';
 import type { WakeService } from '../services/push/wake-service.ts';
+import type { AndroidEnterpriseSettingsService } from '../services/android-enterprise/android-enterprise-settings-service.ts';
+import type { AmapiStatusService } from '../services/android-enterprise/amapi-status-service.ts';
+import { registerAndroidEnterpriseSettingsRoutes } from './graph/android-enterprise-settings.ts';
+import { registerAndroidEnterpriseRoutes } from './device/android-enterprise/android-enterprise-routes.ts';
 
 export interface AppServices {
   tenants: TenantService;
@@ -76,6 +80,10 @@ export interface AppServices {
   windowsEnrollment: WindowsEnrollmentService;
   /** The Windows OMA-DM management endpoint. */
   windowsMdm: WindowsMdmService;
+  /** The enterprise and service account for Android Enterprise through AMAPI. */
+  androidEnterpriseSettings: AndroidEnterpriseSettingsService;
+  /** AMAPI Pub/Sub notifications and work-profile enrollment. */
+  androidEnterpriseStatus: AmapiStatusService;
 }
 
 export interface AppOptions {
@@ -174,6 +182,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerEnrollmentTokenRoutes(graph, options.services.enrollmentTokens);
     registerApplePushCertificateRoutes(graph, options.services.pushCertificates);
     registerWindowsPushSettingsRoutes(graph, options.services.windowsPushSettings);
+    registerAndroidEnterpriseSettingsRoutes(graph, options.services.androidEnterpriseSettings);
   }, { prefix: graphPrefix });
 
   // Device-facing routes: no bearer token (devices carry their own credentials), rate-limited.
@@ -181,6 +190,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register((scope) => registerAppleMdmRoutes(scope, options.services.appleMdm));
   await app.register((scope) => registerWindowsEnrollmentRoutes(scope, options.services.windowsEnrollment));
   await app.register((scope) => registerWindowsManagementRoutes(scope, options.services.windowsMdm));
+  await app.register((scope) => registerAndroidEnterpriseRoutes(scope, options.services.androidEnterpriseStatus));
 
   return app;
 }

@@ -16,6 +16,7 @@ import { UserStore } from './user-store.ts';
 import { WindowsPushSettingsStore } from './windows-push-settings-store.ts';
 import { WindowsEnrollmentStore } from './windows-enrollment-store.ts';
 import { WindowsMdmStore } from './windows-mdm-store.ts';
+import { AndroidEnterpriseStore } from './android-enterprise-store.ts';
 
 /** Every store, bound to one connection or transaction. */
 export interface Stores {
@@ -36,6 +37,7 @@ export interface Stores {
   windowsEnrollments: WindowsEnrollmentStore;
   issuedIdentities: IssuedIdentityStore;
   windowsMdm: WindowsMdmStore;
+  androidEnterprise: AndroidEnterpriseStore;
 }
 
 export function createStores(db: Queryable): Stores {
@@ -57,6 +59,7 @@ export function createStores(db: Queryable): Stores {
     windowsEnrollments: new WindowsEnrollmentStore(db),
     issuedIdentities: new IssuedIdentityStore(db),
     windowsMdm: new WindowsMdmStore(db),
+    androidEnterprise: new AndroidEnterpriseStore(db),
   };
 }
 
