@@ -66,7 +66,7 @@ export async function startAmapiE2e(options: { standIn?: AmapiStandInOptions; qu
     logger: { ...(loggerOptions('debug') as object), stream },
     publicUrl: 'http://127.0.0.1',
     wake: { pollIntervalMs: 50 },
-    amapi: { url: rootUrl, ...(options.quota ? { quota: options.quota } : {}), sync: { pollIntervalMs: 50, retryAfterMs: 200 } },
+    amapi: { url: rootUrl, ...(options.quota ? { quota: options.quota } : {}), clientOptions: { quotaBackoffMs: 300 }, sync: { pollIntervalMs: 50, retryAfterMs: 200 } },
   });
   await envelope.app.listen({ port: 0, host: '127.0.0.1' });
   const origin = `http://127.0.0.1:${(envelope.app.server.address() as AddressInfo).port}`;
@@ -125,8 +125,15 @@ export async function startAmapiE2e(options: { standIn?: AmapiStandInOptions; qu
     },
     async enrollDevice(userId, deviceOptions = {}) {
       const token = ok(await request('POST', '/graph/beta/envelope/enrollmentTokens', { userId, platform: 'Android', maxDevices: 1 }), 201).token as string;
-      const enrollment = await fetch(`${origin}/mdm/android/enterprise/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
-      const body = (await enrollment.json()) as Dict;
+      // A 503 (Google's quota spent for now) is retried, as the company portal does.
+      let enrollment: Response;
+      let body: Dict;
+      for (let attempt = 0; ; attempt++) {
+        enrollment = await fetch(`${origin}/mdm/android/enterprise/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+        body = (await enrollment.json()) as Dict;
+        if (enrollment.status !== 503 || attempt >= 100) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       assert.equal(enrollment.status, 200, JSON.stringify(body));
       const amapiName = standIn.enroll(body.enrollmentToken as string, deviceOptions);
       const deviceId = await waitFor(`the device ${amapiName} in Envelope`, async () => (await query<{ device_id: string }>('SELECT device_id FROM android_enterprise_devices WHERE amapi_device_name = $1', [amapiName]))[0]?.device_id);

@@ -56,6 +56,8 @@ export interface AmapiClientOptions {
   timeoutMs?: number;
   /** Retries of idempotent calls on 5xx and lost connections (default 2). */
   retries?: number;
+  /** How long a 429 without Retry-After holds the project's calls back (default 30 s). */
+  quotaBackoffMs?: number;
 }
 
 /**
@@ -72,6 +74,7 @@ export class AmapiClient {
   readonly #maxQuotaWaitMs: number;
   readonly #timeoutMs: number;
   readonly #retries: number;
+  readonly #quotaBackoffMs: number;
 
   constructor(options: AmapiClientOptions) {
     const jwt = new auth.JWT({ email: options.key.client_email, key: options.key.private_key, scopes: [amapiScope] });
@@ -87,6 +90,7 @@ export class AmapiClient {
     this.#maxQuotaWaitMs = options.maxQuotaWaitMs ?? 0;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#retries = options.retries ?? 2;
+    this.#quotaBackoffMs = options.quotaBackoffMs ?? 30_000;
   }
 
   /** `enterprises.policies.patch`: writes the whole policy `name`; returns it with Google's new `version`. */
@@ -145,7 +149,7 @@ export class AmapiClient {
     const googleMessage = typeof body?.error === 'object' ? body.error.message : typeof body?.error === 'string' ? `${body.error}${body.error_description ? `: ${body.error_description}` : ''}` : undefined;
     const message = googleMessage ?? (status === null ? `no answer (${failure.code ?? 'connection failed'})` : `HTTP ${status}`);
     if (status === 429) {
-      const retryAfterMs = retryAfterOf(failure.response?.headers?.['retry-after']) ?? 30_000;
+      const retryAfterMs = retryAfterOf(failure.response?.headers?.['retry-after']) ?? this.#quotaBackoffMs;
       this.#limiter.blockFor(retryAfterMs);
       return new AmapiError('quota', `Google's Android Management API quota is exhausted (429): ${message}`, status, retryAfterMs);
     }

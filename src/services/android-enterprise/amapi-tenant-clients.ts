@@ -8,7 +8,7 @@ export interface TenantAmapi {
   settings: AndroidEnterpriseSettingsInfo;
 }
 
-export type AmapiClientTuning = Pick<AmapiClientOptions, 'maxQuotaWaitMs' | 'timeoutMs' | 'retries'>;
+export type AmapiClientTuning = Pick<AmapiClientOptions, 'maxQuotaWaitMs' | 'timeoutMs' | 'retries' | 'quotaBackoffMs'>;
 
 /**
  * One `AmapiClient` per tenant, built from its sealed settings and rebuilt when their version
