@@ -1,5 +1,7 @@
 import { createPublicKey, createVerify, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -33,6 +35,10 @@ export interface AmapiStandInOptions {
   applyDelayMs?: number;
   /** First redelivery delay of a refused push, doubling to 2 s (default 50 ms). */
   redeliveryDelayMs?: number;
+  /** Extra PEM roots to trust for an https `pushUrl` (a server with a private CA). */
+  pushCa?: string;
+  /** Port on 127.0.0.1 (default 0: any). */
+  port?: number;
 }
 
 export interface SimulatedDeviceOptions {
@@ -90,7 +96,7 @@ export class AmapiStandIn {
   readonly counts = { queries: 0, quotaRefusals: 0, tokenGrants: 0 };
 
   constructor(options: AmapiStandInOptions = {}) {
-    this.#options = { quota: Number.POSITIVE_INFINITY, quotaWindowMs: 100_000, applyDelayMs: 20, redeliveryDelayMs: 50, ...options };
+    this.#options = { quota: Number.POSITIVE_INFINITY, quotaWindowMs: 100_000, applyDelayMs: 20, redeliveryDelayMs: 50, pushCa: '', port: 0, ...options };
     this.#server = http.createServer((request, response) => {
       this.#handle(request, response).catch((error: Error) => send(response, 500, { error: { code: 500, message: error.message, status: 'INTERNAL' } }));
     });
@@ -98,7 +104,10 @@ export class AmapiStandIn {
 
   /** Listens on 127.0.0.1; returns the root URL for ENVELOPE_AMAPI_URL (`http://127.0.0.1:PORT/`). */
   async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(this.#options.port, '127.0.0.1', () => resolve());
+    });
     return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/`;
   }
 
@@ -119,6 +128,11 @@ export class AmapiStandIn {
   device(name: string): Record<string, unknown> | undefined {
     const device = this.#devices.get(name);
     return device === undefined ? undefined : this.#deviceJson(device, []);
+  }
+
+  /** Pushes not yet answered 2xx (nor given up). */
+  get pendingPushes(): number {
+    return this.#pending.size;
   }
 
   /** Resolves once every push so far was answered 2xx (or given up after 30 redeliveries). */
@@ -321,7 +335,9 @@ export class AmapiStandIn {
       subscription: 'projects/envelope-standin/subscriptions/envelope-push',
     });
     const status = await new Promise<number>((resolve) => {
-      const request = http.request(this.pushUrl!, { method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => {
+      const secure = this.pushUrl!.startsWith('https:');
+      const options = { method: 'POST', headers: { 'content-type': 'application/json' }, ...(secure && this.#options.pushCa ? { ca: [...tls.rootCertificates, this.#options.pushCa] } : {}) };
+      const request = (secure ? https : http).request(this.pushUrl!, options, (response) => {
         response.resume();
         response.on('end', () => resolve(response.statusCode ?? 0));
       });

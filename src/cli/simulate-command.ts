@@ -3,6 +3,7 @@ import { CliError } from './cli-error.ts';
 import { integerIn, percent, readServerCa, serverUrl } from './simulate-options.ts';
 import { registerSimulateMixCommand } from './simulate-mix-command.ts';
 import { registerSimulateWindowsCommand } from './simulate-windows-command.ts';
+import { registerSimulateAndroidEnterpriseCommand } from './simulate-android-enterprise-command.ts';
 
 /** `envelope simulate ios` options, parsed and range-checked by commander. */
 export interface SimulateIosOptions {
@@ -52,6 +53,7 @@ export function registerSimulateCommand(program: Command): void {
     .action(async (options: SimulateIosOptions) => simulateIosCommand(options));
   registerSimulateWindowsCommand(simulate);
   registerSimulateMixCommand(simulate);
+  registerSimulateAndroidEnterpriseCommand(simulate);
 }
 
 /**
