@@ -90,7 +90,7 @@ export class AmapiStandIn {
   readonly #pending = new Set<Promise<void>>();
   readonly pushed: PushedMessage[] = [];
   /** Policy patches received, in order (name and version). */
-  readonly patches: { name: string; version: string }[] = [];
+  readonly patches: { name: string; version: string; at: number }[] = [];
   pushUrl: string | null = null;
   /** Counts of answers, for benchmarks. */
   readonly counts = { queries: 0, quotaRefusals: 0, tokenGrants: 0 };
@@ -205,7 +205,7 @@ export class AmapiStandIn {
       const version = String(Number(this.#policies.get(name)?.version ?? '0') + 1);
       const policy = { ...json, name, version };
       this.#policies.set(name, policy);
-      this.patches.push({ name, version });
+      this.patches.push({ name, version, at: Date.now() });
       for (const device of this.#devices.values()) if (device.policyName === name) this.#applySoon(device);
       return send(response, 200, policy);
     }

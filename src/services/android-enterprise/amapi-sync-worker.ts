@@ -21,6 +21,8 @@ export interface AmapiSyncOptions {
   maxCommandsPerSync: number;
   /** Wait before trying a device again after a transient failure. */
   retryAfterMs: number;
+  /** Claimed devices synced at once (each waits on Google's answer most of its time). */
+  concurrency: number;
 }
 
 export const defaultAmapiSyncOptions: Readonly<AmapiSyncOptions> = Object.freeze({
@@ -29,6 +31,7 @@ export const defaultAmapiSyncOptions: Readonly<AmapiSyncOptions> = Object.freeze
   leaseMs: 120_000,
   maxCommandsPerSync: 50,
   retryAfterMs: 30_000,
+  concurrency: 8,
 });
 
 interface SyncLog {
@@ -115,7 +118,11 @@ export class AmapiSyncWorker {
   async pollOnce(): Promise<number> {
     const claim = randomUUID();
     const devices = await this.#store.claimDue(claim, this.#options.batchSize, this.#options.leaseMs, this.#now());
-    for (const device of devices) await this.#syncClaimed(claim, device);
+    let next = 0;
+    const lane = async () => {
+      while (next < devices.length) await this.#syncClaimed(claim, devices[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#options.concurrency, devices.length) }, lane));
     return devices.length;
   }
 
