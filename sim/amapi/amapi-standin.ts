@@ -92,6 +92,9 @@ export class AmapiStandIn {
   /** Policy patches received, in order (name and version). */
   readonly patches: { name: string; version: string; at: number }[] = [];
   pushUrl: string | null = null;
+  #failures = 0;
+  /** API requests received, by method and path (`PATCH enterprises/…/policies/…`). */
+  readonly requests: string[] = [];
   /** Counts of answers, for benchmarks. */
   readonly counts = { queries: 0, quotaRefusals: 0, tokenGrants: 0 };
 
@@ -100,6 +103,9 @@ export class AmapiStandIn {
     this.#server = http.createServer((request, response) => {
       this.#handle(request, response).catch((error: Error) => send(response, 500, { error: { code: 500, message: error.message, status: 'INTERNAL' } }));
     });
+    // Google's front ends keep idle connections far longer than Node's 5 s default; a shorter one
+    // races with clients reusing the socket (ECONNRESET on a request that is then not retried).
+    this.#server.keepAliveTimeout = 65_000;
   }
 
   /** Listens on 127.0.0.1; returns the root URL for ENVELOPE_AMAPI_URL (`http://127.0.0.1:PORT/`). */
@@ -128,6 +134,11 @@ export class AmapiStandIn {
   device(name: string): Record<string, unknown> | undefined {
     const device = this.#devices.get(name);
     return device === undefined ? undefined : this.#deviceJson(device, []);
+  }
+
+  /** The next `count` API calls are answered 503 UNAVAILABLE, as Google does when overloaded. */
+  failNext(count: number): void {
+    this.#failures = count;
   }
 
   /** Pushes not yet answered 2xx (nor given up). */
@@ -193,6 +204,11 @@ export class AmapiStandIn {
       return send(response, 401, { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } });
     }
     this.counts.queries++;
+    this.requests.push(`${request.method} ${decodeURIComponent(url.pathname.replace(/^\/v1\//, ''))}`);
+    if (this.#failures > 0) {
+      this.#failures--;
+      return send(response, 503, { error: { code: 503, message: 'The service is currently unavailable.', status: 'UNAVAILABLE' } });
+    }
     if (!this.#withinQuota()) {
       this.counts.quotaRefusals++;
       return send(response, 429, { error: { code: 429, message: "Quota exceeded for quota metric 'Queries' and limit 'Queries per 100 seconds' of service 'androidmanagement.googleapis.com'.", status: 'RESOURCE_EXHAUSTED' } });

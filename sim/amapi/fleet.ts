@@ -103,7 +103,13 @@ export class AmapiFleet {
 
   async #enrollOne(index: number): Promise<void> {
     const withoutApp = index * 100 < this.#options.devices * this.#options.missingAppPercent;
-    const { status, body } = await this.#post('/mdm/android/enterprise/enroll', { token: this.#options.enrollmentToken });
+    // A 503 (Google's quota spent for now, Google unreachable) is tried again, as a portal would.
+    let answer = await this.#post('/mdm/android/enterprise/enroll', { token: this.#options.enrollmentToken });
+    for (let attempt = 1; answer.status === 503 && attempt < 30 && !this.#stopped; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 2000)));
+      answer = await this.#post('/mdm/android/enterprise/enroll', { token: this.#options.enrollmentToken });
+    }
+    const { status, body } = answer;
     if (status !== 200) throw new Error(`enroll: HTTP ${status}: ${body}`);
     const value = (JSON.parse(body) as { enrollmentToken: string }).enrollmentToken;
     const name = this.#options.standIn.enroll(value, { installed: withoutApp ? [] : [gmailPackage, nineWorkPackage], model: `Pixel ${8 + (index % 2)}` });

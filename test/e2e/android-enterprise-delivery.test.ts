@@ -176,6 +176,28 @@ describe('Android Enterprise delivery through the Android Management API (stand-
     assert.match(JSON.stringify(await refused.json()), /not Android/);
   });
 
+  it('retries an idempotent policy patch Google answered 503, but not an enrollment-token create', async () => {
+    const ivan = await e2e.user('ivan');
+    const { deviceId } = await e2e.enrollDevice(ivan.userId, { installed: [gmail] });
+    const profileId = await e2e.mailProfile('gmail', 'Gmail retried');
+    const policy = `${enterpriseName}/policies/envelope-${deviceId}`;
+    const patchesBefore = e2e.standIn.requests.filter((r) => r === `PATCH ${policy}`).length;
+    e2e.standIn.failNext(1);
+    await e2e.assign(profileId, [ivan.groupId]);
+    await untilState(e2e, deviceId, profileId, ['succeeded', 'verified']);
+    assert.equal(e2e.standIn.requests.filter((r) => r === `PATCH ${policy}`).length - patchesBefore, 2, 'the 503 and the library\'s retry');
+
+    const token = (await e2e.request('POST', '/graph/beta/envelope/enrollmentTokens', { userId: ivan.userId, platform: 'Android', maxDevices: 1 })).body.token as string;
+    const creates = () => e2e.standIn.requests.filter((r) => r.endsWith('/enrollmentTokens')).length;
+    const createsBefore = creates();
+    e2e.standIn.failNext(1);
+    const refused = await fetch(`${e2e.origin}/mdm/android/enterprise/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+    assert.equal(refused.status, 503);
+    assert.equal(creates() - createsBefore, 1, 'not retried: a repeat could mint a second token');
+    const again = await fetch(`${e2e.origin}/mdm/android/enterprise/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+    assert.equal(again.status, 200);
+  });
+
   it('never returns or logs the service-account key', async () => {
     const got = await e2e.request('GET', '/graph/beta/envelope/androidEnterpriseSettings');
     assert.equal(got.status, 200);

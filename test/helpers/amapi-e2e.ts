@@ -42,7 +42,7 @@ export interface AmapiE2e {
   user(name: string): Promise<{ userId: string; groupId: string; upn: string }>;
   mailProfile(type: 'gmail' | 'nineWork', displayName: string, extra?: Dict): Promise<string>;
   assign(profileId: string, groupIds: string[]): Promise<void>;
-  /** Enrolls a simulated work profile for `userId` through Envelope's enroll endpoint; returns Envelope's device id and the AMAPI name. */
+  /** Enrolls a simulated work profile for `userId` through Envelope's enroll endpoint and waits for its first policy; returns Envelope's device id and the AMAPI name. */
   enrollDevice(userId: string, options?: SimulatedDeviceOptions): Promise<{ deviceId: string; amapiName: string }>;
   /** The device's status row for the profile (Graph deviceStatuses), or undefined. */
   status(profileId: string, deviceId: string): Promise<Dict | undefined>;
@@ -136,7 +136,9 @@ export async function startAmapiE2e(options: { standIn?: AmapiStandInOptions; qu
       }
       assert.equal(enrollment.status, 200, JSON.stringify(body));
       const amapiName = standIn.enroll(body.enrollmentToken as string, deviceOptions);
-      const deviceId = await waitFor(`the device ${amapiName} in Envelope`, async () => (await query<{ device_id: string }>('SELECT device_id FROM android_enterprise_devices WHERE amapi_device_name = $1', [amapiName]))[0]?.device_id);
+      // Enrolled, and its own policy patched and assigned (the first sync after ENROLLMENT).
+      const deviceId = await waitFor(`the device ${amapiName} in Envelope with its policy`, async () =>
+        (await query<{ device_id: string }>('SELECT device_id FROM android_enterprise_devices WHERE amapi_device_name = $1 AND policy_assigned AND sync_due_at IS NULL', [amapiName]))[0]?.device_id);
       return { deviceId, amapiName };
     },
     async status(profileId, deviceId) {

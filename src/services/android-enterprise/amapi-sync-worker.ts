@@ -72,6 +72,7 @@ export class AmapiSyncWorker {
   #timer: NodeJS.Timeout | null = null;
   #current: Promise<void> | null = null;
   #nudged = false;
+  #prunedAt = 0;
 
   constructor(deps: {
     store: AndroidEnterpriseStore;
@@ -142,11 +143,23 @@ export class AmapiSyncWorker {
     try {
       this.#nudged = false;
       if ((await this.pollOnce()) > 0 || this.#nudged) delay = 0;
+      await this.#pruneMessages();
     } catch (error) {
       this.#log.warn({ err: error }, 'android enterprise: sync poll failed; trying again shortly');
       delay = Math.max(this.#options.pollIntervalMs, 1000);
     }
     this.#schedule(delay);
+  }
+
+  /**
+   * Every 10 minutes: forgets Pub/Sub message ids older than 8 days (Pub/Sub redelivers for at most
+   * 7), a batch at a time.
+   */
+  async #pruneMessages(): Promise<void> {
+    const now = this.#now();
+    if (now - this.#prunedAt < 10 * 60_000) return;
+    this.#prunedAt = now;
+    await this.#store.pruneMessages(now - 8 * 24 * 3600_000);
   }
 
   async #syncClaimed(claim: string, device: ClaimedAmapiDevice): Promise<DeviceSyncOutcome> {

@@ -70,7 +70,7 @@ CREATE TABLE android_enterprise_policy_commands (
 CREATE INDEX android_enterprise_policy_commands_device ON android_enterprise_policy_commands (tenant_id, device_id, profile_id, seq);
 
 -- Pub/Sub message ids already processed (at-least-once delivery): a redelivered message changes
--- nothing. Pruned after a week (Pub/Sub keeps unacknowledged messages at most 7 days).
+-- nothing. Pruned after 8 days by the sync worker (Pub/Sub redelivers for at most 7 days).
 CREATE TABLE android_enterprise_pubsub_messages (
   tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
   message_id text NOT NULL,
