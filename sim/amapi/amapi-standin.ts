@@ -188,6 +188,14 @@ export class AmapiStandIn {
     this.#applySoon(device);
   }
 
+  /** The user removes the work profile: Google reports the device DELETED and forgets it. */
+  deleteWorkProfile(deviceName: string): void {
+    const device = this.#devices.get(deviceName);
+    if (device === undefined) throw new Error(`no device ${deviceName}`);
+    this.#devices.delete(deviceName);
+    this.#push('STATUS_REPORT', { ...this.#deviceJson(device, []), state: 'DELETED', appliedState: 'DELETED' });
+  }
+
   /** Pushes a message again exactly as it was first pushed (Pub/Sub's at-least-once redelivery). */
   redeliver(messageId: string): Promise<number> {
     const message = this.pushed.find((m) => m.messageId === messageId);

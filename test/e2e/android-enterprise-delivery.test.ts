@@ -198,6 +198,18 @@ describe('Android Enterprise delivery through the Android Management API (stand-
     assert.equal(again.status, 200);
   });
 
+  it('marks everything removed when the user deletes the work profile, and patches nothing more for it', async () => {
+    const judy = await e2e.user('judy');
+    const { deviceId, amapiName } = await e2e.enrollDevice(judy.userId, { installed: [gmail] });
+    const profileId = await e2e.mailProfile('gmail', 'Gmail deleted profile');
+    await e2e.assign(profileId, [judy.groupId]);
+    await untilState(e2e, deviceId, profileId, ['succeeded', 'verified']);
+    e2e.standIn.deleteWorkProfile(amapiName);
+    const removed = await untilState(e2e, deviceId, profileId, ['removed']);
+    assert.equal(removed.reason_code, 'deviceUnenrolled');
+    assert.equal((await e2e.query('SELECT 1 FROM android_enterprise_devices WHERE device_id = $1', [deviceId])).length, 0);
+  });
+
   it('never returns or logs the service-account key', async () => {
     const got = await e2e.request('GET', '/graph/beta/envelope/androidEnterpriseSettings');
     assert.equal(got.status, 200);

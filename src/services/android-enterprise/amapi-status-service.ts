@@ -100,8 +100,9 @@ export class AmapiStatusService {
     const now = this.#now();
     const created = await this.#transact(async (stores) => {
       const token = await stores.enrollmentTokens.lockForUpdate(tenantId, data.envelopeEnrollmentTokenId);
+      // A redelivery racing with the first delivery (another process) finds the device here.
+      if ((await stores.androidEnterprise.deviceByAmapiName(tenantId, name)) !== null) return 'known' as const;
       if (token === null || token.revokedDateTime !== null || token.usedCount >= token.maxDevices) return null;
-      if ((await stores.androidEnterprise.deviceByAmapiName(tenantId, name)) !== null) return null;
       const deviceId = randomUUID();
       await stores.devices.insert(tenantId, deviceId, {
         deviceName: [device.hardwareInfo?.brand, device.hardwareInfo?.model].filter(Boolean).join(' ') || 'Android work profile',
@@ -115,6 +116,7 @@ export class AmapiStatusService {
       await stores.enrollmentTokens.incrementUsed(tenantId, token.id);
       return deviceId;
     });
+    if (created === 'known') return 'ignored';
     if (created === null) {
       this.#log.warn({ tenantId, amapiDevice: name, enrollmentTokenId: data.envelopeEnrollmentTokenId }, 'android enterprise: the enrollment token is revoked, used up or gone; the device was not added');
       return 'ignored';
@@ -129,7 +131,10 @@ export class AmapiStatusService {
     if (record === null) return 'ignored';
     const now = this.#now();
     if (device.state === 'DELETED') {
+      // The work profile is gone, and with it what the policy put there; nothing more is patched for it.
       await this.#delivery.deviceUnenrolled(tenantId, record.deviceId, now);
+      await this.#store.deleteDevice(tenantId, record.deviceId);
+      this.#log.info({ tenantId, deviceId: record.deviceId, amapiDevice: device.name }, 'android enterprise: work profile deleted (unenrolled)');
       return 'processed';
     }
     const applied = device.appliedPolicyName === record.policyName ? Number(device.appliedPolicyVersion) : null;

@@ -151,6 +151,11 @@ export class AndroidEnterpriseStore {
     return row ? { deviceId: row.device_id, amapiDeviceName: row.amapi_device_name, policyName: row.policy_name, lastPolicyVersion: num(row.last_policy_version), appliedPolicyVersion: num(row.applied_policy_version) } : null;
   }
 
+  /** Forgets the device's AMAPI link (the work profile was deleted); the Envelope device stays. */
+  async deleteDevice(tenantId: string, deviceId: string): Promise<void> {
+    await this.#db.query('DELETE FROM android_enterprise_devices WHERE tenant_id = $1 AND device_id = $2', [tenantId, deviceId]);
+  }
+
   /** Marks those of `deviceIds` that are AMAPI devices for a sync at `at` (or earlier if already due); returns them. */
   async requestSync(tenantId: string, deviceIds: readonly string[], at: number): Promise<string[]> {
     if (deviceIds.length === 0) return [];
