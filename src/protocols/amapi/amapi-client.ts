@@ -93,6 +93,11 @@ export class AmapiClient {
     this.#quotaBackoffMs = options.quotaBackoffMs ?? 30_000;
   }
 
+  /** How long until the project's limiter has room (0: now): callers defer work that cannot be sent yet. */
+  quotaWaitMs(): number {
+    return this.#limiter.waitMs();
+  }
+
   /** `enterprises.policies.patch`: writes the whole policy `name`; returns it with Google's new `version`. */
   async patchPolicy(name: string, policy: AmapiPolicy): Promise<AmapiPolicy> {
     return this.#call(() => this.#api.enterprises.policies.patch({ name, requestBody: policy }, this.#options(true)));

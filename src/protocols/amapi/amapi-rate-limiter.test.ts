@@ -11,6 +11,7 @@ describe('AmapiRateLimiter', () => {
       now += 10;
     }
     // 1,000 grants from t0 to t0 + 9,990 ms: the 1,001st waits until t0 + 100 s.
+    assert.equal(limiter.waitMs(), 1_000_000 + 100_000 - now, 'waitMs tells without taking');
     assert.equal(limiter.tryAcquire(), 1_000_000 + 100_000 - now);
     assert.equal(limiter.available(), 0);
     now = 1_000_000 + 100_000;

@@ -57,6 +57,15 @@ export class AmapiRateLimiter {
     return 0;
   }
 
+  /** How many ms until a grant could be had (0: now), without taking one. */
+  waitMs(): number {
+    const now = this.#now();
+    if (now < this.#blockedUntil) return this.#blockedUntil - now;
+    const { limit, windowMs } = this.#quota;
+    if (this.#grants.length < limit) return 0;
+    return Math.max(0, this.#grants[this.#grants.length - limit]! + windowMs - now);
+  }
+
   /** Google answered 429: no grants before `now + ms`. */
   blockFor(ms: number): void {
     this.#blockedUntil = Math.max(this.#blockedUntil, this.#now() + Math.max(0, ms));

@@ -169,6 +169,13 @@ export class AmapiSyncWorker {
       await this.#store.finishSync(claim, device, now + 10 * 60_000);
       return 'noSettings';
     }
+    // No room in the project's quota: defer before any database work, spread over the next second
+    // so the waiting devices do not all come back at once.
+    const quotaWaitMs = amapi.client.quotaWaitMs();
+    if (quotaWaitMs > 0) {
+      await this.#store.finishSync(claim, device, now + quotaWaitMs + Math.floor(Math.random() * 1000));
+      return 'deferred';
+    }
     try {
       await this.#takeCommands(device, amapi.settings, now);
       const outcome = await this.#patchIfNeeded(device, amapi.client);
