@@ -203,7 +203,6 @@ export async function createEnvelope(options: {
         providers: new ApnsProviderCache({ certificates: stores.applePushCertificates, box: secrets, url: options.apns?.url ?? defaultApnsUrl, ca: options.apns?.ca ?? null, log: pushLog, providerOptions: options.apns?.providerOptions }),
         log: pushLog,
       }),
-      new AmapiWakeChannel({ store: stores.androidEnterprise, onDue: () => amapiSync.nudge(), now: options.amapi?.now }),
       new WindowsPushChannel({
         targets: new WindowsPushTargetStore(db),
         settings: stores.windowsPushSettings,
@@ -213,6 +212,7 @@ export async function createEnvelope(options: {
         log: pushLog,
         clientOptions: options.wns?.clientOptions,
       }),
+      new AmapiWakeChannel({ store: stores.androidEnterprise, onDue: () => amapiSync.nudge(), now: options.amapi?.now }),
     ],
     log: pushLog,
     metrics: wakeMetrics,
