@@ -50,6 +50,14 @@ export interface Config {
   fcmUrl: string | null;
   /** ENVELOPE_FCM_CA: a PEM file of extra roots to trust for the FCM hosts (a local stand-in); null = Node's default roots. */
   fcmCaPath: string | null;
+  /**
+   * ENVELOPE_AMAPI_URL: the root URL of an Android Management API stand-in (`http://127.0.0.1:PORT/`;
+   * plain http only on loopback), used for API calls and, at `<root>token`, for the service-account
+   * token grant. Null: Google's androidmanagement.googleapis.com.
+   */
+  amapiUrl: string | null;
+  /** ENVELOPE_AMAPI_QUOTA: Android Management API queries per 100 s per Cloud project this process keeps to (Google's default 1000). */
+  amapiQueriesPer100s: number;
 }
 
 export class ConfigError extends Error {
@@ -137,6 +145,16 @@ export function loadConfig(
     throw new ConfigError('ENVELOPE_FCM_URL', `'${fcmUrlText}' is not an https origin such as https://127.0.0.1:8445 (unset = Google's FCM).`);
   }
   const fcmCaPath = value('ENVELOPE_FCM_CA');
+  const amapiUrlText = value('ENVELOPE_AMAPI_URL');
+  const amapiUrl = amapiUrlText === null ? null : amapiRootUrl(amapiUrlText);
+  if (amapiUrl === undefined) {
+    throw new ConfigError('ENVELOPE_AMAPI_URL', `'${amapiUrlText}' is not an https origin, or an http origin on 127.0.0.1/localhost, such as http://127.0.0.1:8445/ (unset = Google's Android Management API).`);
+  }
+  const amapiQuotaText = value('ENVELOPE_AMAPI_QUOTA') ?? '1000';
+  const amapiQueriesPer100s = Number(amapiQuotaText);
+  if (!Number.isInteger(amapiQueriesPer100s) || amapiQueriesPer100s < 1 || amapiQueriesPer100s > 10_000_000) {
+    throw new ConfigError('ENVELOPE_AMAPI_QUOTA', `'${amapiQuotaText}' is not a whole number of queries per 100 seconds from 1 to 10000000.`);
+  }
 
   const wakePollText = value('ENVELOPE_WAKE_POLL_MS') ?? '1000';
   const wakePollIntervalMs = Number(wakePollText);
@@ -167,7 +185,22 @@ export function loadConfig(
     wnsCaPath: wnsCaPath && resolve(cwd, wnsCaPath),
     fcmUrl,
     fcmCaPath: fcmCaPath && resolve(cwd, fcmCaPath),
+    amapiUrl,
+    amapiQueriesPer100s,
   });
+}
+
+/** An AMAPI stand-in's root URL (`origin/`): https anywhere, http on loopback only; undefined otherwise. */
+function amapiRootUrl(text: string): string | undefined {
+  try {
+    const url = new URL(text);
+    if (url.username !== '' || url.password !== '' || url.pathname !== '/' || url.search !== '' || url.hash !== '') return undefined;
+    const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+    if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return `${url.origin}/`;
+    return undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `https://host[:port]` (a trailing slash allowed) as its origin; undefined for anything else (a path, a query, user info). */

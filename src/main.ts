@@ -67,6 +67,13 @@ import { DryRunService } from './services/safe-changes/dry-run-service.ts';
 import { DryRunStore } from './store/postgres/dry-run-store.ts';
 import { AlertService } from './services/alerts/alert-service.ts';
 import { AlertStore } from './store/postgres/alert-store.ts';
+import { AmapiRateLimiters } from './protocols/amapi/amapi-client.ts';
+import { AmapiRateLimiter, defaultAmapiQuota, type AmapiQuota } from './protocols/amapi/amapi-rate-limiter.ts';
+import { AndroidEnterpriseSettingsService } from './services/android-enterprise/android-enterprise-settings-service.ts';
+import { AmapiTenantClients, type AmapiClientTuning } from './services/android-enterprise/amapi-tenant-clients.ts';
+import { AmapiSyncWorker, type AmapiSyncOptions } from './services/android-enterprise/amapi-sync-worker.ts';
+import { AmapiStatusService } from './services/android-enterprise/amapi-status-service.ts';
+import { AmapiWakeChannel } from './services/push/amapi-wake-channel.ts';
 
 /**
  * The composition root: the only place that picks concrete classes. Everything else receives its
@@ -137,6 +144,8 @@ export interface Envelope {
   wakeWorker: WakeWorker;
   /** Deletes old finished commands and expired enrollments; `serve` starts it. */
   maintenance: MaintenanceWorker;
+  /** Patches Android Enterprise device policies through AMAPI; `serve` starts it. */
+  amapiSync: AmapiSyncWorker;
   /** Stops the wake worker, the HTTP app and the database. */
   close(): Promise<void>;
 }
@@ -163,6 +172,8 @@ export async function createEnvelope(options: {
   /** Where FCM pushes go: null/absent = Google's FCM; else a stand-in's origin (ENVELOPE_FCM_URL), extra trusted roots (PEM). */
   fcm?: { url?: string | null; ca?: string | null; clientOptions?: FcmClientTuning };
   wake?: Partial<WakeWorkerOptions>;
+  /** Android Management API: null/absent url = Google's; else a stand-in's root URL (ENVELOPE_AMAPI_URL); the quota per project. */
+  amapi?: { url?: string | null; quota?: AmapiQuota; clientOptions?: AmapiClientTuning; sync?: Partial<AmapiSyncOptions>; now?: () => number };
 }): Promise<Envelope> {
   const { db } = options;
   await migrate(db);
@@ -189,6 +200,15 @@ export async function createEnvelope(options: {
     warn: (details, message) => deliveryLog.app?.log.warn(details, message),
     error: (details, message) => deliveryLog.app?.log.error(details, message),
   };
+  const amapiClients = new AmapiTenantClients({
+    store: stores.androidEnterprise,
+    box: secrets,
+    rootUrl: options.amapi?.url ?? null,
+    limiters: new AmapiRateLimiters(() => new AmapiRateLimiter(options.amapi?.quota ?? defaultAmapiQuota)),
+    tuning: options.amapi?.clientOptions,
+    log: pushLog,
+  });
+  const amapiSync = new AmapiSyncWorker({ store: stores.androidEnterprise, stores, delivery, clients: amapiClients, log: pushLog, options: options.amapi?.sync, now: options.amapi?.now });
   const wakes = new WakeStore(db);
   const wakeMetrics = new WakeMetrics(() => wakes.queueDepth());
   const wakeWorker = new WakeWorker({
@@ -218,6 +238,7 @@ export async function createEnvelope(options: {
         log: pushLog,
         clientOptions: options.fcm?.clientOptions,
       }),
+      new AmapiWakeChannel({ store: stores.androidEnterprise, onDue: () => amapiSync.nudge(), now: options.amapi?.now }),
     ],
     log: pushLog,
     metrics: wakeMetrics,
@@ -247,6 +268,8 @@ export async function createEnvelope(options: {
     enrollmentTokens: new EnrollmentTokenService({ enrollmentTokens: stores.enrollmentTokens, publicUrl: options.publicUrl, newId }),
     pushCertificates: new PushCertificateService({ stores, transact, box: secrets }),
     windowsPushSettings: new WindowsPushSettingsService({ store: stores.windowsPushSettings, box: secrets }),
+    androidEnterpriseSettings: new AndroidEnterpriseSettingsService({ store: stores.androidEnterprise, box: secrets, publicUrl: options.publicUrl, quota: options.amapi?.quota }),
+    androidEnterpriseStatus: new AmapiStatusService({ store: stores.androidEnterprise, transact, delivery, clients: amapiClients, sync: amapiSync, log: pushLog, now: options.amapi?.now }),
     enrollmentProfiles: new EnrollmentProfileService({
       stores,
       tenantCa,
@@ -337,8 +360,10 @@ export async function createEnvelope(options: {
     firstToken,
     wakeWorker,
     maintenance,
+    amapiSync,
     async close() {
       await maintenance.stop();
+      await amapiSync.stop();
       await wakeWorker.stop();
       await app.close();
       await db.close();
@@ -395,6 +420,7 @@ export async function startServer(config: Readonly<Config>): Promise<Envelope> {
       apns: { url: config.apnsUrl, ca: config.apnsCaPath === null ? null : readFileSync(config.apnsCaPath, 'utf8') },
       wns: { url: config.wnsUrl, ca: config.wnsCaPath === null ? null : readFileSync(config.wnsCaPath, 'utf8') },
       fcm: { url: config.fcmUrl, ca: config.fcmCaPath === null ? null : readFileSync(config.fcmCaPath, 'utf8') },
+      amapi: { url: config.amapiUrl, quota: { limit: config.amapiQueriesPer100s, windowMs: 100_000 } },
       wake: { pollIntervalMs: config.wakePollIntervalMs },
     });
     onConnectionError = (error) => envelope.app.log.warn({ err: error }, 'database connection lost');

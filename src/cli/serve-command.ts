@@ -49,6 +49,8 @@ export async function serveCommand(config: Readonly<Config>): Promise<void> {
   envelope.wakeWorker.start();
   // Deletes finished commands after a week and expired enrollment profiles (every 10 minutes).
   envelope.maintenance.start();
+  // Patches Android Enterprise policies through Google's Android Management API, at its quota.
+  envelope.amapiSync.start();
 
   // A repeated signal (a launcher forwarding the terminal's Ctrl-C) must not cut the shutdown short:
   // the database is closed and its lock released before the process exits.

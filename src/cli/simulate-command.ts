@@ -4,6 +4,7 @@ import { integerIn, percent, readServerCa, serverUrl } from './simulate-options.
 import { registerSimulateMixCommand } from './simulate-mix-command.ts';
 import { registerSimulateWindowsCommand } from './simulate-windows-command.ts';
 import { registerSimulateKnoxCommand } from './simulate-knox-command.ts';
+import { registerSimulateAndroidEnterpriseCommand } from './simulate-android-enterprise-command.ts';
 
 /** `envelope simulate ios` options, parsed and range-checked by commander. */
 export interface SimulateIosOptions {
@@ -54,6 +55,7 @@ export function registerSimulateCommand(program: Command): void {
   registerSimulateWindowsCommand(simulate);
   registerSimulateKnoxCommand(simulate);
   registerSimulateMixCommand(simulate);
+  registerSimulateAndroidEnterpriseCommand(simulate);
 }
 
 /**

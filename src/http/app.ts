@@ -70,6 +70,10 @@ import { registerConsoleRoutes } from './console.ts';
 import type { ScimService } from '../services/scim/scim-service.ts';
 import { registerScimRoutes, scimPrefix } from './scim/scim-routes.ts';
 import { renderScimError } from './scim/scim-errors.ts';
+import type { AndroidEnterpriseSettingsService } from '../services/android-enterprise/android-enterprise-settings-service.ts';
+import type { AmapiStatusService } from '../services/android-enterprise/amapi-status-service.ts';
+import { registerAndroidEnterpriseSettingsRoutes } from './graph/android-enterprise-settings.ts';
+import { registerAndroidEnterpriseRoutes } from './device/android-enterprise/android-enterprise-routes.ts';
 
 export interface AppServices {
   tenants: TenantService;
@@ -115,6 +119,10 @@ export interface AppServices {
   knoxPushSettings: KnoxPushSettingsService;
   /** SCIM 2.0 directory provisioning (`/scim/v2`, scim-role tokens only). */
   scim: ScimService;
+  /** The enterprise and service account for Android Enterprise through AMAPI. */
+  androidEnterpriseSettings: AndroidEnterpriseSettingsService;
+  /** AMAPI Pub/Sub notifications and work-profile enrollment. */
+  androidEnterpriseStatus: AmapiStatusService;
 }
 
 export interface AppOptions {
@@ -275,6 +283,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerAlertRoutes(graph, options.services.alerts);
     registerKnoxPushSettingsRoutes(graph, options.services.knoxPushSettings);
     registerCurrentTokenRoutes(graph);
+    registerAndroidEnterpriseSettingsRoutes(graph, options.services.androidEnterpriseSettings);
   }, { prefix: graphPrefix });
 
   await app.register(
@@ -290,6 +299,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register((scope) => registerKnoxAgentRoutes(scope, options.services.knoxEnrollment, options.services.knoxAgent));
   // The admin console (static files; it calls the API above with the signed-in token).
   await app.register((scope) => registerConsoleRoutes(scope, options.consoleDir));
+  await app.register((scope) => registerAndroidEnterpriseRoutes(scope, options.services.androidEnterpriseStatus));
 
   return app;
 }

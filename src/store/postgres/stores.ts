@@ -18,6 +18,7 @@ import { WindowsEnrollmentStore } from './windows-enrollment-store.ts';
 import { WindowsMdmStore } from './windows-mdm-store.ts';
 import { KnoxAgentStore } from './knox-agent-store.ts';
 import { KnoxPushSettingsStore } from './knox-push-settings-store.ts';
+import { AndroidEnterpriseStore } from './android-enterprise-store.ts';
 
 /** Every store, bound to one connection or transaction. */
 export interface Stores {
@@ -40,6 +41,7 @@ export interface Stores {
   windowsMdm: WindowsMdmStore;
   knoxAgent: KnoxAgentStore;
   knoxPushSettings: KnoxPushSettingsStore;
+  androidEnterprise: AndroidEnterpriseStore;
 }
 
 export function createStores(db: Queryable): Stores {
@@ -63,6 +65,7 @@ export function createStores(db: Queryable): Stores {
     windowsMdm: new WindowsMdmStore(db),
     knoxAgent: new KnoxAgentStore(db),
     knoxPushSettings: new KnoxPushSettingsStore(db),
+    androidEnterprise: new AndroidEnterpriseStore(db),
   };
 }
 
