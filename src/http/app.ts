@@ -143,6 +143,8 @@ export interface AppOptions {
 }
 
 export const graphPrefix = '/graph/beta';
+/** Graph v1.0: what v1.0 models (users, groups, managed devices), beside beta. */
+export const graphV1Prefix = '/graph/v1.0';
 
 const scimErrorDoc = {
   description: 'SCIM error (RFC 7644 §3.12)',
@@ -205,7 +207,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return parseJson(request, text, done);
   });
   const metrics = installMetrics(app, options.metrics);
-  app.decorate('baseUrl', (request) => `${options.publicUrl ?? `${request.protocol}://${request.host}`}${graphPrefix}`);
+  // Links (`@odata.nextLink`) stay on the API version the request came on.
+  app.decorate('baseUrl', (request) => {
+    const version = request.url === graphV1Prefix || request.url.startsWith(`${graphV1Prefix}/`) ? graphV1Prefix : graphPrefix;
+    return `${options.publicUrl ?? `${request.protocol}://${request.host}`}${version}`;
+  });
   app.addSchema(GraphError);
   for (const schema of profileResponseSchemas) app.addSchema(schema);
 
@@ -285,6 +291,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerCurrentTokenRoutes(graph);
     registerAndroidEnterpriseSettingsRoutes(graph, options.services.androidEnterpriseSettings);
   }, { prefix: graphPrefix });
+
+  // The same handlers for what Graph v1.0 models; profiles, assignments and status are beta-only in Graph.
+  await app.register(async (scope) => {
+    const graph = scope as unknown as GraphScope;
+    requireBearerAuth(scope, options.services.tenants);
+    registerUserRoutes(graph, options.services.users);
+    registerGroupRoutes(graph, options.services.groups);
+    registerDeviceRoutes(graph, options.services.devices);
+    registerBatchRoutes(graph, graphV1Prefix);
+  }, { prefix: graphV1Prefix });
 
   await app.register(
     (scope) => registerScimRoutes(scope, options.services, (request) => `${options.publicUrl ?? `${request.protocol}://${request.host}`}${scimPrefix}`),

@@ -26,7 +26,7 @@ const readMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
  * every service call receives.
  */
 export function requireBearerAuth(scope: FastifyInstance, tenants: TenantService): void {
-  scope.decorateRequest('principal', null as unknown as TokenPrincipal);
+  if (!scope.hasRequestDecorator('principal')) scope.decorateRequest('principal', null as unknown as TokenPrincipal);
   scope.addHook('onRequest', async (request: FastifyRequest) => {
     request.principal = await tenants.authenticate(request.headers.authorization);
     if (request.principal.role === 'scim') throw forbidden('A scim token may only use /scim/v2.');

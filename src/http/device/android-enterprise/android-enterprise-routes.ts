@@ -1,3 +1,4 @@
+import { withErrors } from '../../graph/common-schemas.ts';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
@@ -65,7 +66,7 @@ export async function registerAndroidEnterpriseRoutes(scope: FastifyInstance, st
   });
   const device = scope as unknown as GraphScope;
   device.post(amapiPubsubPath, {
-    schema: { tags: ['devices'], summary: 'Android Management API notifications (Cloud Pub/Sub push)', security: [], querystring: PubsubQuery, body: PubsubPush, response: { 204: Type.Null() } },
+    schema: { tags: ['devices'], summary: 'Android Management API notifications (Cloud Pub/Sub push)', security: [], querystring: PubsubQuery, body: PubsubPush, response: withErrors({ 204: Type.Null() }) },
     // The token is checked before the body is validated: an unauthenticated post learns nothing.
     preValidation: async (request) => {
       const token = (request.query as { token?: unknown }).token;
@@ -77,6 +78,6 @@ export async function registerAndroidEnterpriseRoutes(scope: FastifyInstance, st
     return reply.status(204).send(null);
   });
   device.post(androidEnterpriseEnrollPath, {
-    schema: { tags: ['devices'], summary: 'AMAPI enrollment token (work profile) for an Envelope Android enrollment token', security: [], body: EnrollBody, response: { 200: Enrollment } },
+    schema: { tags: ['devices'], summary: 'AMAPI enrollment token (work profile) for an Envelope Android enrollment token', security: [], body: EnrollBody, response: withErrors({ 200: Enrollment }) },
   }, async (request) => status.createEnrollment(request.body.token));
 }
