@@ -11,7 +11,7 @@ const audit = `${graph}/deviceManagement/auditEvents`;
 const configs = `${graph}/deviceManagement/deviceConfigurations`;
 const deviceWritePaths = new Set<string>([...Object.values(appleDevicePaths), ...Object.values(windowsDevicePaths), knoxDevicePaths.enroll]);
 /** Device endpoints authenticate with device credentials and keep their own protocol log. */
-const isDeviceWrite = (url: string) => deviceWritePaths.has(url) || url.startsWith(`${knoxDevicePaths.api}/`);
+const isDeviceWrite = (url: string) => deviceWritePaths.has(url) || url.startsWith(`${knoxDevicePaths.api}/`) || url.startsWith('/mdm/android/enterprise/');
 const writeMethods = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /** Every (method, URL pattern) the app serves, read from Fastify's own route tree. */
