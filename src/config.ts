@@ -13,6 +13,8 @@ export interface Config {
   dataDir: string;
   /** If set when the default tenant is first created, it becomes that tenant's first admin token. */
   adminToken: string | null;
+  /** ENVELOPE_TOKEN: the API token `envelope export` / `apply` call a server's API with. */
+  apiToken: string | null;
   tlsCertPath: string | null;
   tlsKeyPath: string | null;
   /** 32-byte key sealing secrets at rest; null = read or generate `<dataDir>/secret.key`. */
@@ -171,6 +173,7 @@ export function loadConfig(
     databaseUrl,
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
     adminToken,
+    apiToken: value('ENVELOPE_TOKEN'),
     tlsCertPath: tlsCertPath && resolve(cwd, tlsCertPath),
     tlsKeyPath: tlsKeyPath && resolve(cwd, tlsKeyPath),
     secretKey: parseSecretKey(value('ENVELOPE_SECRET_KEY')),

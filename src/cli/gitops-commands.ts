@@ -85,7 +85,7 @@ function uniqueFileName(displayName: string, taken: ReadonlySet<string>): string
 }
 
 async function call(config: Readonly<Config>, options: GitopsOptions, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-  const token = process.env.ENVELOPE_TOKEN?.trim();
+  const token = config.apiToken;
   if (!token) throw new CliError('Set ENVELOPE_TOKEN to an API token of the tenant (envelope token create …); export and --dry-run need only readOnly.', 2);
   const server = (options.server ?? config.publicUrl ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`).replace(/\/+$/, '');
   let response: Response;

@@ -30,15 +30,16 @@ describe('tenant configuration as files (GitOps)', () => {
   /** Runs a CLI command in this process against the test server, with ENVELOPE_TOKEN = token; returns what it printed. */
   async function cli(token: string, run: (write: (text: string) => void) => Promise<void>): Promise<string> {
     let printed = '';
-    process.env.ENVELOPE_TOKEN = token;
+    currentToken = token;
     try {
       await run((text) => (printed += text));
     } finally {
-      delete process.env.ENVELOPE_TOKEN;
+      currentToken = null;
     }
     return printed;
   }
-  const config = () => loadConfig({}, '/');
+  let currentToken: string | null = null;
+  const config = () => loadConfig(currentToken === null ? {} : { ENVELOPE_TOKEN: currentToken }, '/');
 
   before(async () => {
     t = await createTestApp();

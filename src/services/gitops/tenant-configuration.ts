@@ -9,6 +9,7 @@ import {
   profileToGraph,
   type NavigationProperty,
   type ProfileKind,
+  type ProfileType,
   type Profile,
   type ProfileDraft,
 } from '../../domain/profiles/index.ts';
@@ -90,7 +91,7 @@ export class TenantConfigurationService {
     const groupNames = new Map(groups.map((g) => [g.id, g.displayName]));
     const profileNames = new Map(profiles.map((p) => [p.id, p.displayName]));
     const files: ProfileFile[] = [];
-    for (const profile of sortForCreation(profiles)) {
+    for (const profile of inCreationOrder(profiles, (p) => p.odataType)) {
       const file: ProfileFile = { profile: fileBodyOf(profile) };
       const certificates: Partial<Record<NavigationProperty, string>> = {};
       for (const nav of navigationProperties) {
@@ -176,39 +177,42 @@ export class TenantConfigurationService {
     });
 
     const changes: PlannedChange[] = [];
-    for (const w of sortWantedForCreation(wanted)) {
+    const ordered = inCreationOrder(wanted, (w) => w.draft.odataType);
+    for (const w of ordered) {
       if (w.existing === null) {
         changes.push({ action: 'create', displayName: w.displayName, odataType: w.draft.odataType, details: w.assignments.map(describeEntry), devicesNow: null });
         continue;
       }
+      const existingProfile = w.existing;
+      const currentAssignments = await this.#deps.listAssignments(tenantId, existingProfile.id);
+      let reached: Promise<number | null> | undefined;
+      const devicesNow = () => (reached ??= this.#deps.devicesReached(tenantId, existingProfile.id, profileKindOf(existingProfile.odataType)));
       if (w.changedProperties.length > 0) {
-        const identity = changedIdentityFields(w.existing, w.draft);
-        const currentAssignments = await this.#deps.listAssignments(tenantId, w.existing.id);
+        const identity = changedIdentityFields(existingProfile, w.draft);
         if (identity.length > 0 && currentAssignments.length > 0) {
           throw badRequest(
             `'${w.displayName}': ${identity.join(' and ')} cannot change on an assigned profile (devices would keep the old account). Give the new profile another display name and remove the old one from the files, or unassign it first.`,
             identity[0],
           );
         }
-        changes.push({ action: 'update', displayName: w.displayName, odataType: w.draft.odataType, details: w.changedProperties, devicesNow: await this.#deps.devicesReached(tenantId, w.existing.id, profileKindOf(w.existing.odataType)) });
+        changes.push({ action: 'update', displayName: w.displayName, odataType: w.draft.odataType, details: w.changedProperties, devicesNow: await devicesNow() });
       }
-      const now = (await this.#deps.listAssignments(tenantId, w.existing.id)).map((a) => entryOf(a, groupNames));
-      if (!sameEntries(now, w.assignments)) {
+      if (!sameEntries(currentAssignments.map((a) => entryOf(a, groupNames)), w.assignments)) {
         w.assignmentsChanged = true;
         changes.push({
           action: 'assign',
           displayName: w.displayName,
           odataType: w.draft.odataType,
           details: w.assignments.length === 0 ? ['no assignments'] : w.assignments.map(describeEntry),
-          devicesNow: await this.#deps.devicesReached(tenantId, w.existing.id, profileKindOf(w.existing.odataType)),
+          devicesNow: await devicesNow(),
         });
       }
     }
-    const unwanted = sortForDeletion(existing.filter((p) => !wantedNames.has(p.displayName)));
+    const unwanted = inCreationOrder(existing.filter((p) => !wantedNames.has(p.displayName)), (p) => p.odataType).reverse();
     for (const p of unwanted) {
       changes.push({ action: 'delete', displayName: p.displayName, odataType: p.odataType, details: [], devicesNow: await this.#deps.devicesReached(tenantId, p.id, profileKindOf(p.odataType)) });
     }
-    return { plan: { changes, upToDate: changes.length === 0 }, wanted: sortWantedForCreation(wanted), unwanted, existing };
+    return { plan: { changes, upToDate: changes.length === 0 }, wanted: ordered, unwanted, existing };
   }
 
   async #allProfiles(tenantId: string): Promise<Profile[]> {
@@ -259,16 +263,9 @@ function fileBodyOf(profile: Profile): Record<string, unknown> {
 /** Creation order: trusted roots, then certificate profiles that may link a root, then email profiles. */
 const creationRank = { trustedRootCertificate: 0, scepCertificate: 1, pkcsCertificate: 1, email: 2 } as const;
 
-function sortForCreation(profiles: Profile[]): Profile[] {
-  return [...profiles].sort((a, b) => creationRank[profileKindOf(a.odataType)] - creationRank[profileKindOf(b.odataType)] || a.displayName.localeCompare(b.displayName));
-}
-
-function sortWantedForCreation(wanted: WantedProfile[]): WantedProfile[] {
-  return [...wanted].sort((a, b) => creationRank[profileKindOf(a.draft.odataType)] - creationRank[profileKindOf(b.draft.odataType)] || a.displayName.localeCompare(b.displayName));
-}
-
-function sortForDeletion(profiles: Profile[]): Profile[] {
-  return sortForCreation(profiles).reverse();
+/** `items` in creation order (deletion is the reverse), by kind, then display name. */
+function inCreationOrder<T extends { displayName: string }>(items: readonly T[], typeOf: (item: T) => ProfileType): T[] {
+  return [...items].sort((a, b) => creationRank[profileKindOf(typeOf(a))] - creationRank[profileKindOf(typeOf(b))] || a.displayName.localeCompare(b.displayName));
 }
 
 function readFilesOrThrow(input: unknown): ProfileFile[] {
