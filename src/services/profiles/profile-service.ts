@@ -84,6 +84,17 @@ export class ProfileService {
     return { current: existing, proposed: { ...existing, ...draft, version: existing.version + 1 } };
   }
 
+  /**
+   * The draft of a new profile replacing `existing` (the one-step replace): `body`, a PATCH body,
+   * merged over it and validated like any profile (the type's schema and rules; certificate links
+   * must exist in the tenant). Runs on `stores`, the replace's transaction.
+   */
+  async replacementDraft(stores: Stores, tenantId: string, existing: Profile, body: unknown): Promise<ProfileDraft> {
+    const draft = parseProfilePatch(existing, body);
+    await checkLinks(stores, tenantId, draft);
+    return draft;
+  }
+
   async delete(tenantId: string, id: string): Promise<void> {
     if (!(await this.#stores.profiles.delete(tenantId, id))) throw notFound('Device configuration', id);
   }
