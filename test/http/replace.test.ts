@@ -161,6 +161,10 @@ describe('One-step replace of a deployed email profile (envelope/replace, envelo
       assert.deepEqual([summary.body.oldProfile.id, summary.body.newProfile.id, summary.body.assignmentsMoved, summary.body.replacedBy.role], [ids.iosMail, ids.iosNew, 1, 'admin']);
       assert.deepEqual(summary.body.progress, { oldOnDevices: 0, oldRemoving: 0, oldKept: 0, oldRemoved: 2, newInstalled: 2, newPending: 0, newFailed: 0 });
     }
+    const all = await t.request('GET', `${configs}/${ids.iosNew}/envelope/replacements`, { token: readOnly });
+    assert.deepEqual(all.body.value.map((s: { oldProfile: { id: string } }) => s.oldProfile.id), [ids.iosMail]);
+    assert.deepEqual((await t.request('GET', `${configs}/${ids.iosExtra}/envelope/replacements`)).body, { value: [] }, 'none: an empty list, not a 404');
+    assert.equal((await t.request('GET', `${configs}/${ids.iosExtra}/envelope/replacements`, { token: other.admin })).status, 404);
     const statuses = await t.request('GET', `${configs}/${ids.iosNew}/deviceStatuses`);
     assert.deepEqual(statuses.body.value.map((s: { status: string }) => s.status), ['compliant', 'compliant']);
   });

@@ -118,4 +118,14 @@ export function registerReplaceRoutes(scope: GraphScope, replace: ReplaceService
       response: withErrors({ 200: ReplacementSummary }),
     },
   }, async (request) => replace.replacement(request.principal.tenantId, request.params.id));
+
+  scope.get(`${base}/replacements`, {
+    schema: {
+      tags: ['safe changes'],
+      operationId: 'listDeviceConfigurationReplacements',
+      summary: 'Every replace a profile took part in, as old profile first, then as new (Envelope extension)',
+      params: IdParams,
+      response: withErrors({ 200: Type.Object({ value: Type.Array(ReplacementSummary) }, closed) }),
+    },
+  }, async (request) => ({ value: await replace.replacements(request.principal.tenantId, request.params.id) }));
 }

@@ -184,14 +184,23 @@ export class ReplaceService {
 
   /** The replace `profileId` took part in (as the old profile, else as the new one), with the ledger counts of both; 404 for neither. */
   async replacement(tenantId: string, profileId: string): Promise<ReplacementSummary> {
+    const [first] = await this.replacements(tenantId, profileId);
+    if (first === undefined) throw notFound('Replacement of device configuration', profileId);
+    return first;
+  }
+
+  /** Every replace `profileId` took part in (0–2, as the old profile first); 404 only when the profile does not exist. */
+  async replacements(tenantId: string, profileId: string): Promise<ReplacementSummary[]> {
     await this.#profiles.getOrThrow(tenantId, profileId);
-    const record = await this.#stores.replacements.forProfile(tenantId, profileId);
-    if (record === null) throw notFound('Replacement of device configuration', profileId);
-    const [old, replacement] = await Promise.all([
-      this.#stores.profiles.get(tenantId, record.oldProfileId),
-      this.#stores.profiles.get(tenantId, record.newProfileId),
-    ]);
-    return summaryOf(record, old, replacement, await this.#stores.replacements.progress(tenantId, record.oldProfileId, record.newProfileId));
+    const records = await this.#stores.replacements.forProfile(tenantId, profileId);
+    return Promise.all(records.map(async (record) => {
+      const [old, replacement, progress] = await Promise.all([
+        this.#stores.profiles.get(tenantId, record.oldProfileId),
+        this.#stores.profiles.get(tenantId, record.newProfileId),
+        this.#stores.replacements.progress(tenantId, record.oldProfileId, record.newProfileId),
+      ]);
+      return summaryOf(record, old, replacement, progress);
+    }));
   }
 
   async #summarize(tenantId: string, old: Profile, created: Profile, targets: AssignmentTarget[], result: ReplaceResult, top: number): Promise<void> {

@@ -81,14 +81,14 @@ export class ReplacementStore {
     return rows[0] ? toReplacement(rows[0]) : null;
   }
 
-  /** The replace in which `profileId` is the old profile, else the one that created it; null for neither. */
-  async forProfile(tenantId: string, profileId: string): Promise<ProfileReplacement | null> {
+  /** The replaces `profileId` took part in (0–2): the one in which it is the old profile first, then the one that created it. */
+  async forProfile(tenantId: string, profileId: string): Promise<ProfileReplacement[]> {
     const rows = await this.#db.query<ReplacementRow>(
       `SELECT ${columns} FROM profile_replacements WHERE tenant_id = $1 AND (old_profile_id = $2 OR new_profile_id = $2)
-       ORDER BY (old_profile_id = $2) DESC LIMIT 1`,
+       ORDER BY (old_profile_id = $2) DESC`,
       [tenantId, profileId],
     );
-    return rows[0] ? toReplacement(rows[0]) : null;
+    return rows.map(toReplacement);
   }
 
   /** The ledger counts of both profiles (one statement over the (tenant, profile, state) index). */
