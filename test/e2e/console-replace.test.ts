@@ -68,7 +68,7 @@ describe('replacing a profile through the console', () => {
     await page.waitForFunction(() => (globalThis as unknown as InPage).document.querySelector('[role="progressbar"]') === null);
   }
   /** Presses Tab until the control named `name` has focus (at most `max` presses). */
-  async function tabTo(page: Page, name: string, max = 30): Promise<void> {
+  async function tabTo(page: Page, name: string, max = 80): Promise<void> {
     const seen: string[] = [];
     for (let i = 0; i < max; i++) {
       await page.keyboard.press('Tab');
@@ -147,6 +147,13 @@ describe('replacing a profile through the console', () => {
     await page.getByRole('button', { name: 'Resend to 1 shown' }).click();
     await page.getByText(/Resend requested for 0 device/).waitFor();
     await screenshot(page, 'console-replace-preview');
+
+    // A setting that may change in place is saved in place: the new profile's version goes up, no replace.
+    await page.getByLabel('accountName').fill('Contoso Exchange');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText(/^Saved\./).waitFor();
+    const saved = await server.request('GET', `/graph/beta/deviceManagement/deviceConfigurations/${newId}`);
+    assert.deepEqual([saved.body.accountName, saved.body.version, saved.body.hostName], ['Contoso Exchange', 2, 'exchange.contoso.com']);
     assert.deepEqual(errors, []);
     await page.context().close();
   });

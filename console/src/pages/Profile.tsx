@@ -139,7 +139,7 @@ export default function Profile({ id }: { id?: string }) {
           </Section>
           {canWrite && (
             <Section title="Properties">
-              <ProfileProperties key={`${data.profile.id}@${data.profile.version}`} profile={data.profile} assigned={data.assignedCount > 0} onSaved={loaded.reload} />
+              <ProfileProperties key={data.profile.id} profile={data.profile} assigned={data.assignedCount > 0} onSaved={loaded.reload} />
             </Section>
           )}
           {canWrite && typeof data.profile.hostName === 'string' && (

@@ -1,5 +1,5 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import { Button, Field, Input, MessageBar, MessageBarBody, Select, Text, Textarea, makeStyles, tokens } from '@fluentui/react-components';
+import { Button, Checkbox, Field, Input, MessageBar, MessageBarBody, Select, Text, Textarea, makeStyles, tokens } from '@fluentui/react-components';
 import { replacementsOf, updateProfile, type ReplacementSummary } from '../api-profile.ts';
 import { AppLink, formatDate, useLoad } from '../components.tsx';
 import { useSession } from '../session.tsx';
@@ -13,8 +13,21 @@ const useStyles = makeStyles({
 
 const addressSources = ['userPrincipalName', 'primarySmtpAddress'];
 
+/** Properties the editor shows on their own, or that are not settings (read-only, identity, links). */
+const notOtherSettings = new Set([
+  'id', '@odata.type', 'version', 'createdDateTime', 'lastModifiedDateTime', 'supportsScopeTags', 'roleScopeTagIds',
+  'displayName', 'description', 'hostName', 'emailAddressSource', 'applyOnlyToWindowsPhone81',
+]);
+
+type Scalar = string | number | boolean;
+
+/** The profile's other scalar settings (text, number, yes/no), which change in place; the server validates them. */
+function otherSettingsOf(profile: GraphProfile): [string, Scalar][] {
+  return Object.entries(profile).filter((e): e is [string, Scalar] => !notOtherSettings.has(e[0]) && !e[0].includes('@') && ['string', 'number', 'boolean'].includes(typeof e[1]));
+}
+
 /**
- * The properties editor: name and description change in place (PATCH); hostName and
+ * The properties editor: name, description and the other scalar settings change in place (PATCH); hostName and
  * emailAddressSource of an assigned email profile cannot, so changing either offers the one-step
  * replace (with its dry run) instead of saving. Admins only: readOnly sessions do not render it.
  */
@@ -27,6 +40,8 @@ export function ProfileProperties(props: { profile: GraphProfile; assigned: bool
   const [description, setDescription] = useState(p.description ?? '');
   const [hostName, setHostName] = useState(String(p.hostName ?? ''));
   const [addressSource, setAddressSource] = useState(String(p.emailAddressSource ?? 'userPrincipalName'));
+  const others = useMemo(() => otherSettingsOf(p), [p]);
+  const [settings, setSettings] = useState<Record<string, Scalar>>(() => Object.fromEntries(others));
   const [message, setMessage] = useState<{ intent: 'success' | 'error'; text: string } | null>(null);
   const [replacing, setReplacing] = useState(false);
   const identityChanged = isEmail && (hostName.trim().toLowerCase() !== String(p.hostName ?? '').toLowerCase() || addressSource !== (p.emailAddressSource ?? 'userPrincipalName'));
@@ -37,8 +52,13 @@ export function ProfileProperties(props: { profile: GraphProfile; assigned: bool
     if (description !== (p.description ?? '')) out.description = description;
     if (isEmail && hostName.trim().toLowerCase() !== String(p.hostName ?? '').toLowerCase()) out.hostName = hostName.trim();
     if (isEmail && addressSource !== (p.emailAddressSource ?? 'userPrincipalName')) out.emailAddressSource = addressSource;
+    for (const [key, original] of others) {
+      const value = settings[key];
+      if (value === undefined || String(value) === String(original)) continue;
+      out[key] = typeof original === 'number' && value !== '' && !Number.isNaN(Number(value)) ? Number(value) : value;
+    }
     return out;
-  }, [displayName, description, hostName, addressSource, p, isEmail]);
+  }, [displayName, description, hostName, addressSource, p, isEmail, others, settings]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -75,6 +95,18 @@ export function ProfileProperties(props: { profile: GraphProfile; assigned: bool
             </Select>
           </Field>
         </>
+      )}
+      {others.length > 0 && (
+        <fieldset className={styles.form}>
+          <legend>Other settings (change in place)</legend>
+          {others.map(([key, original]) => typeof original === 'boolean'
+            ? <Checkbox key={key} label={key} checked={settings[key] === true} onChange={(_e, d) => setSettings((s) => ({ ...s, [key]: d.checked === true }))} />
+            : (
+              <Field key={key} label={key}>
+                <Input type={typeof original === 'number' ? 'number' : 'text'} value={String(settings[key] ?? '')} onChange={(_e, d) => setSettings((s) => ({ ...s, [key]: d.value }))} />
+              </Field>
+            ))}
+        </fieldset>
       )}
       <div className={styles.actions}>
         <Button appearance="primary" type="submit" disabled={Object.keys(changes).length === 0}>

@@ -63,7 +63,7 @@ export class ProfileService {
   /**
    * Graph PATCH: merges `body` into the profile, bumps `version`. Refuses (409) to change hostName or
    * emailAddressSource while the profile is assigned: devices would keep an account under the old
-   * identity; the admin must delete and recreate the profile (or use replace, when available).
+   * identity; the admin must delete and recreate the profile, or replace it in one step (ReplaceService).
    */
   async update(tenantId: string, id: string, body: unknown): Promise<Profile> {
     return this.#transact(async (stores) => {
@@ -109,7 +109,8 @@ async function validatedPatch(stores: Stores, tenantId: string, id: string, body
   if (identityChanges.length > 0 && (await stores.assignments.hasAny(tenantId, id))) {
     throw conflict(
       `${identityChanges.join(' and ')} cannot change on an assigned profile: devices would keep the old account. ` +
-        'Delete this profile and create a new one with the new value (then assign it).',
+        'Delete this profile and create a new one with the new value (then assign it), or do both in one step with ' +
+        `POST …/deviceConfigurations/${id}/envelope/replace and the same body.`,
       identityChanges[0],
     );
   }
