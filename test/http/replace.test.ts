@@ -216,4 +216,17 @@ describe('One-step replace of a deployed email profile (envelope/replace, envelo
     assert.deepEqual(reply.body.identityChanged, []);
     assert.match(reply.body.message, /nothing needed replacing/);
   });
+
+  it('lets exactly one of two concurrent replaces of one profile through; the other gets 409 and leaves nothing behind', async () => {
+    const before = await t.count('device_configurations');
+    const replies = await Promise.all([
+      replace(ids.iosExtra!, { hostName: 'one.contoso.com', displayName: 'Extra one' }),
+      replace(ids.iosExtra!, { hostName: 'two.contoso.com', displayName: 'Extra two' }),
+    ]);
+    assert.deepEqual(replies.map((r) => r.status).sort(), [201, 409], JSON.stringify(replies.map((r) => r.body)));
+    assert.equal(await t.count('device_configurations'), before + 1);
+    const winner = replies.find((r) => r.status === 201)!.body.newProfile.id;
+    const assignments = await t.request('GET', `${configs}/${winner}/assignments`);
+    assert.deepEqual(assignments.body.value.map((a: { target: { groupId: string } }) => a.target.groupId), [ids.annOnly]);
+  });
 });
