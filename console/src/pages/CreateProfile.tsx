@@ -1,0 +1,333 @@
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import {
+  Button, Checkbox, Field, Input, MessageBar, MessageBarBody, MessageBarTitle, Radio, RadioGroup, Select, Switch, Text, Textarea,
+  makeStyles, mergeClasses, tokens,
+} from '@fluentui/react-components';
+import { postForForm, FieldError } from '../api-wizard.ts';
+import { AppLink, LoadState, PageTitle, useLoad } from '../components.tsx';
+import {
+  fieldSections, initialValues, profileBody, shownFields, stepOfTarget, wizardPlatforms,
+  type FieldSpec, type FieldValue, type WizardType,
+} from '../profile-fields.ts';
+import { navigate } from '../router.ts';
+import { useSession } from '../session.tsx';
+import AssignmentsEditor, { TargetsPicker, isEmpty, noTargets, type Targets } from './AssignmentsEditor.tsx';
+import { profilesPath, type GraphGroup, type GraphProfile } from './common.ts';
+
+const steps = ['Basics', 'Platform', 'Settings', 'Assignments', 'Review and create'] as const;
+type Step = (typeof steps)[number];
+
+const useStyles = makeStyles({
+  steps: { listStyleType: 'none', display: 'flex', gap: tokens.spacingHorizontalL, padding: 0, margin: `0 0 ${tokens.spacingVerticalL}`, flexWrap: 'wrap' },
+  step: { color: tokens.colorNeutralForeground2, paddingBottom: tokens.spacingVerticalXS },
+  current: { color: tokens.colorNeutralForeground1, fontWeight: tokens.fontWeightSemibold, borderBottom: `${tokens.strokeWidthThick} solid ${tokens.colorCompoundBrandStroke}` },
+  form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, maxWidth: '40rem' },
+  fieldset: { border: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`, borderRadius: tokens.borderRadiusMedium, padding: tokens.spacingHorizontalL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
+  legend: { fontWeight: tokens.fontWeightSemibold, padding: `0 ${tokens.spacingHorizontalXS}` },
+  buttons: { display: 'flex', gap: tokens.spacingHorizontalM, marginTop: tokens.spacingVerticalM },
+  review: { display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: `${tokens.spacingVerticalXS} ${tokens.spacingHorizontalL}`, margin: 0 },
+  heading: { fontSize: tokens.fontSizeBase500, fontWeight: tokens.fontWeightSemibold, margin: `0 0 ${tokens.spacingVerticalM}`, outline: 'none' },
+});
+
+/** The DOM id of a setting's control (keys such as `identityCertificate@odata.bind` are not ids). */
+const controlId = (key: string) => `setting-${key.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+const certificateKinds: Record<string, string> = { Scep: 'SCEP', Pkcs: 'PKCS' };
+
+/**
+ * Create profile: basics → platform → settings (exactly the fields of that platform, from
+ * `profile-fields.ts`) → assignments → review and create. The API validates: its 400 message is shown
+ * on the field it names, on the step that holds the field. Create saves the profile **unassigned**;
+ * with assignments chosen, the dry run of that assignment follows on the same page and **Save
+ * assignments** applies it (the dry run needs a saved profile; an unassigned profile reaches no device).
+ */
+export default function CreateProfile() {
+  const session = useSession();
+  const { api, canWrite } = session;
+  const styles = useStyles();
+  const [step, setStep] = useState<Step>('Basics');
+  const [basics, setBasics] = useState({ displayName: '', description: '' });
+  const [type, setType] = useState<WizardType | null>(null);
+  const [values, setValues] = useState<Record<string, FieldValue>>({});
+  const [targets, setTargets] = useState<Targets>(noTargets);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [stepError, setStepError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [created, setCreated] = useState<GraphProfile | null>(null);
+  const [focusTarget, setFocusTarget] = useState<string | null>('heading');
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  const loaded = useLoad(async () => {
+    const [groups, profiles] = await Promise.all([
+      api.all<GraphGroup>('groups?$top=999&$select=id,displayName', 20_000),
+      api.all<GraphProfile>(`${profilesPath}?$top=999`, 5000),
+    ]);
+    return { groups: groups.items, profiles: profiles.items };
+  }, [api]);
+
+  useEffect(() => {
+    if (focusTarget === null) return;
+    const element = focusTarget === 'heading' ? heading.current : document.getElementById(controlId(focusTarget));
+    element?.focus();
+    setFocusTarget(null);
+  }, [focusTarget, step]);
+
+  if (!canWrite) {
+    return (
+      <>
+        <PageTitle>Create profile</PageTitle>
+        <MessageBar intent="warning"><MessageBarBody>Only an admin token can create profiles.</MessageBarBody></MessageBar>
+      </>
+    );
+  }
+
+  const go = (next: Step) => {
+    setStepError(null);
+    setStep(next);
+    setFocusTarget('heading');
+  };
+  const setValue = (key: string, value: FieldValue) => {
+    setValues((v) => ({ ...v, [key]: value }));
+    setErrors(({ [key]: _dropped, ...rest }) => rest);
+  };
+  const choosePlatform = (next: WizardType) => {
+    if (next !== type) {
+      setType(next);
+      setValues(initialValues(next));
+      setErrors({});
+    }
+  };
+
+  const create = async () => {
+    if (!type) return;
+    setBusy(true);
+    setStepError(null);
+    try {
+      const profile = await postForForm<GraphProfile>(session.session, profilesPath, profileBody(type, basics, values), session.signOut);
+      setCreated(profile);
+      if (isEmpty(targets)) navigate(`/profiles/${profile.id}`);
+    } catch (e) {
+      const error = e instanceof FieldError ? e : null;
+      const target = error?.target;
+      const where = stepOfTarget(target, type);
+      const message = e instanceof Error ? e.message : String(e);
+      if (where !== null && target !== undefined) {
+        setErrors({ [target]: message });
+        setStep(where === 'basics' ? 'Basics' : 'Settings');
+        setFocusTarget(target === 'displayName' || target === 'description' ? `basics-${target}` : target);
+      } else {
+        setStepError(message);
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const stepForm = (content: ReactNode, options: { next?: Step; back?: Step; nextLabel?: string; onNext?(): void }) => (
+    <form
+      className={styles.form}
+      noValidate
+      aria-labelledby="wizard-step-heading"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (options.onNext) options.onNext();
+        else if (options.next) go(options.next);
+      }}
+    >
+      {content}
+      {stepError && <MessageBar intent="error"><MessageBarBody>{stepError}</MessageBarBody></MessageBar>}
+      <div className={styles.buttons}>
+        {options.back && <Button type="button" onClick={() => go(options.back!)}>Back</Button>}
+        {(options.next || options.onNext) && <Button appearance="primary" type="submit" disabled={busy}>{options.nextLabel ?? 'Next'}</Button>}
+      </div>
+    </form>
+  );
+
+  const fieldMessage = (key: string) => (errors[key] ? { validationState: 'error' as const, validationMessage: errors[key] } : {});
+  const platformLabel = wizardPlatforms.find((p) => p.type === type)?.label ?? '';
+  const shown = type ? shownFields(type, values) : [];
+
+  let body: ReactNode;
+  switch (step) {
+    case 'Basics':
+      body = stepForm(
+        <>
+          <Field label="Name" required {...fieldMessage('displayName')}>
+            <Input id={controlId('basics-displayName')} value={basics.displayName} onChange={(_e, d) => { setBasics((b) => ({ ...b, displayName: d.value })); setErrors(({ displayName: _d, ...rest }) => rest); }} />
+          </Field>
+          <Field label="Description" {...fieldMessage('description')}>
+            <Textarea id={controlId('basics-description')} value={basics.description} onChange={(_e, d) => { setBasics((b) => ({ ...b, description: d.value })); setErrors(({ description: _d, ...rest }) => rest); }} />
+          </Field>
+        </>,
+        { next: 'Platform' },
+      );
+      break;
+    case 'Platform':
+      body = stepForm(
+        <Field label="Platform" required>
+          <RadioGroup value={type ?? ''} onChange={(_e, d) => choosePlatform(d.value as WizardType)}>
+            {wizardPlatforms.map((p) => <Radio key={p.type} value={p.type} label={<>{p.label} <Text size={200}>— {p.detail}</Text></>} />)}
+          </RadioGroup>
+        </Field>,
+        {
+          back: 'Basics',
+          // Choosing a platform is the wizard's own step: the API has no field for it.
+          onNext: () => (type ? go('Settings') : setStepError('Choose the platform the profile is for.')),
+        },
+      );
+      break;
+    case 'Settings':
+      body = stepForm(
+        <>
+          <Text>Settings of a {platformLabel} email profile. The password is never part of a profile: the user types it on the device.</Text>
+          {fieldSections.map((section) => {
+            const fields = shown.filter((f) => f.section === section);
+            if (fields.length === 0) return null;
+            return (
+              <fieldset key={section} className={styles.fieldset}>
+                <legend className={styles.legend}>{section}</legend>
+                {fields.map((field) => (
+                  <SettingControl key={field.key} field={field} type={type!} value={values[field.key] ?? field.initial} onChange={(v) => setValue(field.key, v)} error={errors[field.key]} certificates={loaded.data?.profiles ?? []} />
+                ))}
+              </fieldset>
+            );
+          })}
+          {Object.entries(errors).filter(([key]) => !shown.some((f) => f.key === key)).map(([key, message]) => (
+            <MessageBar key={key} intent="error"><MessageBarBody>{message}</MessageBarBody></MessageBar>
+          ))}
+        </>,
+        { back: 'Platform', next: 'Assignments' },
+      );
+      break;
+    case 'Assignments':
+      body = stepForm(
+        <>
+          <Text>Who gets the profile. Nothing is assigned until you confirm after the dry run, once the profile is created; you may also leave it unassigned.</Text>
+          <LoadState loaded={loaded} what="groups" />
+          {loaded.data && <TargetsPicker groups={loaded.data.groups} value={targets} onChange={setTargets} />}
+        </>,
+        { back: 'Settings', next: 'Review and create' },
+      );
+      break;
+    default: {
+      const names = new Map(loaded.data?.groups.map((g) => [g.id, g.displayName]) ?? []);
+      const assigned = [
+        ...(targets.allUsers ? ['All users'] : []),
+        ...(targets.allDevices ? ['All devices'] : []),
+        ...targets.include.map((id) => names.get(id) ?? id),
+        ...targets.exclude.map((id) => `excluding ${names.get(id) ?? id}`),
+      ].join(', ') || 'Not assigned';
+      const summary = (
+        <dl className={styles.review} aria-label="Profile to create">
+          <dt>Name</dt><dd>{basics.displayName || '—'}</dd>
+          <dt>Description</dt><dd>{basics.description || '—'}</dd>
+          <dt>Platform</dt><dd>{platformLabel}</dd>
+          {shown.map((field) => <ReviewRow key={field.key} field={field} value={values[field.key] ?? field.initial} certificates={loaded.data?.profiles ?? []} />)}
+          <dt>Assignments</dt><dd>{assigned}</dd>
+        </dl>
+      );
+      body = created ? (
+        <>
+          <MessageBar intent="success">
+            <MessageBarBody>
+              <MessageBarTitle>Profile “{created.displayName}” created, not yet assigned</MessageBarTitle>
+              Check the dry run below, then save the assignments; or <AppLink to={`/profiles/${created.id}`}>open the profile without assigning it</AppLink>.
+            </MessageBarBody>
+          </MessageBar>
+          <AssignmentsEditor profileId={created.id} initial={targets} autoPreview onSaved={() => navigate(`/profiles/${created.id}`)} />
+        </>
+      ) : stepForm(summary, {
+        back: 'Assignments',
+        nextLabel: isEmpty(targets) ? 'Create profile' : 'Create profile and preview the assignment',
+        onNext: () => void create(),
+      });
+    }
+  }
+
+  return (
+    <>
+      <PageTitle>Create profile</PageTitle>
+      <Text block><AppLink to="/profiles">All configuration profiles</AppLink></Text>
+      <ol className={styles.steps} aria-label="Wizard steps">
+        {steps.map((s, i) => (
+          <li key={s} className={mergeClasses(styles.step, s === step && styles.current)} aria-current={s === step ? 'step' : undefined}>
+            {i + 1}. {s}
+          </li>
+        ))}
+      </ol>
+      <h2 id="wizard-step-heading" ref={heading} tabIndex={-1} className={styles.heading}>{step}</h2>
+      {body}
+    </>
+  );
+}
+
+/** One setting's control, from its row in the field table. */
+function SettingControl({ field, type, value, onChange, error, certificates }: {
+  field: FieldSpec; type: WizardType; value: FieldValue; onChange(value: FieldValue): void; error: string | undefined; certificates: readonly GraphProfile[];
+}) {
+  const message = error ? { validationState: 'error' as const, validationMessage: error } : {};
+  const hint = field.hint ? { hint: field.hint } : {};
+  const id = controlId(field.key);
+  switch (field.kind) {
+    case 'text':
+      return (
+        <Field label={field.label} required={field.required ?? false} {...hint} {...message}>
+          <Input id={id} value={typeof value === 'string' ? value : ''} onChange={(_e, d) => onChange(d.value)} />
+        </Field>
+      );
+    case 'choice':
+      return (
+        <Field label={field.label} {...hint} {...message}>
+          <Select id={id} value={typeof value === 'string' ? value : ''} onChange={(_e, d) => onChange(d.value)}>
+            {(field.options ?? []).map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+          </Select>
+        </Field>
+      );
+    case 'toggle':
+      return (
+        <Field {...hint} {...message}>
+          <Switch id={id} label={field.label} checked={value === true} onChange={(_e, d) => onChange(d.checked)} />
+        </Field>
+      );
+    case 'flags': {
+      const ticked = Array.isArray(value) ? (value as readonly string[]) : [];
+      return (
+        <fieldset id={id} style={{ border: 'none', padding: 0, margin: 0 }} aria-describedby={error ? `${id}-error` : undefined}>
+          <legend>{field.label}</legend>
+          {field.hint && <Text block size={200}>{field.hint}</Text>}
+          {(field.options ?? []).map((o) => (
+            <Checkbox key={o.value} label={o.label} checked={ticked.includes(o.value)}
+              onChange={(_e, d) => onChange(d.checked === true ? [...ticked, o.value] : ticked.filter((t) => t !== o.value))} />
+          ))}
+          {error && <Text id={`${id}-error`} block style={{ color: tokens.colorPaletteRedForeground1 }}>{error}</Text>}
+        </fieldset>
+      );
+    }
+    default: {
+      const allowed = field.certificateTypes?.[type] ?? [];
+      const choices = certificates.filter((p) => allowed.includes(p['@odata.type'].replace('#microsoft.graph.', '')));
+      return (
+        <Field label={field.label} required hint={choices.length === 0 ? 'No SCEP or PKCS certificate profile of this platform exists yet: create one first.' : 'A SCEP or PKCS certificate profile of this platform.'} {...message}>
+          <Select id={id} value={typeof value === 'string' ? value : ''} onChange={(_e, d) => onChange(d.value)}>
+            <option value="">Choose a certificate profile</option>
+            {choices.map((p) => <option key={p.id} value={p.id}>{p.displayName} ({certificateLabel(p['@odata.type'])})</option>)}
+          </Select>
+        </Field>
+      );
+    }
+  }
+}
+
+function certificateLabel(odataType: string): string {
+  const match = /(Scep|Pkcs)CertificateProfile$/.exec(odataType);
+  return match ? certificateKinds[match[1]!]! : odataType;
+}
+
+function ReviewRow({ field, value, certificates }: { field: FieldSpec; value: FieldValue; certificates: readonly GraphProfile[] }) {
+  let shown: string;
+  if (field.kind === 'toggle') shown = value === true ? 'Yes' : 'No';
+  else if (field.kind === 'flags') shown = Array.isArray(value) && value.length > 0 ? value.map((v) => field.options?.find((o) => o.value === v)?.label ?? v).join(', ') : 'Device default';
+  else if (field.kind === 'certificate') shown = certificates.find((p) => p.id === value)?.displayName ?? 'None chosen';
+  else if (field.kind === 'choice') shown = field.options?.find((o) => o.value === value)?.label ?? String(value);
+  else shown = typeof value === 'string' && value !== '' ? value : '—';
+  return (<><dt>{field.label}</dt><dd>{shown}</dd></>);
+}
