@@ -141,7 +141,7 @@ export const profileFields: readonly FieldSpec[] = [
     },
   },
   { key: 'useOAuth', label: 'Use OAuth (modern authentication)', kind: 'toggle', section: 'Authentication', types: ios, initial: false },
-  { key: 'requireSmime', label: 'S/MIME', kind: 'toggle', section: 'S/MIME', types: withSmime, initial: false },
+  { key: 'requireSmime', label: 'Enable S/MIME', kind: 'toggle', section: 'S/MIME', types: withSmime, initial: false },
   { key: 'smimeSigningEnabled', label: 'Sign messages', kind: 'toggle', section: 'S/MIME', types: ios, initial: false, when: [smimeOn] },
   { key: 'signingCertificateType', label: 'Signing certificate type', kind: 'choice', section: 'S/MIME', types: ios, initial: '', options: certificateTypeOptions, when: [smimeOn] },
   {

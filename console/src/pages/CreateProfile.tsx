@@ -29,8 +29,12 @@ const useStyles = makeStyles({
   heading: { fontSize: tokens.fontSizeBase500, fontWeight: tokens.fontWeightSemibold, margin: `0 0 ${tokens.spacingVerticalM}`, outline: 'none' },
 });
 
-/** The DOM id of a setting's control (keys such as `identityCertificate@odata.bind` are not ids). */
-const controlId = (key: string) => `setting-${key.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+/**
+ * Each setting's wrapper carries `data-setting` (its key; `basics-…` for the basics), so the field an API
+ * error names can be found and focused. The controls keep the ids Fluent's Field gives them (their labels).
+ */
+const focusableIn = (key: string) =>
+  document.querySelector<HTMLElement>(`[data-setting="${CSS.escape(key)}"] :is(input, select, textarea)`);
 const certificateKinds: Record<string, string> = { Scep: 'SCEP', Pkcs: 'PKCS' };
 
 /**
@@ -66,7 +70,7 @@ export default function CreateProfile() {
 
   useEffect(() => {
     if (focusTarget === null) return;
-    const element = focusTarget === 'heading' ? heading.current : document.getElementById(controlId(focusTarget));
+    const element = focusTarget === 'heading' ? heading.current : focusableIn(focusTarget);
     element?.focus();
     setFocusTarget(null);
   }, [focusTarget, step]);
@@ -151,11 +155,11 @@ export default function CreateProfile() {
     case 'Basics':
       body = stepForm(
         <>
-          <Field label="Name" required {...fieldMessage('displayName')}>
-            <Input id={controlId('basics-displayName')} value={basics.displayName} onChange={(_e, d) => { setBasics((b) => ({ ...b, displayName: d.value })); setErrors(({ displayName: _d, ...rest }) => rest); }} />
+          <Field label="Name" required data-setting="basics-displayName" {...fieldMessage('displayName')}>
+            <Input value={basics.displayName} onChange={(_e, d) => { setBasics((b) => ({ ...b, displayName: d.value })); setErrors(({ displayName: _d, ...rest }) => rest); }} />
           </Field>
-          <Field label="Description" {...fieldMessage('description')}>
-            <Textarea id={controlId('basics-description')} value={basics.description} onChange={(_e, d) => { setBasics((b) => ({ ...b, description: d.value })); setErrors(({ description: _d, ...rest }) => rest); }} />
+          <Field label="Description" data-setting="basics-description" {...fieldMessage('description')}>
+            <Textarea value={basics.description} onChange={(_e, d) => { setBasics((b) => ({ ...b, description: d.value })); setErrors(({ description: _d, ...rest }) => rest); }} />
           </Field>
         </>,
         { next: 'Platform' },
@@ -266,39 +270,39 @@ function SettingControl({ field, type, value, onChange, error, certificates }: {
 }) {
   const message = error ? { validationState: 'error' as const, validationMessage: error } : {};
   const hint = field.hint ? { hint: field.hint } : {};
-  const id = controlId(field.key);
+  const marker = { 'data-setting': field.key };
   switch (field.kind) {
     case 'text':
       return (
-        <Field label={field.label} required={field.required ?? false} {...hint} {...message}>
-          <Input id={id} value={typeof value === 'string' ? value : ''} onChange={(_e, d) => onChange(d.value)} />
+        <Field label={field.label} required={field.required ?? false} {...marker} {...hint} {...message}>
+          <Input value={typeof value === 'string' ? value : ''} onChange={(_e, d) => onChange(d.value)} />
         </Field>
       );
     case 'choice':
       return (
-        <Field label={field.label} {...hint} {...message}>
-          <Select id={id} value={typeof value === 'string' ? value : ''} onChange={(_e, d) => onChange(d.value)}>
+        <Field label={field.label} {...marker} {...hint} {...message}>
+          <Select value={typeof value === 'string' ? value : ''} onChange={(_e, d) => onChange(d.value)}>
             {(field.options ?? []).map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
           </Select>
         </Field>
       );
     case 'toggle':
       return (
-        <Field {...hint} {...message}>
-          <Switch id={id} label={field.label} checked={value === true} onChange={(_e, d) => onChange(d.checked)} />
+        <Field {...marker} {...hint} {...message}>
+          <Switch label={field.label} checked={value === true} onChange={(_e, d) => onChange(d.checked)} />
         </Field>
       );
     case 'flags': {
       const ticked = Array.isArray(value) ? (value as readonly string[]) : [];
       return (
-        <fieldset id={id} style={{ border: 'none', padding: 0, margin: 0 }} aria-describedby={error ? `${id}-error` : undefined}>
+        <fieldset {...marker} style={{ border: 'none', padding: 0, margin: 0 }} aria-describedby={error ? `flags-${field.key}-error` : undefined}>
           <legend>{field.label}</legend>
           {field.hint && <Text block size={200}>{field.hint}</Text>}
           {(field.options ?? []).map((o) => (
             <Checkbox key={o.value} label={o.label} checked={ticked.includes(o.value)}
               onChange={(_e, d) => onChange(d.checked === true ? [...ticked, o.value] : ticked.filter((t) => t !== o.value))} />
           ))}
-          {error && <Text id={`${id}-error`} block style={{ color: tokens.colorPaletteRedForeground1 }}>{error}</Text>}
+          {error && <Text id={`flags-${field.key}-error`} block style={{ color: tokens.colorPaletteRedForeground1 }}>{error}</Text>}
         </fieldset>
       );
     }
@@ -306,8 +310,8 @@ function SettingControl({ field, type, value, onChange, error, certificates }: {
       const allowed = field.certificateTypes?.[type] ?? [];
       const choices = certificates.filter((p) => allowed.includes(p['@odata.type'].replace('#microsoft.graph.', '')));
       return (
-        <Field label={field.label} required hint={choices.length === 0 ? 'No SCEP or PKCS certificate profile of this platform exists yet: create one first.' : 'A SCEP or PKCS certificate profile of this platform.'} {...message}>
-          <Select id={id} value={typeof value === 'string' ? value : ''} onChange={(_e, d) => onChange(d.value)}>
+        <Field label={field.label} required {...marker} hint={choices.length === 0 ? 'No SCEP or PKCS certificate profile of this platform exists yet: create one first.' : 'A SCEP or PKCS certificate profile of this platform.'} {...message}>
+          <Select value={typeof value === 'string' ? value : ''} onChange={(_e, d) => onChange(d.value)}>
             <option value="">Choose a certificate profile</option>
             {choices.map((p) => <option key={p.id} value={p.id}>{p.displayName} ({certificateLabel(p['@odata.type'])})</option>)}
           </Select>
