@@ -284,6 +284,46 @@ describe('the Create profile wizard and the assignments editor in Chromium', () 
     }
   });
 
+  it('a certificate-based profile: the identity certificate picker lists the platform\'s PKCS profile and the profile links it', async () => {
+    const pkcs = await server.request('POST', profilesUrl, { '@odata.type': '#microsoft.graph.iosPkcsCertificateProfile', displayName: 'Ann identity', subjectAlternativeNameType: 'emailAddress' });
+    assert.equal(pkcs.status, 201, JSON.stringify(pkcs.body));
+    const { context, page, errors } = await newPage();
+    try {
+      await signIn(page, server.adminToken);
+      await open(page, '/profiles/new');
+      await page.getByLabel(/^Name/).fill('Fabrikam certificate mail');
+      await page.getByRole('button', { name: 'Next' }).click();
+      await page.getByRole('radio', { name: /^iOS\/iPadOS/ }).check();
+      await page.getByRole('button', { name: 'Next' }).click();
+      await stepIs(page, 'Settings');
+      await page.getByLabel(/^Email server/).fill('mail.fabrikam.net');
+      await page.getByLabel(/^Account name/).fill('Fabrikam');
+      await page.getByLabel('Authentication method').selectOption('certificate');
+      const picker = page.getByLabel(/^Identity certificate/);
+      assert.deepEqual(await picker.locator('option').allInnerTexts(), ['Choose a certificate profile', 'Ann identity (PKCS)']);
+      await picker.selectOption({ label: 'Ann identity (PKCS)' });
+      await page.getByRole('button', { name: 'Next' }).click();
+      await stepIs(page, 'Assignments');
+      await page.getByRole('button', { name: 'Next' }).click();
+      await stepIs(page, 'Review and create');
+      assert.match(await page.getByLabel('Profile to create').innerText(), /Authentication method\s+Certificate\s+Identity certificate\s+Ann identity/);
+      // No assignment chosen: Create saves the profile and opens it.
+      await page.getByRole('button', { name: 'Create profile' }).click();
+      await page.waitForFunction(() => /^\/profiles\/[0-9a-f-]{36}$/.test((globalThis as unknown as InPage).location.pathname));
+      await settle(page);
+      const id = (await page.evaluate<string>('location.pathname')).split('/').at(-1)!;
+      const created = (await server.request('GET', `${profilesUrl}/${id}`)).body;
+      assert.equal(created.authenticationMethod, 'certificate');
+      assert.equal(created.displayName, 'Fabrikam certificate mail');
+      const { tenantId } = await server.envelope.services.tenants.authenticate(`Bearer ${server.adminToken}`);
+      assert.equal((await server.envelope.services.profiles.getOrThrow(tenantId, id)).links.identityCertificate, pkcs.body.id, 'linked to the PKCS profile');
+      assert.match(await page.getByRole('region', { name: 'Assignments' }).innerText(), /None\./);
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('the assignments editor previews a change before saving it, by keyboard; a stale preview cannot be saved', async () => {
     const admin = adminHelpers(server.request);
     const profileId = await admin.mailProfile('Northwind mail', 'mail.northwind.com');
