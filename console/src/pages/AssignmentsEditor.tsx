@@ -220,10 +220,9 @@ function describeTargets(targets: Targets, names: ReadonlyMap<string, string>): 
  * The assignments editor of a profile: change the targets, **Preview changes** (the dry run: who gains,
  * keeps, updates, loses the profile; conflicts; only-profile keeps; missing attributes), then **Save**
  * (Graph `assign`). Save is offered only for the selection just previewed. A readOnly token sees the
- * assignments and no control. `initial` starts from other targets than the saved ones (the wizard's
- * choice) and `autoPreview` runs the dry run at once.
+ * assignments and no control.
  */
-export default function AssignmentsEditor({ profileId, initial, autoPreview = false, onSaved }: { profileId: string; initial?: Targets; autoPreview?: boolean; onSaved?(): void }) {
+export default function AssignmentsEditor({ profileId, onSaved }: { profileId: string; onSaved?(): void }) {
   const { api, canWrite } = useSession();
   const classes = useStyles();
   const base = `${profilesPath}/${encodeURIComponent(profileId)}`;
@@ -234,7 +233,7 @@ export default function AssignmentsEditor({ profileId, initial, autoPreview = fa
     ]);
     return { saved: targetsOf(assignments.value), groups: groups.items };
   }, [api, base]);
-  const [targets, setTargets] = useState<Targets | null>(initial ?? null);
+  const [targets, setTargets] = useState<Targets | null>(null);
   const [preview, setPreview] = useState<{ for: string; result: DryRunResult } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -274,14 +273,6 @@ export default function AssignmentsEditor({ profileId, initial, autoPreview = fa
       setBusy(false);
     }
   };
-  // The wizard hands over its choice: preview it once the groups are known.
-  const autoRan = useRef(false);
-  useEffect(() => {
-    if (autoPreview && !autoRan.current && loaded.data && current) {
-      autoRan.current = true;
-      void runPreview();
-    }
-  });
   useEffect(() => {
     if (preview) previewHeading.current?.focus();
   }, [preview]);

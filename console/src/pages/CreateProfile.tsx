@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import {
-  Button, Checkbox, Field, Input, MessageBar, MessageBarBody, MessageBarTitle, Radio, RadioGroup, Select, Switch, Text, Textarea,
+  Button, Checkbox, Field, Input, MessageBar, MessageBarBody, Radio, RadioGroup, Select, Switch, Text, Textarea,
   makeStyles, mergeClasses, tokens,
 } from '@fluentui/react-components';
 import { postForForm, FieldError } from '../api-wizard.ts';
@@ -11,7 +11,7 @@ import {
 } from '../profile-fields.ts';
 import { navigate } from '../router.ts';
 import { useSession } from '../session.tsx';
-import AssignmentsEditor, { TargetsPicker, isEmpty, noTargets, type Targets } from './AssignmentsEditor.tsx';
+import { DryRunSummary, TargetsPicker, assignBody, isEmpty, noTargets, type DryRunResult, type Targets } from './AssignmentsEditor.tsx';
 import { profilesPath, type GraphGroup, type GraphProfile } from './common.ts';
 
 const steps = ['Basics', 'Platform', 'Settings', 'Assignments', 'Review and create'] as const;
@@ -39,10 +39,11 @@ const certificateKinds: Record<string, string> = { Scep: 'SCEP', Pkcs: 'PKCS' };
 
 /**
  * Create profile: basics → platform → settings (exactly the fields of that platform, from
- * `profile-fields.ts`) → assignments → review and create. The API validates: its 400 message is shown
- * on the field it names, on the step that holds the field. Create saves the profile **unassigned**;
- * with assignments chosen, the dry run of that assignment follows on the same page and **Save
- * assignments** applies it (the dry run needs a saved profile; an unassigned profile reaches no device).
+ * `profile-fields.ts`) → assignments → review and create. The API validates, saving nothing:
+ * leaving the settings runs `…/deviceConfigurations/envelope/dryRunCreate` without assignments, and
+ * leaving the assignments runs it with them, so the review shows the dry run (who gains the profile,
+ * conflicts, missing attributes) before anything is saved. An error is the API's message, shown on
+ * the field it names. **Create and assign** then creates the profile and assigns it.
  */
 export default function CreateProfile() {
   const session = useSession();
@@ -56,6 +57,7 @@ export default function CreateProfile() {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [stepError, setStepError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [preview, setPreview] = useState<DryRunResult | null>(null);
   const [created, setCreated] = useState<GraphProfile | null>(null);
   const [focusTarget, setFocusTarget] = useState<string | null>('heading');
   const heading = useRef<HTMLHeadingElement>(null);
@@ -101,26 +103,75 @@ export default function CreateProfile() {
     }
   };
 
+  /**
+   * Shows an API error where it belongs: on the field its `target` names (under `profile.` for the dry
+   * run), on that field's step, focused; an assignment's error on the assignments step; anything else
+   * above the current step's buttons. The message is the API's, unchanged.
+   */
+  const showError = (e: unknown, wizardType: WizardType) => {
+    const message = e instanceof Error ? e.message : String(e);
+    const raw = e instanceof FieldError ? e.target : undefined;
+    const target = raw?.startsWith('profile.') ? raw.slice('profile.'.length) : raw;
+    const where = stepOfTarget(target, wizardType);
+    if (where !== null && target !== undefined) {
+      setErrors({ [target]: message });
+      setStepError(null);
+      setStep(where === 'basics' ? 'Basics' : 'Settings');
+      setFocusTarget(target === 'displayName' || target === 'description' ? `basics-${target}` : target);
+    } else if (target?.startsWith('assignments')) {
+      setStep('Assignments');
+      setStepError(message);
+    } else {
+      setStepError(message);
+    }
+  };
+
+  /**
+   * The API checks the profile (and with `withTargets` previews the assignment) without saving
+   * anything: `…/deviceConfigurations/envelope/dryRunCreate`. Returns null after showing an error.
+   */
+  const dryRun = async (withTargets: boolean): Promise<DryRunResult | null> => {
+    if (!type) return null;
+    setBusy(true);
+    setStepError(null);
+    try {
+      return await postForForm<DryRunResult>(session.session, `${profilesPath}/envelope/dryRunCreate?$top=20`, {
+        profile: profileBody(type, basics, values),
+        assignments: withTargets ? assignBody(targets).assignments : [],
+      }, session.signOut);
+    } catch (e) {
+      showError(e, type);
+      return null;
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  /**
+   * Creates the profile, then assigns it. A 400 on create goes to its field like the dry run's; if
+   * the assign fails after the profile exists, the wizard stays on the review (no Back: the saved
+   * profile would no longer match the form) and offers to assign again or to open the profile.
+   */
   const create = async () => {
     if (!type) return;
     setBusy(true);
     setStepError(null);
+    let profile = created;
     try {
-      const profile = await postForForm<GraphProfile>(session.session, profilesPath, profileBody(type, basics, values), session.signOut);
-      setCreated(profile);
-      if (isEmpty(targets)) navigate(`/profiles/${profile.id}`);
-    } catch (e) {
-      const error = e instanceof FieldError ? e : null;
-      const target = error?.target;
-      const where = stepOfTarget(target, type);
-      const message = e instanceof Error ? e.message : String(e);
-      if (where !== null && target !== undefined) {
-        setErrors({ [target]: message });
-        setStep(where === 'basics' ? 'Basics' : 'Settings');
-        setFocusTarget(target === 'displayName' || target === 'description' ? `basics-${target}` : target);
-      } else {
-        setStepError(message);
+      if (!profile) {
+        profile = await postForForm<GraphProfile>(session.session, profilesPath, profileBody(type, basics, values), session.signOut);
+        setCreated(profile);
       }
+    } catch (e) {
+      showError(e, type);
+      setBusy(false);
+      return;
+    }
+    try {
+      if (!isEmpty(targets)) await postForForm(session.session, `${profilesPath}/${profile.id}/assign`, assignBody(targets), session.signOut);
+      navigate(`/profiles/${profile.id}`);
+    } catch (e) {
+      setStepError(e instanceof Error ? e.message : String(e));
     } finally {
       setBusy(false);
     }
@@ -199,17 +250,17 @@ export default function CreateProfile() {
             <MessageBar key={key} intent="error"><MessageBarBody>{message}</MessageBarBody></MessageBar>
           ))}
         </>,
-        { back: 'Platform', next: 'Assignments' },
+        { back: 'Platform', onNext: () => void dryRun(false).then((ok) => ok && go('Assignments')) },
       );
       break;
     case 'Assignments':
       body = stepForm(
         <>
-          <Text>Who gets the profile. Nothing is assigned until you confirm after the dry run, once the profile is created; you may also leave it unassigned.</Text>
+          <Text>Who gets the profile. The next step shows the dry run of this assignment before anything is saved; you may also leave the profile unassigned.</Text>
           <LoadState loaded={loaded} what="groups" />
           {loaded.data && <TargetsPicker groups={loaded.data.groups} value={targets} onChange={setTargets} />}
         </>,
-        { back: 'Settings', next: 'Review and create' },
+        { back: 'Settings', onNext: () => void dryRun(true).then((result) => { if (result) { setPreview(result); go('Review and create'); } }) },
       );
       break;
     default: {
@@ -229,21 +280,19 @@ export default function CreateProfile() {
           <dt>Assignments</dt><dd>{assigned}</dd>
         </dl>
       );
-      body = created ? (
+      body = stepForm(
         <>
-          <MessageBar intent="success">
-            <MessageBarBody>
-              <MessageBarTitle>Profile “{created.displayName}” created, not yet assigned</MessageBarTitle>
-              Check the dry run below, then save the assignments; or <AppLink to={`/profiles/${created.id}`}>open the profile without assigning it</AppLink>.
-            </MessageBarBody>
-          </MessageBar>
-          <AssignmentsEditor profileId={created.id} initial={targets} autoPreview onSaved={() => navigate(`/profiles/${created.id}`)} />
-        </>
-      ) : stepForm(summary, {
-        back: 'Assignments',
-        nextLabel: isEmpty(targets) ? 'Create profile' : 'Create profile and preview the assignment',
-        onNext: () => void create(),
-      });
+          {summary}
+          <h3 style={{ fontSize: tokens.fontSizeBase400, margin: 0 }}>Dry run of the assignment</h3>
+          {isEmpty(targets) ? <Text>Not assigned: the profile reaches no device until you assign it.</Text> : preview && <DryRunSummary result={preview} />}
+          {created && <Text>The profile was created but is not assigned: assign it again, or <AppLink to={`/profiles/${created.id}`}>open the profile</AppLink>.</Text>}
+        </>,
+        {
+          ...(created ? {} : { back: 'Assignments' as const }),
+          nextLabel: isEmpty(targets) ? 'Create profile' : created ? 'Assign' : 'Create and assign',
+          onNext: () => void create(),
+        },
+      );
     }
   }
 
