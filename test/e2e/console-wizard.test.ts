@@ -390,6 +390,28 @@ describe('the Create profile wizard and the assignments editor in Chromium', () 
     }
   });
 
+  it('the editor\'s preview names the users lacking a directory attribute the profile needs', async () => {
+    const admin = adminHelpers(server.request);
+    // Ann has no primary SMTP address (no mail attribute): a profile taking the address from it cannot reach her.
+    const profileId = await admin.mailProfile('Smtp mail', 'smtp.contoso.com', { emailAddressSource: 'primarySmtpAddress' });
+    const { context, page, errors } = await newPage();
+    try {
+      await signIn(page, server.adminToken);
+      await open(page, `/profiles/${profileId}`);
+      await page.getByLabel('Group').selectOption({ label: 'Sales' });
+      await page.getByRole('button', { name: 'Include group' }).click();
+      await page.getByRole('button', { name: 'Preview changes' }).click();
+      const dryRun = page.getByRole('region', { name: 'Dry run result' });
+      await dryRun.getByText(/user\(s\) lack a directory attribute/).waitFor();
+      assert.match(await dryRun.innerText(), /1 user\(s\) lack a directory attribute the profile needs\s+ann@contoso\.com: /);
+      await assertAccessible(page, 'assignments editor: missing attribute');
+      assert.deepEqual((await server.request('GET', `${profilesUrl}/${profileId}/assignments`)).body.value, [], 'a preview saves nothing');
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('a readOnly token sees the assignments and no Create profile button, wizard or assignment control', async () => {
     const admin = adminHelpers(server.request);
     const profileId = await admin.mailProfile('Tailspin mail', 'mail.tailspin.com');
