@@ -7,6 +7,7 @@ import { StatusTable } from './StatusTable.tsx';
 import { ProfileProperties, ReplacementNote } from './ProfileProperties.tsx';
 import { PayloadPreview } from './PayloadPreview.tsx';
 import { BulkResend } from './BulkResend.tsx';
+import AssignmentsEditor from './AssignmentsEditor.tsx';
 
 interface DeviceStatusRow {
   id: string;
@@ -147,6 +148,7 @@ export default function Profile({ id }: { id?: string }) {
               <PayloadPreview profileId={data.profile.id} />
             </Section>
           )}
+          <AssignmentsEditor profileId={data.profile.id} onSaved={loaded.reload} />
         </>
       )}
     </>

@@ -113,6 +113,13 @@ export class AssignmentService {
     return { profile, current: await this.applyTargets(tenantId, profileId), proposed };
   }
 
+  /** The targets an `assign` body would apply, validated like `assign` (400 naming the field), for a profile not saved yet. */
+  async proposedTargets(tenantId: string, body: unknown): Promise<AssignmentTarget[]> {
+    const assignments = parseAssignBody(body);
+    await checkTargetGroups(this.#stores, tenantId, assignments, false);
+    return assignments.filter((a) => a.intent === 'apply').map((a) => a.target);
+  }
+
   /** The targets of the profile's `apply` assignments. */
   async applyTargets(tenantId: string, profileId: string): Promise<AssignmentTarget[]> {
     return (await this.#stores.assignments.list(tenantId, profileId)).filter((a) => a.intent === 'apply').map((a) => a.target);

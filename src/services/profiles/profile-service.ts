@@ -95,6 +95,18 @@ export class ProfileService {
     return draft;
   }
 
+  /**
+   * What `create` would save, without saving it: the same parsing and link checks (400 naming the
+   * field), as a profile with a provisional id that no stored profile has. For the dry run of a new
+   * profile (the wizard previews its assignment before creating it).
+   */
+  async proposedCreate(tenantId: string, body: unknown): Promise<Profile> {
+    const draft = parseProfileCreate(body);
+    await checkLinks(this.#stores, tenantId, draft);
+    const now = new Date().toISOString();
+    return { ...draft, id: this.#newId(), version: 1, createdDateTime: now, lastModifiedDateTime: now };
+  }
+
   async delete(tenantId: string, id: string): Promise<void> {
     if (!(await this.#stores.profiles.delete(tenantId, id))) throw notFound('Device configuration', id);
   }
