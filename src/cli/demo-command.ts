@@ -59,14 +59,15 @@ export async function demoCommand(options: DemoOptions, out: NodeJS.WritableStre
     } catch (error) {
       throw new CliError(`Cannot start the demo: ${(error as Error).message}`, 1);
     }
-    const plan = planDemo(options.users, options.devices);
-    const tenant = await seedDemoTenant(env, plan).catch((error: Error) => {
-      throw new CliError(error.message, 1);
-    });
     write(`Envelope demo running on a throwaway database in ${dataDir}`);
     write(`  Console:      ${env.origin}/   (certificate from the demo's CA: ${join(dataDir, 'demo-ca.pem')})`);
     write(`  Admin token:  ${env.adminToken}`);
     write(`  API:          ${env.origin}/docs`);
+    const plan = planDemo(options.users, options.devices);
+    write(`  Seeding the tenant through the admin API…`);
+    const tenant = await seedDemoTenant(env, plan).catch((error: Error) => {
+      throw new CliError(error.message, 1);
+    });
     write(`  Seeded:       ${plan.users.length} users in ${plan.departments.length} departments; profiles ${tenant.profiles.map((p) => `"${p.name}"`).join(', ')} assigned to All staff`);
     write(`  Devices:      ${plan.devices.ios} iPhones, ${plan.devices.windows} Windows PCs, ${plan.devices.knox} Samsung Knox, ${plan.devices.androidEnterprise} Android Enterprise work profiles`);
     let portalShown = false;

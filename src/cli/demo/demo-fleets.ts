@@ -46,6 +46,7 @@ export class DemoFleets {
   readonly #android: AmapiFleet[] = [];
   readonly #onBlocked: (user: BlockedUser) => void;
   #handedOut = 0;
+  #nextUser = 0;
   #iosUserMade = 0;
   #windowsUserMade = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -66,7 +67,7 @@ export class DemoFleets {
     const { devices } = this.#plan;
     const userId = this.#tenant.enrollmentUserId;
     for (const token of await demoEnrollmentTokens(env, userId, 'iOS', devices.ios)) {
-      this.#ios.push(new IosFleet({ enrollmentUrl: token.enrollmentUrl, devices: token.devices, concurrency: 2, serverCaPem, maxSockets: 16, pushes: env.apns }));
+      this.#ios.push(new IosFleet({ enrollmentUrl: token.enrollmentUrl, devices: token.devices, concurrency: 4, serverCaPem, maxSockets: 16, pushes: env.apns }));
     }
     for (const token of await demoEnrollmentTokens(env, userId, 'Windows', devices.windows)) {
       this.#windows.push(new WindowsFleet({
@@ -131,31 +132,36 @@ export class DemoFleets {
     if (this.#stopped) return;
     const listed = await this.#env.request('GET', `/graph/beta/deviceManagement/managedDevices?$filter=userId eq ${this.#tenant.enrollmentUserId}&$top=999`);
     if (listed.status !== 200) return;
-    for (const device of (listed.body as { value: ManagedDevice[] }).value) {
-      if (this.#stopped) return;
-      const index = this.#handedOut % this.#plan.users.length;
-      const user = this.#plan.users[index]!;
-      const userId = this.#tenant.userIds[index]!;
-      let blocked = false;
-      if ((device.operatingSystem === 'iOS' || device.operatingSystem === 'iPadOS') && this.#iosUserMade < this.#plan.userMadeAccounts.ios) {
-        const iphone = this.#ios.flatMap((f) => f.devices()).find((d) => device.deviceName.includes(d.hardware.SerialNumber));
-        if (iphone) {
-          iphone.addUserAccount(demoMailHost, user.mail);
-          this.#iosUserMade++;
-          blocked = true;
-        }
-      }
-      if (device.operatingSystem === 'Windows' && this.#windowsUserMade < this.#plan.userMadeAccounts.windows) {
-        const pc = this.#windows.flatMap((f) => f.pcs()).find((p) => p.enrollment.hardware.deviceName === device.deviceName);
-        if (pc) {
-          pc.addUserAccount(demoMailHost, user.mail);
-          this.#windowsUserMade++;
-        }
-      }
-      const patched = await this.#env.request('PATCH', `/graph/beta/deviceManagement/managedDevices/${device.id}`, { userId });
-      if (patched.status !== 200 && patched.status !== 204) continue;
-      this.#handedOut++;
-      if (blocked) this.#onBlocked({ userId, deviceName: device.deviceName });
+    const devices = (listed.body as { value: ManagedDevice[] }).value;
+    // Ten at a time: each hand-out is a reconcile and a push, which the server does in parallel.
+    for (let i = 0; i < devices.length && !this.#stopped; i += 10) {
+      await Promise.all(devices.slice(i, i + 10).map((device) => this.#handOutOne(device)));
     }
+  }
+
+  async #handOutOne(device: ManagedDevice): Promise<void> {
+    const index = this.#nextUser++ % this.#plan.users.length;
+    const user = this.#plan.users[index]!;
+    const userId = this.#tenant.userIds[index]!;
+    let blocked = false;
+    if ((device.operatingSystem === 'iOS' || device.operatingSystem === 'iPadOS') && this.#iosUserMade < this.#plan.userMadeAccounts.ios) {
+      const iphone = this.#ios.flatMap((f) => f.devices()).find((d) => device.deviceName.includes(d.hardware.SerialNumber));
+      if (iphone) {
+        iphone.addUserAccount(demoMailHost, user.mail);
+        this.#iosUserMade++;
+        blocked = true;
+      }
+    }
+    if (device.operatingSystem === 'Windows' && this.#windowsUserMade < this.#plan.userMadeAccounts.windows) {
+      const pc = this.#windows.flatMap((f) => f.pcs()).find((p) => p.enrollment.hardware.deviceName === device.deviceName);
+      if (pc) {
+        pc.addUserAccount(demoMailHost, user.mail);
+        this.#windowsUserMade++;
+      }
+    }
+    const patched = await this.#env.request('PATCH', `/graph/beta/deviceManagement/managedDevices/${device.id}`, { userId });
+    if (patched.status !== 200 && patched.status !== 204) return;
+    this.#handedOut++;
+    if (blocked) this.#onBlocked({ userId, deviceName: device.deviceName });
   }
 }
