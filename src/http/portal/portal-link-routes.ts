@@ -42,7 +42,7 @@ export function registerPortalLinkRoutes(scope: GraphScope, portal: PortalServic
   scope.post('/users/:id/envelope/portalLink', {
     schema: {
       operationId: 'createUserPortalLink',
-      tags: ['portal'],
+      tags: ['directory'],
       summary: 'Issue a personal company portal link for the user (shown once)',
       params: IdParams,
       body: PortalLinkCreate,
@@ -60,7 +60,7 @@ export function registerPortalLinkRoutes(scope: GraphScope, portal: PortalServic
   scope.get('/users/:id/envelope/portalLinks', {
     schema: {
       operationId: 'listUserPortalLinks',
-      tags: ['portal'],
+      tags: ['directory'],
       summary: "The user's company portal links (never their secrets)",
       params: IdParams,
       response: withErrors({ 200: Type.Object({ value: Type.Array(PortalLink) }, { additionalProperties: false }) }),
@@ -70,7 +70,7 @@ export function registerPortalLinkRoutes(scope: GraphScope, portal: PortalServic
   scope.delete('/users/:id/envelope/portalLinks/:linkId', {
     schema: {
       operationId: 'revokeUserPortalLink',
-      tags: ['portal'],
+      tags: ['directory'],
       summary: 'Revoke a company portal link at once',
       params: LinkParams,
       response: withErrors({ 204: Type.Null() }),
