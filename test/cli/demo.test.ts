@@ -55,10 +55,11 @@ describe('envelope demo', () => {
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     };
+    let dataDir: string | undefined;
     try {
       const origin = await waitFor('the console address', () => /Console: +(https:\/\/127\.0\.0\.1:\d+)\//.exec(stdout)?.[1] ?? null);
       const caFile = /certificate from the demo's CA: (\S+demo-ca\.pem)\)/.exec(stdout)![1]!;
-      const dataDir = join(caFile, '..');
+      dataDir = join(caFile, '..');
       const ca = readFileSync(caFile, 'utf8');
       const token = /Admin token: +(env_\S+)/.exec(stdout)![1]!;
       const devicesLine = await waitFor('the seeded tenant', () => /Devices: +.*/.exec(stdout)?.[0] ?? null);
@@ -92,7 +93,11 @@ describe('envelope demo', () => {
       assert.match(stdout, /Stopping the demo \(SIGTERM\)/);
       assert.equal(existsSync(dataDir), false, 'the temporary directory is deleted');
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        // Killed, the demo cannot delete its temporary directory.
+        if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      }
     }
   });
 });
