@@ -101,7 +101,12 @@ export function PortalApp() {
       <div className={styles.header}>
         <div>
           <Title2 as="h1" block>Your devices</Title2>
-          {me && <Body1 as="p" style={{ margin: 0 }}>Company email for {me.user.displayName} ({me.user.mail ?? me.user.userPrincipalName})</Body1>}
+          {me && (
+            <Body1 as="p" style={{ margin: 0 }}>
+              Company email for {me.user.displayName}
+              {me.user.displayName === (me.user.mail ?? me.user.userPrincipalName) ? '' : ` (${me.user.mail ?? me.user.userPrincipalName})`}
+            </Body1>
+          )}
         </div>
         <Button onClick={() => void load()} disabled={loading}>Refresh</Button>
       </div>
