@@ -67,6 +67,7 @@ import { DryRunService } from './services/safe-changes/dry-run-service.ts';
 import { ReplaceService } from './services/safe-changes/replace-service.ts';
 import { DryRunStore } from './store/postgres/dry-run-store.ts';
 import { AlertService } from './services/alerts/alert-service.ts';
+import { PortalService } from './services/portal/portal-service.ts';
 import { AlertStore } from './store/postgres/alert-store.ts';
 import { AmapiRateLimiters } from './protocols/amapi/amapi-client.ts';
 import { AmapiRateLimiter, defaultAmapiQuota, type AmapiQuota } from './protocols/amapi/amapi-rate-limiter.ts';
@@ -350,6 +351,14 @@ export async function createEnvelope(options: {
       delivery,
       renderer: new KnoxCommandRenderer({ stores }),
       log: pushLog,
+    }),
+    portal: new PortalService({
+      db,
+      deliveryStatus: { deviceConfigurationStates: (tenantId, deviceId) => services.deliveryStatus.deviceConfigurationStates(tenantId, deviceId) },
+      resend: (tenantId, profileId, filter) => delivery.resend(tenantId, profileId, filter),
+      wake,
+      publicUrl: options.publicUrl,
+      newId,
     }),
   };
   const maintenance = new MaintenanceWorker({ delivery, store: new MaintenanceStore(db), windowsMdm: stores.windowsMdm, log: pushLog });

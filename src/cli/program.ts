@@ -3,6 +3,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { loadConfig } from '../config.ts';
 import type { RenderOptions } from './render-command.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
+import { registerDemoCommand } from './demo-command.ts';
 
 const envelopeVersion = packageJson.version;
 
@@ -142,6 +143,7 @@ export function buildProgram(): Command {
     .action(async (dir: string, options: { server?: string; dryRun?: boolean }) => (await import('./gitops-commands.ts')).applyCommand(loadConfig(), dir, options));
 
   registerSimulateCommand(program);
+  registerDemoCommand(program);
 
   return program;
 }

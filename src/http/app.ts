@@ -76,6 +76,9 @@ import type { AndroidEnterpriseSettingsService } from '../services/android-enter
 import type { AmapiStatusService } from '../services/android-enterprise/amapi-status-service.ts';
 import { registerAndroidEnterpriseSettingsRoutes } from './graph/android-enterprise-settings.ts';
 import { registerAndroidEnterpriseRoutes } from './device/android-enterprise/android-enterprise-routes.ts';
+import type { PortalService } from '../services/portal/portal-service.ts';
+import { registerPortalLinkRoutes } from './portal/portal-link-routes.ts';
+import { portalApiPrefix, registerPortalApiRoutes } from './portal/portal-api-routes.ts';
 
 export interface AppServices {
   tenants: TenantService;
@@ -127,6 +130,8 @@ export interface AppServices {
   androidEnterpriseSettings: AndroidEnterpriseSettingsService;
   /** AMAPI Pub/Sub notifications and work-profile enrollment. */
   androidEnterpriseStatus: AmapiStatusService;
+  /** The company portal: links for end users and what they may see and do (decision 0031). */
+  portal: PortalService;
 }
 
 export interface AppOptions {
@@ -229,7 +234,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         license: { name: 'MIT', identifier: 'MIT' },
       },
       servers: [{ url: options.publicUrl ?? '/', description: options.publicUrl ? 'ENVELOPE_PUBLIC_URL' : 'this server' }],
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, deviceCredential: { type: 'http', scheme: 'bearer', description: 'A Knox agent\'s device credential (kxa_…) from enrollment.' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, deviceCredential: { type: 'http', scheme: 'bearer', description: 'A Knox agent\'s device credential (kxa_…) from enrollment.' }, portalLink: { type: 'http', scheme: 'bearer', description: 'The secret of a company portal link (ptl_…), from the link\'s #t= fragment.' } } },
       security: [{ bearer: [] }],
     },
     // Routes whose body a domain parser validates carry their schema in config.docsBody.
@@ -295,6 +300,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerKnoxPushSettingsRoutes(graph, options.services.knoxPushSettings);
     registerCurrentTokenRoutes(graph);
     registerAndroidEnterpriseSettingsRoutes(graph, options.services.androidEnterpriseSettings);
+    registerPortalLinkRoutes(graph, options.services.portal);
   }, { prefix: graphPrefix });
 
   // The same handlers for what Graph v1.0 models; profiles, assignments and status are beta-only in Graph.
@@ -321,6 +327,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // The admin console (static files; it calls the API above with the signed-in token).
   await app.register((scope) => registerConsoleRoutes(scope, options.consoleDir));
   await app.register((scope) => registerAndroidEnterpriseRoutes(scope, options.services.androidEnterpriseStatus));
+  // The company portal's API: portal link secrets only, one user's data (the page is served with the console).
+  await app.register((scope) => registerPortalApiRoutes(scope, options.services.portal), { prefix: portalApiPrefix });
 
   return app;
 }
