@@ -74,6 +74,8 @@ import type { AndroidEnterpriseSettingsService } from '../services/android-enter
 import type { AmapiStatusService } from '../services/android-enterprise/amapi-status-service.ts';
 import { registerAndroidEnterpriseSettingsRoutes } from './graph/android-enterprise-settings.ts';
 import { registerAndroidEnterpriseRoutes } from './device/android-enterprise/android-enterprise-routes.ts';
+import type { ConsoleAccountService } from '../services/auth/console-accounts.ts';
+import { registerConsoleAccountRoutes, registerConsoleSessionRoutes } from './graph/console-accounts.ts';
 
 export interface AppServices {
   tenants: TenantService;
@@ -123,6 +125,8 @@ export interface AppServices {
   androidEnterpriseSettings: AndroidEnterpriseSettingsService;
   /** AMAPI Pub/Sub notifications and work-profile enrollment. */
   androidEnterpriseStatus: AmapiStatusService;
+  /** Console accounts (user name and password) and their sign-in. */
+  consoleAccounts: ConsoleAccountService;
 }
 
 export interface AppOptions {
@@ -290,7 +294,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerKnoxPushSettingsRoutes(graph, options.services.knoxPushSettings);
     registerCurrentTokenRoutes(graph);
     registerAndroidEnterpriseSettingsRoutes(graph, options.services.androidEnterpriseSettings);
+    registerConsoleAccountRoutes(graph, options.services.consoleAccounts);
   }, { prefix: graphPrefix });
+  // Console sign-in: no bearer token (it is how the console gets one), throttled per address and account.
+  await app.register((scope) => registerConsoleSessionRoutes(scope, options.services.consoleAccounts), { prefix: graphPrefix });
 
   // The same handlers for what Graph v1.0 models; profiles, assignments and status are beta-only in Graph.
   await app.register(async (scope) => {
