@@ -12,6 +12,7 @@ import { TenantConfigurationService } from './services/gitops/tenant-configurati
 import { TenantService, type IssuedToken } from './services/auth/tenant-service.ts';
 import { ConsoleAccountService } from './services/auth/console-accounts.ts';
 import { ConsoleAccountStore } from './store/postgres/console-account-store.ts';
+import { IssuedCertificateService } from './services/certificates/issued-certificates.ts';
 import { DeviceService } from './services/directory/device-service.ts';
 import { DeviceProtocolLogService } from './services/directory/device-protocol-log.ts';
 import { GroupService } from './services/directory/group-service.ts';
@@ -250,6 +251,7 @@ export async function createEnvelope(options: {
   const services: AppServices = {
     tenants: new TenantService(stores.tenants),
     consoleAccounts: new ConsoleAccountService({ store: new ConsoleAccountStore(db), tenants: stores.tenants }),
+    issuedCertificates: new IssuedCertificateService(stores.issuedIdentities),
     users: new UserService(stores.users, newId),
     scim: new ScimService({ transact, newId }),
     groups: new GroupService(stores, newId),

@@ -76,6 +76,8 @@ import { registerAndroidEnterpriseSettingsRoutes } from './graph/android-enterpr
 import { registerAndroidEnterpriseRoutes } from './device/android-enterprise/android-enterprise-routes.ts';
 import type { ConsoleAccountService } from '../services/auth/console-accounts.ts';
 import { registerConsoleAccountRoutes, registerConsoleSessionRoutes } from './graph/console-accounts.ts';
+import type { IssuedCertificateService } from '../services/certificates/issued-certificates.ts';
+import { registerIssuedCertificateRoutes } from './graph/issued-certificates.ts';
 
 export interface AppServices {
   tenants: TenantService;
@@ -127,6 +129,8 @@ export interface AppServices {
   androidEnterpriseStatus: AmapiStatusService;
   /** Console accounts (user name and password) and their sign-in. */
   consoleAccounts: ConsoleAccountService;
+  /** Certificates the tenant CA issued to devices (read only). */
+  issuedCertificates: IssuedCertificateService;
 }
 
 export interface AppOptions {
@@ -295,6 +299,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerCurrentTokenRoutes(graph);
     registerAndroidEnterpriseSettingsRoutes(graph, options.services.androidEnterpriseSettings);
     registerConsoleAccountRoutes(graph, options.services.consoleAccounts);
+    registerIssuedCertificateRoutes(graph, options.services.issuedCertificates);
   }, { prefix: graphPrefix });
   // Console sign-in: no bearer token (it is how the console gets one), throttled per address and account.
   await app.register((scope) => registerConsoleSessionRoutes(scope, options.services.consoleAccounts), { prefix: graphPrefix });
