@@ -87,10 +87,10 @@ export function SearchableList<T>(props: {
         {props.tools}
         {props.csv && (
           <Button onClick={() => void exportCsv()} disabled={exporting !== null && exporting.startsWith('Exporting')}>
-            Export CSV (all matching rows)
+            Export CSV
           </Button>
         )}
-        <Text aria-live="polite">{summary}</Text>
+        <Text aria-live="polite">{summary}{props.csv && list.hasMore ? '; Export CSV writes every matching row, not only those shown' : ''}</Text>
         {exporting && <Text aria-live="polite">{exporting}</Text>}
       </div>
       {props.note}
