@@ -41,6 +41,14 @@ describe('console home alerts, certificates, paging and console accounts in Chro
     const group = await admin.group('Sales', [ann]);
     const profileId = await admin.mailProfile('Contoso mail', 'mail.contoso.com');
     await admin.assign(profileId, [group]);
+    // A PKCS identity that an (unassigned) email profile authenticates with: the Certificates page shows the link.
+    const pkcs = await server.request('POST', '/graph/beta/deviceManagement/deviceConfigurations', {
+      '@odata.type': '#microsoft.graph.iosPkcsCertificateProfile', displayName: 'Mail identity', subjectAlternativeNameType: 'userPrincipalName',
+    });
+    assert.equal(pkcs.status, 201, JSON.stringify(pkcs.body));
+    await admin.mailProfile('Certificate mail', 'mail.contoso.com', {
+      authenticationMethod: 'certificate', 'identityCertificate@odata.bind': `https://graph.microsoft.com/beta/deviceManagement/deviceConfigurations('${pkcs.body.id}')`,
+    });
     const iphone = await enrollIphoneAt(await admin.enrollmentToken(ann), deviceHttpFor(pki), caPem);
     // Ann added the same Exchange account by hand: iOS refuses the profile's (accountNotUnique).
     iphone.addUserAccount('mail.contoso.com', seeded.userUpn);
@@ -180,7 +188,8 @@ describe('console home alerts, certificates, paging and console accounts in Chro
       assert.equal(await page.locator('h1').first().textContent(), 'Certificates');
       const ca = (await server.request('GET', '/graph/beta/envelope/certificateAuthority')).body as { subject: string; thumbprint: string };
       await page.getByText(ca.thumbprint).waitFor();
-      await page.getByRole('table', { name: 'Certificate profiles' }).waitFor();
+      const identity = page.getByRole('table', { name: 'Certificate profiles' }).getByRole('row').filter({ hasText: 'Mail identity' });
+      assert.match(await identity.innerText(), /PKCS certificate \(iOS\/iPadOS\)[\s\S]*0[\s\S]*Certificate mail \(identity\)/);
       await page.getByRole('table', { name: 'issued certificates' }).getByText('No issued certificates yet.').waitFor();
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download root certificate (.cer)' }).press('Enter')]);
       const der = readFileSync((await download.path())!);
