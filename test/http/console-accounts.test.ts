@@ -90,6 +90,7 @@ describe('console accounts and console sign-in', () => {
     assert.equal(reply.status, 200, JSON.stringify(reply.body));
     assert.deepEqual(Object.keys(reply.body).sort(), ['expirationDateTime', 'role', 'token', 'tokenId', 'userName']);
     assert.equal(reply.body.role, 'admin');
+    assert.equal(reply.raw.headers['cache-control'], 'no-store');
     const hours = (Date.parse(reply.body.expirationDateTime) - Date.now()) / 3_600_000;
     assert.ok(hours > 7.9 && hours <= 8, `session lasts 8 hours, not ${hours}`);
     const me = await t.request('GET', '/graph/beta/envelope/currentToken', { token: reply.body.token });
@@ -172,5 +173,24 @@ describe('console accounts and console sign-in', () => {
     // A success starts the count over: four more failures do not lock.
     for (let i = 0; i < 4; i++) await assert.rejects(accounts.signIn({ userName: 'grace', password: 'not the password', address }), { status: 401 });
     assert.equal((await accounts.signIn({ userName: 'grace', password, address })).role, 'readOnly');
+  });
+
+  it('counts concurrent failures of two server processes exactly and locks the account once the limit is passed', async () => {
+    const store = new TenantStore(t.envelope.db);
+    const tenantId = (await store.findDefault())!.id;
+    // Two services on one database, as two Envelope processes share one PostgreSQL.
+    const processes = [0, 1].map(() => new ConsoleAccountService({ store: new ConsoleAccountStore(t.envelope.db), tenants: store }));
+    await processes[0]!.create(tenantId, { userName: 'henry', role: 'admin', password });
+    const address = '203.0.113.250';
+    const attempts = Array.from({ length: 8 }, (_, i) => processes[i % 2]!.signIn({ userName: 'henry', password: `wrong guess ${i}`, address }));
+    const outcomes = await Promise.allSettled(attempts);
+    assert.ok(outcomes.every((o) => o.status === 'rejected' && [401, 429].includes((o.reason as { status: number }).status)));
+    const [row] = await t.envelope.db.query<{ failed_attempts: number; locked_until: Date | null }>("SELECT failed_attempts, locked_until FROM console_accounts WHERE user_name = 'henry'");
+    const failed = outcomes.filter((o) => o.status === 'rejected' && (o.reason as { status: number }).status === 401).length;
+    assert.equal(row!.failed_attempts, failed, 'every refused password counted once');
+    assert.ok(row!.locked_until, 'locked');
+    const [byAddress] = await t.envelope.db.query<{ failures: number }>('SELECT failures FROM console_sign_in_failures WHERE address = $1', [address]);
+    assert.equal(byAddress!.failures, failed);
+    await assert.rejects(processes[1]!.signIn({ userName: 'henry', password, address: '203.0.113.251' }), { status: 429 });
   });
 });

@@ -95,8 +95,10 @@ export function registerConsoleSessionRoutes(scope: FastifyInstance, accounts: C
       body: ConsoleSessionCreate,
       response: { 200: ConsoleSession, 400: GraphErrorRef, 401: GraphErrorRef, 429: GraphErrorRef },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const session = await accounts.signIn({ ...request.body, address: request.ip });
+    // A bearer token: no cache (browser or proxy) may keep the answer.
+    reply.header('cache-control', 'no-store');
     // The audit trail records the sign-in as a write by the session it created (its token redacted).
     request.principal = { tokenId: session.tokenId, tenantId: session.tenantId, role: session.role };
     return { token: session.token, tokenId: session.tokenId, userName: session.userName, role: session.role, expirationDateTime: session.expirationDateTime };
