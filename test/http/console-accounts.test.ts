@@ -95,10 +95,11 @@ describe('console accounts and console sign-in', () => {
     assert.ok(hours > 7.9 && hours <= 8, `session lasts 8 hours, not ${hours}`);
     const me = await t.request('GET', '/graph/beta/envelope/currentToken', { token: reply.body.token });
     assert.deepEqual(me.body, { id: reply.body.tokenId, role: 'admin' });
-    const [event] = await t.envelope.db.query<{ actor_token_id: string; modified_properties: unknown }>(
-      "SELECT actor_token_id, modified_properties FROM audit_events WHERE activity LIKE 'POST %consoleSession' AND status_code = 200 ORDER BY created_at DESC LIMIT 1",
+    const [event] = await t.envelope.db.query<{ actor_token_id: string; activity_type: string; category: string; modified_properties: unknown }>(
+      "SELECT actor_token_id, activity_type, category, modified_properties FROM audit_events WHERE activity LIKE 'POST %consoleSession' AND status_code = 200 ORDER BY created_at DESC LIMIT 1",
     );
     assert.equal(event!.actor_token_id, reply.body.tokenId, 'the sign-in is audited as the session it created');
+    assert.deepEqual([event!.activity_type, event!.category], ['Create ConsoleSession', 'ConsoleAccounts']);
     assert.ok(!JSON.stringify(event).includes(reply.body.token) && !JSON.stringify(event).includes(password));
   });
 
