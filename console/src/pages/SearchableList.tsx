@@ -46,6 +46,8 @@ export function SearchableList<T>(props: {
   /** The caller's own filter controls, shown beside the search box. */
   tools?: ReactNode;
   note?: ReactNode;
+  /** Controls acting on the rows loaded now (after the server's search and filter), e.g. bulk resend. */
+  actions?(shown: readonly T[]): ReactNode;
   pageSize?: number;
 }) {
   const styles = useStyles();
@@ -90,6 +92,7 @@ export function SearchableList<T>(props: {
             Export CSV
           </Button>
         )}
+        {props.actions?.(list.items)}
         <Text aria-live="polite">{summary}{props.csv && list.hasMore ? '; Export CSV writes every matching row, not only those shown' : ''}</Text>
         {exporting && <Text aria-live="polite">{exporting}</Text>}
       </div>

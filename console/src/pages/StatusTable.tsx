@@ -23,6 +23,8 @@ export function StatusTable<T extends { id: string; status: string }>(props: {
   statusFilter?: boolean;
   fileName: string;
   note?: ReactNode;
+  /** Controls acting on the rows shown now (loaded, after search and filter), e.g. bulk resend. */
+  actions?(shown: readonly T[]): ReactNode;
 }) {
   const [status, setStatus] = useState('all');
   return (
@@ -36,6 +38,7 @@ export function StatusTable<T extends { id: string; status: string }>(props: {
       filter={props.statusFilter && status !== 'all' ? `status eq ${odataString(status)}` : ''}
       csv={{ fileName: props.fileName, columns: props.csv }}
       note={props.note}
+      {...(props.actions ? { actions: props.actions } : {})}
       tools={props.statusFilter && (
         <Field label="Status">
           <Select value={status} onChange={(_e, d) => setStatus(d.value)}>
