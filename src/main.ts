@@ -10,6 +10,9 @@ import { redactTokenInUrl } from './http/device/apple/enroll.ts';
 import { AssignmentService } from './services/assignments/assignment-service.ts';
 import { TenantConfigurationService } from './services/gitops/tenant-configuration.ts';
 import { TenantService, type IssuedToken } from './services/auth/tenant-service.ts';
+import { ConsoleAccountService } from './services/auth/console-accounts.ts';
+import { ConsoleAccountStore } from './store/postgres/console-account-store.ts';
+import { IssuedCertificateService } from './services/certificates/issued-certificates.ts';
 import { DeviceService } from './services/directory/device-service.ts';
 import { DeviceProtocolLogService } from './services/directory/device-protocol-log.ts';
 import { GroupService } from './services/directory/group-service.ts';
@@ -249,6 +252,8 @@ export async function createEnvelope(options: {
   const wake = new QueuedWakeService({ wakes, onQueued: () => wakeWorker.nudge() });
   const services: AppServices = {
     tenants: new TenantService(stores.tenants),
+    consoleAccounts: new ConsoleAccountService({ store: new ConsoleAccountStore(db), tenants: stores.tenants }),
+    issuedCertificates: new IssuedCertificateService(stores.issuedIdentities),
     users: new UserService(stores.users, newId),
     scim: new ScimService({ transact, newId }),
     groups: new GroupService(stores, newId),

@@ -79,6 +79,10 @@ import { registerAndroidEnterpriseRoutes } from './device/android-enterprise/and
 import type { PortalService } from '../services/portal/portal-service.ts';
 import { registerPortalLinkRoutes } from './portal/portal-link-routes.ts';
 import { portalApiPrefix, registerPortalApiRoutes } from './portal/portal-api-routes.ts';
+import type { ConsoleAccountService } from '../services/auth/console-accounts.ts';
+import { registerConsoleAccountRoutes, registerConsoleSessionRoutes } from './graph/console-accounts.ts';
+import type { IssuedCertificateService } from '../services/certificates/issued-certificates.ts';
+import { registerIssuedCertificateRoutes } from './graph/issued-certificates.ts';
 
 export interface AppServices {
   tenants: TenantService;
@@ -132,6 +136,10 @@ export interface AppServices {
   androidEnterpriseStatus: AmapiStatusService;
   /** The company portal: links for end users and what they may see and do (decision 0031). */
   portal: PortalService;
+  /** Console accounts (user name and password) and their sign-in. */
+  consoleAccounts: ConsoleAccountService;
+  /** Certificates the tenant CA issued to devices (read only). */
+  issuedCertificates: IssuedCertificateService;
 }
 
 export interface AppOptions {
@@ -301,7 +309,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerCurrentTokenRoutes(graph);
     registerAndroidEnterpriseSettingsRoutes(graph, options.services.androidEnterpriseSettings);
     registerPortalLinkRoutes(graph, options.services.portal);
+    registerConsoleAccountRoutes(graph, options.services.consoleAccounts);
+    registerIssuedCertificateRoutes(graph, options.services.issuedCertificates);
   }, { prefix: graphPrefix });
+  // Console sign-in: no bearer token (it is how the console gets one), throttled per address and account.
+  await app.register((scope) => registerConsoleSessionRoutes(scope, options.services.consoleAccounts), { prefix: graphPrefix });
 
   // The same handlers for what Graph v1.0 models; profiles, assignments and status are beta-only in Graph.
   await app.register(async (scope) => {
