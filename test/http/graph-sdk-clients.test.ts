@@ -175,8 +175,8 @@ describe('Graph SDK clients against Envelope over HTTPS', () => {
     assert.equal(answer.getResponseById('2').status, 201);
     const read = answer.getResponseById('3');
     assert.equal(read.status, 200);
-    assert.equal((await read.json()).displayName, 'Batch One');
-    const listed = await answer.getResponseById('4').json();
+    assert.equal(((await read.json()) as { displayName: string }).displayName, 'Batch One');
+    const listed = (await answer.getResponseById('4').json()) as { '@odata.count': number };
     assert.equal(listed['@odata.count'], 1);
 
     // A step whose dependency failed is not run (424), as Graph answers.
