@@ -154,6 +154,23 @@ describe('Graph SDK clients against Envelope over HTTPS', () => {
     await client.api(`/deviceManagement/deviceConfigurations/${profile.id}`).patch({ '@odata.type': '#microsoft.graph.iosEasEmailProfileConfiguration', description: 'Edited by the SDK' });
     const edited = await client.api(`/deviceManagement/deviceConfigurations/${profile.id}`).get();
     assert.deepEqual([edited.description, edited.version], ['Edited by the SDK', 2]);
+    // One assignment at a time, as Graph's deviceConfigurationAssignment collection takes them.
+    const single = await client.api(`/deviceManagement/deviceConfigurations/${profile.id}/assignments`).post({
+      target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' },
+    });
+    assert.equal(single.target['@odata.type'], '#microsoft.graph.allDevicesAssignmentTarget');
+    assert.equal((await client.api(`/deviceManagement/deviceConfigurations/${profile.id}/assignments/${single.id}`).get()).id, single.id);
+    assert.equal((await client.api(`/deviceManagement/deviceConfigurations/${profile.id}/assignments`).get()).value.length, 2);
+    await assert.rejects(
+      client.api(`/deviceManagement/deviceConfigurations/${profile.id}/assignments`).post({ target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId: randomUUID() } }),
+      (err: { statusCode?: number; body?: string }) => err.statusCode === 400 && JSON.parse(err.body ?? '{}').target === 'target.groupId',
+    );
+    await assert.rejects(
+      client.api(`/deviceManagement/deviceConfigurations/${profile.id}/assignments`).post({ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }),
+      (err: { statusCode?: number }) => err.statusCode === 409,
+    );
+    await client.api(`/deviceManagement/deviceConfigurations/${profile.id}/assignments/${single.id}`).delete();
+    await assert.rejects(client.api(`/deviceManagement/deviceConfigurations/${profile.id}/assignments/${single.id}`).get(), (err: { statusCode?: number }) => err.statusCode === 404);
     await client.api(`/deviceManagement/deviceConfigurations/${profile.id}/assign`).post({ assignments: [] });
     assert.deepEqual((await client.api(`/deviceManagement/deviceConfigurations/${profile.id}/assignments`).get()).value, []);
     await client.api(`/deviceManagement/deviceConfigurations/${profiles[2].id}`).delete();
@@ -200,6 +217,19 @@ describe('Graph SDK clients against Envelope over HTTPS', () => {
     const other = (await envelope.services.tenants.createToken('sdk-other', 'admin')).token;
     const outsider = Client.init({ authProvider: (done) => done(null, other), baseUrl: `${origin}/graph`, defaultVersion: 'beta', customHosts: new Set(['127.0.0.1']) });
     await assert.rejects(outsider.api('/users/pat.sdk1@contoso.com').get(), (err: { statusCode?: number }) => err.statusCode === 404);
+    // Single assignments: readOnly may read, not write; another tenant's profile is not there.
+    const mine = await client.api('/deviceManagement/deviceConfigurations').post({
+      '@odata.type': '#microsoft.graph.iosEasEmailProfileConfiguration', displayName: 'SDK denial mail', accountName: 'Contoso',
+      hostName: 'mail.contoso.com', usernameSource: 'userPrincipalName', emailAddressSource: 'primarySmtpAddress',
+    });
+    const added = await client.api(`/deviceManagement/deviceConfigurations/${mine.id}/assignments`).post({ target: { '@odata.type': '#microsoft.graph.allLicensedUsersAssignmentTarget' } });
+    assert.equal((await reader.api(`/deviceManagement/deviceConfigurations/${mine.id}/assignments/${added.id}`).get()).id, added.id);
+    await assert.rejects(reader.api(`/deviceManagement/deviceConfigurations/${mine.id}/assignments`).post({ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }), (err: { statusCode?: number }) => err.statusCode === 403);
+    await assert.rejects(reader.api(`/deviceManagement/deviceConfigurations/${mine.id}/assignments/${added.id}`).delete(), (err: { statusCode?: number }) => err.statusCode === 403);
+    await assert.rejects(outsider.api(`/deviceManagement/deviceConfigurations/${mine.id}/assignments/${added.id}`).get(), (err: { statusCode?: number }) => err.statusCode === 404);
+    await assert.rejects(outsider.api(`/deviceManagement/deviceConfigurations/${mine.id}/assignments/${added.id}`).delete(), (err: { statusCode?: number }) => err.statusCode === 404);
+    await assert.rejects(outsider.api(`/deviceManagement/deviceConfigurations/${mine.id}/assignments`).post({ target: { '@odata.type': '#microsoft.graph.allDevicesAssignmentTarget' } }), (err: { statusCode?: number }) => err.statusCode === 404);
+    assert.equal((await client.api(`/deviceManagement/deviceConfigurations/${mine.id}/assignments`).get()).value.length, 1);
   });
 
   describe('raw requests as the Graph PowerShell SDK sends them', () => {
