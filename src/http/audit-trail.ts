@@ -19,6 +19,8 @@ declare module 'fastify' {
     auditBefore?: unknown;
     /** The audited write's transaction: its statements and its audit event commit or roll back together. */
     auditTransaction?: RequestTransaction | null;
+    /** Properties a route adds to its audit event (e.g. the profile a replace created, which the body cannot name). */
+    auditExtraProperties?: AuditProperty[];
   }
 }
 
@@ -66,6 +68,7 @@ export function installAuditTrail(app: FastifyInstance, audit: AuditService, tra
   const routes = new Map<string, DescribedRoute>();
   app.decorateRequest('auditBefore', undefined);
   app.decorateRequest('auditTransaction', null);
+  app.decorateRequest('auditExtraProperties', undefined);
 
   app.addHook('onRoute', (options: RouteOptions) => {
     const methods = Array.isArray(options.method) ? options.method : [options.method];
@@ -134,6 +137,7 @@ export function installAuditTrail(app: FastifyInstance, audit: AuditService, tra
       event.modifiedProperties = modifiedPropertiesOf({
         operation: route.activityOperationType, succeeded, body: request.body, before: request.auditBefore, after, schemaSecrets,
       });
+      if (request.auditExtraProperties) event.modifiedProperties.push(...request.auditExtraProperties);
     } catch (err) {
       // Whatever a body holds, the write is still recorded: who, what route, which resource, result.
       request.log.warn({ err }, 'audit properties not derived');

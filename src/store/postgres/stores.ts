@@ -19,6 +19,7 @@ import { WindowsMdmStore } from './windows-mdm-store.ts';
 import { KnoxAgentStore } from './knox-agent-store.ts';
 import { KnoxPushSettingsStore } from './knox-push-settings-store.ts';
 import { AndroidEnterpriseStore } from './android-enterprise-store.ts';
+import { ReplacementStore } from './replacement-store.ts';
 
 /** Every store, bound to one connection or transaction. */
 export interface Stores {
@@ -42,6 +43,8 @@ export interface Stores {
   knoxAgent: KnoxAgentStore;
   knoxPushSettings: KnoxPushSettingsStore;
   androidEnterprise: AndroidEnterpriseStore;
+  /** Which profile replaced which (one-step replace). */
+  replacements: ReplacementStore;
 }
 
 export function createStores(db: Queryable): Stores {
@@ -66,6 +69,7 @@ export function createStores(db: Queryable): Stores {
     knoxAgent: new KnoxAgentStore(db),
     knoxPushSettings: new KnoxPushSettingsStore(db),
     androidEnterprise: new AndroidEnterpriseStore(db),
+    replacements: new ReplacementStore(db),
   };
 }
 
