@@ -235,7 +235,9 @@ describe('Graph SDK clients against Envelope over HTTPS', () => {
   describe('raw requests as the Graph PowerShell SDK sends them', () => {
     // Microsoft.Graph PowerShell 2.x: a client-request-id GUID, SdkVersion naming the module, a
     // User-Agent naming the cmdlet, query options with `$` percent-encoded, and for -All every
-    // `@odata.nextLink` followed as given with the same headers.
+    // `@odata.nextLink` followed as given with the same headers (the SDK's documented behaviour).
+    // The SdkVersion and User-Agent values are representative, not copied from a captured trace:
+    // Envelope must accept them whatever they say, and does not read them.
     const headers = (cmdlet: string, extra: Record<string, string> = {}) => ({
       authorization: `Bearer ${adminToken}`,
       'client-request-id': randomUUID(),
