@@ -61,6 +61,7 @@ import { WakeStore } from './store/postgres/wake-store.ts';
 import { migrate } from './store/postgres/migrate.ts';
 import { openPostgresDb } from './store/postgres/pg-db.ts';
 import { openPgliteDb } from './store/postgres/pglite-db.ts';
+import { RequestTransactionDb } from './store/postgres/request-transaction-db.ts';
 import { createStores, createTransactor } from './store/postgres/stores.ts';
 import { AuditEventStore } from './store/postgres/audit-event-store.ts';
 import { AuditService } from './services/audit/audit-service.ts';
@@ -180,7 +181,8 @@ export async function createEnvelope(options: {
   /** Android Management API: null/absent url = Google's; else a stand-in's root URL (ENVELOPE_AMAPI_URL); the quota per project. */
   amapi?: { url?: string | null; quota?: AmapiQuota; clientOptions?: AmapiClientTuning; sync?: Partial<AmapiSyncOptions>; now?: () => number };
 }): Promise<Envelope> {
-  const { db } = options;
+  // Statements of an audited admin write run in the request's transaction with its audit event (decision 0032).
+  const db = new RequestTransactionDb(options.db);
   await migrate(db);
   const newId = options.newId ?? randomUUID;
   const stores = createStores(db);
@@ -249,7 +251,7 @@ export async function createEnvelope(options: {
     metrics: wakeMetrics,
     options: options.wake,
   });
-  const wake = new QueuedWakeService({ wakes, onQueued: () => wakeWorker.nudge() });
+  const wake = new QueuedWakeService({ wakes, onQueued: () => db.afterCommit(() => wakeWorker.nudge()) });
   const services: AppServices = {
     tenants: new TenantService(stores.tenants),
     consoleAccounts: new ConsoleAccountService({ store: new ConsoleAccountStore(db), tenants: stores.tenants }),
@@ -381,7 +383,7 @@ export async function createEnvelope(options: {
   deliveryLog.app = app;
   return {
     app,
-    db,
+    db: options.db,
     services,
     firstToken,
     wakeWorker,

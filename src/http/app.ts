@@ -65,6 +65,7 @@ import { registerKnoxPushSettingsRoutes } from './graph/knox-push-settings.ts';
 import type { WakeService } from '../services/push/wake-service.ts';
 import type { AuditService } from '../services/audit/audit-service.ts';
 import { installAuditTrail } from './audit-trail.ts';
+import { RequestTransactionDb } from '../store/postgres/request-transaction-db.ts';
 import { registerAuditEventRoutes } from './graph/audit-events.ts';
 import { requestIdOf } from './request-id.ts';
 import { registerCurrentTokenRoutes } from './graph/current-token.ts';
@@ -214,7 +215,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installErrorHandler(app);
   installInputGuard(app);
   // Before any route: routes are described for the audit trail as they are added.
-  const auditCatalog = installAuditTrail(app, options.services.audit);
+  const auditCatalog = installAuditTrail(app, options.services.audit, options.db instanceof RequestTransactionDb ? options.db : null);
   // Graph clients POST body-less actions (getTargetedUsersAndDevices) with a JSON content type.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');

@@ -378,14 +378,17 @@ describe('the audit trail (deviceManagement/auditEvents)', () => {
     assert.equal((await rows())[0]!.activity_type, one.activity_type);
   });
 
-  it('keeps a successful write successful when the audit insert fails', async () => {
+  it('rolls a write back when its audit event cannot be inserted (decision 0032): no change without its event', async () => {
     await t.envelope.db.exec(`CREATE FUNCTION test_refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit disk full'; END; $$;
       CREATE TRIGGER test_refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION test_refuse_audit();`);
     try {
       const before = await t.count('audit_events');
+      const users = await t.count('users');
       const reply = await t.request('POST', `${graph}/users`, { body: { displayName: 'Unaudited', userPrincipalName: 'unaudited@contoso.com' } });
-      assert.equal(reply.status, 201);
-      assert.equal((await t.request('GET', `${graph}/users/${reply.body.id}`)).status, 200);
+      assert.equal(reply.status, 503, JSON.stringify(reply.body));
+      assert.equal(reply.body.error.code, 'ServiceUnavailable');
+      assert.equal((await t.request('GET', `${graph}/users/unaudited@contoso.com`)).status, 404);
+      assert.equal(await t.count('users'), users);
       assert.equal(await t.count('audit_events'), before);
     } finally {
       await t.envelope.db.exec('DROP TRIGGER test_refuse_audit ON audit_events; DROP FUNCTION test_refuse_audit();');
