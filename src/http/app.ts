@@ -69,6 +69,7 @@ import { RequestTransactionDb } from '../store/postgres/request-transaction-db.t
 import { registerAuditEventRoutes } from './graph/audit-events.ts';
 import { requestIdOf } from './request-id.ts';
 import { registerCurrentTokenRoutes } from './graph/current-token.ts';
+import { registerApiTokenRoutes } from './graph/api-tokens.ts';
 import { registerConsoleRoutes } from './console.ts';
 import type { ScimService } from '../services/scim/scim-service.ts';
 import { registerScimRoutes, scimPrefix } from './scim/scim-routes.ts';
@@ -308,6 +309,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerAlertRoutes(graph, options.services.alerts);
     registerKnoxPushSettingsRoutes(graph, options.services.knoxPushSettings);
     registerCurrentTokenRoutes(graph);
+    registerApiTokenRoutes(graph, options.services.tenants);
     registerAndroidEnterpriseSettingsRoutes(graph, options.services.androidEnterpriseSettings);
     registerPortalLinkRoutes(graph, options.services.portal);
     registerConsoleAccountRoutes(graph, options.services.consoleAccounts);

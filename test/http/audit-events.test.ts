@@ -338,7 +338,7 @@ describe('the audit trail (deviceManagement/auditEvents)', () => {
   it('lists the categories and activity types of the audited routes (getAuditCategories, getAuditActivityTypes)', async () => {
     const categories = await t.request('GET', `${audit}/getAuditCategories()`);
     assert.equal(categories.status, 200);
-    assert.deepEqual(categories.body.value, ['ConsoleAccounts', 'Delivery', 'DeviceConfiguration', 'Directory', 'Enrollment']);
+    assert.deepEqual(categories.body.value, ['ApiTokens', 'ConsoleAccounts', 'Delivery', 'DeviceConfiguration', 'Directory', 'Enrollment']);
     const types = await t.request('GET', `${audit}/getAuditActivityTypes(category='Directory')`);
     assert.equal(types.status, 200);
     for (const type of ['Create User', 'Patch User', 'Delete User', 'Create Group members/$ref', 'Create ManagedDevice']) assert.ok(types.body.value.includes(type), type);

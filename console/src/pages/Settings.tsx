@@ -2,6 +2,7 @@ import { Text } from '@fluentui/react-components';
 import { ApiError } from '../api.ts';
 import { LoadState, PageTitle, Section, formatDate, useLoad } from '../components.tsx';
 import { useSession } from '../session.tsx';
+import { ApiTokensSection, ConsoleAccountsSection } from './AccessSettings.tsx';
 
 interface PushCertificate {
   topic: string;
@@ -30,7 +31,7 @@ function daysUntil(iso: string): number {
   return Math.floor((new Date(iso).getTime() - Date.now()) / 86_400_000);
 }
 
-/** Settings: the Apple push certificate and the Windows push (WNS) settings, and how API tokens are managed. */
+/** Settings: the Apple push certificate, the Windows push (WNS) settings, API tokens and console accounts. */
 export default function Settings() {
   const { api } = useSession();
   const loaded = useLoad(async () => {
@@ -73,9 +74,8 @@ export default function Settings() {
               <Text>Not set up: Windows PCs get changes at their scheduled check-ins only (PUT /graph/beta/envelope/windowsPushSettings).</Text>
             )}
           </Section>
-          <Section title="API tokens">
-            <Text>API tokens are issued and revoked on the server: `envelope token create --tenant NAME --role admin|readOnly`, `envelope token list`, `envelope token revoke`.</Text>
-          </Section>
+          <ApiTokensSection />
+          <ConsoleAccountsSection />
         </>
       )}
     </>

@@ -68,26 +68,43 @@ export class TenantService {
    * expires. 400 naming `role` or `expires` when they are wrong.
    */
   async createToken(tenantName: string, role: string, label = '', expiresDays = ''): Promise<IssuedToken> {
+    return this.#createToken(await this.#tenantByName(tenantName), role, label, expiresDays, 'expires');
+  }
+
+  /** `createToken` for a tenant known by id (the admin API); `expiresField` names the field in errors. */
+  async createTokenIn(tenantId: string, role: string, label: string, expiresDays: string, expiresField: string): Promise<IssuedToken> {
+    return this.#createToken(await this.getTenant(tenantId), role, label, expiresDays, expiresField);
+  }
+
+  async #createToken(tenant: Tenant, role: string, label: string, expiresDays: string, expiresField: string): Promise<IssuedToken> {
     if (!isTokenRole(role)) throw badRequest(`Role '${role}' is invalid: use admin, readOnly or scim.`, 'role');
     let expiresAt: Date | null = null;
     if (expiresDays !== '') {
       const days = /^\d{1,5}$/.test(expiresDays) ? Number(expiresDays) : NaN;
       if (!(days >= 1 && days <= maxTokenLifetimeDays)) {
-        throw badRequest(`--expires must be a whole number of days from 1 to ${maxTokenLifetimeDays}, not '${expiresDays}'.`, 'expires');
+        throw badRequest(`${expiresField === 'expires' ? '--expires' : expiresField} must be a whole number of days from 1 to ${maxTokenLifetimeDays}, not '${expiresDays}'.`, expiresField);
       }
       expiresAt = new Date(this.#now().getTime() + days * 86_400_000);
     }
-    return this.#issue(await this.#tenantByName(tenantName), role, generateToken(), label, expiresAt);
+    return this.#issue(tenant, role, generateToken(), label, expiresAt);
   }
 
   async listTokens(tenantName: string): Promise<TokenInfo[]> {
     return this.#store.listTokens((await this.#tenantByName(tenantName)).id);
   }
 
+  listTokensIn(tenantId: string): Promise<TokenInfo[]> {
+    return this.#store.listTokens(tenantId);
+  }
+
   /** Revokes a token at once: the next request with it gets 401. */
   async revokeToken(tenantName: string, tokenId: string): Promise<void> {
-    const tenant = await this.#tenantByName(tenantName);
-    if (!/^[0-9a-f-]{36}$/i.test(tokenId) || !(await this.#store.revokeToken(tenant.id, tokenId))) {
+    await this.revokeTokenIn((await this.#tenantByName(tenantName)).id, tokenId);
+  }
+
+  /** `revokeToken` for a tenant known by id; 404 for a token of another tenant or one already revoked. */
+  async revokeTokenIn(tenantId: string, tokenId: string): Promise<void> {
+    if (!/^[0-9a-f-]{36}$/i.test(tokenId) || !(await this.#store.revokeToken(tenantId, tokenId))) {
       throw notFound('Active token', tokenId);
     }
   }
