@@ -2,15 +2,11 @@ import assert from 'node:assert/strict';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { adminHelpers, createE2ePki, deviceHttpFor, enrollIphoneAt, startHttpsEnvelope, type HttpsEnvelope } from '../helpers/https-envelope.ts';
+import { consolePages } from '../helpers/console-page.ts';
 import { openTestDb, type TestDb } from '../helpers/test-db.ts';
-import { axeViolations, collectBrowserErrors, launchChromium, screenshot } from '../helpers/browser.ts';
-
-/** The little of the page's globals that functions run in it use (the type-check has no DOM types). */
-interface InPage {
-  document: { querySelector(selector: string): unknown; querySelectorAll(selector: string): { length: number } };
-}
+import { launchChromium, screenshot } from '../helpers/browser.ts';
 
 const password = 'console account password';
 const extraUsers = 60;
@@ -25,6 +21,7 @@ describe('console home alerts, certificates, paging and console accounts in Chro
   let testDb: TestDb;
   let server: HttpsEnvelope;
   let browser: Browser;
+  let ui: ReturnType<typeof consolePages>;
   const seeded = { deviceId: '', deviceName: '', userUpn: 'ann@contoso.com' };
 
   before(async () => {
@@ -32,6 +29,7 @@ describe('console home alerts, certificates, paging and console accounts in Chro
     testDb = await openTestDb();
     const pki = await createE2ePki();
     server = await startHttpsEnvelope({ db: testDb.db, pki, secretKey: randomBytes(32), appleMdmOptions: { verifyDelayMs: 0 } });
+    ui = consolePages(browser, server.origin, { tabMatch: 'prefix' });
     const admin = adminHelpers(server.request);
     await admin.uploadPushCertificate(pki.push);
     const ca = await server.request('GET', '/graph/beta/envelope/certificateAuthority');
@@ -74,67 +72,25 @@ describe('console home alerts, certificates, paging and console accounts in Chro
     await testDb?.dispose();
   });
 
-  async function newPage(expectedFailures: RegExp[] = []): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1366, height: 900 }, acceptDownloads: true });
-    const page = await context.newPage();
-    return { context, page, errors: collectBrowserErrors(page, expectedFailures) };
-  }
-
-  async function settle(page: Page): Promise<void> {
-    await page.waitForLoadState('networkidle');
-    await page.locator('h1').first().waitFor();
-    await page.waitForFunction(() => (globalThis as unknown as InPage).document.querySelector('[role="progressbar"]') === null);
-  }
-
-  async function open(page: Page, path: string): Promise<void> {
-    await page.goto(`${server.origin}${path}`);
-    await settle(page);
-  }
-
-  async function assertAccessible(page: Page, name: string): Promise<void> {
-    const serious = (await axeViolations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(serious, [], `${name}: axe-core found serious or critical violations`);
-  }
-
-  function focusedName(page: Page): Promise<string> {
-    return page.evaluate<string>(`(() => {
-      const el = document.activeElement;
-      if (!el || el === document.body) return '';
-      const labelled = el.labels?.[0]?.textContent ?? el.getAttribute('aria-label');
-      return (labelled ?? el.textContent ?? '').trim();
-    })()`);
-  }
-
-  /** Presses Tab until the focused control's name starts with `name` (at most `max` presses). */
-  async function tabTo(page: Page, name: string, max = 60): Promise<void> {
-    const seen: string[] = [];
-    for (let i = 0; i < max; i++) {
-      await page.keyboard.press('Tab');
-      seen.push(await focusedName(page));
-      if (seen.at(-1)!.startsWith(name)) return;
-    }
-    assert.fail(`Tab never reached "${name}" (got ${JSON.stringify(seen)})`);
-  }
-
   /** Signs in with a console account by keyboard only. */
   async function signInWithAccount(page: Page, userName: string, secret: string): Promise<void> {
     await page.goto(`${server.origin}/`);
-    await settle(page);
-    await tabTo(page, 'User name');
+    await ui.settle(page);
+    await ui.tabTo(page, 'User name');
     await page.keyboard.type(userName);
-    await tabTo(page, 'Password', 1);
+    await ui.tabTo(page, 'Password', 1);
     await page.keyboard.type(secret);
     await page.keyboard.press('Enter');
   }
 
   it('signs in with a console account by keyboard, refusing a wrong password without saying which part was wrong', async () => {
     // The wrong password's 401 is the answer the sign-in form turns into its message.
-    const { context, page, errors } = await newPage([/\/graph\/beta\/envelope\/consoleSession$/]);
+    const { context, page, errors } = await ui.newPage([/\/graph\/beta\/envelope\/consoleSession$/]);
     try {
       await signInWithAccount(page, 'alice', 'not the password at all');
       await page.getByText('The user name or password is not correct.').waitFor();
       assert.equal(await page.getByRole('navigation').count(), 0);
-      await assertAccessible(page, 'sign-in with account');
+      await ui.assertAccessible(page, 'sign-in with account');
       await screenshot(page, 'sign-in-account');
       await signInWithAccount(page, 'alice', password);
       await page.getByRole('navigation').waitFor();
@@ -146,11 +102,11 @@ describe('console home alerts, certificates, paging and console accounts in Chro
   });
 
   it('shows the duplicate-account alert on Home with its count and fix, and the alert page lists the iPhone', async () => {
-    const { context, page, errors } = await newPage();
+    const { context, page, errors } = await ui.newPage();
     try {
       await signInWithAccount(page, 'alice', password);
       await page.getByRole('navigation').waitFor();
-      await settle(page);
+      await ui.settle(page);
       const alert = page.getByRole('list', { name: 'Active alerts' }).getByRole('listitem').filter({ hasText: 'iOS devices blocked by an email account the user made' });
       const text = await alert.innerText();
       assert.match(text, /Warning/);
@@ -158,19 +114,19 @@ describe('console home alerts, certificates, paging and console accounts in Chro
       assert.match(text, /Fix: Ask each user to remove the email account they added themselves/);
       const chart = page.getByRole('img', { name: /Device deliveries over all profiles/ });
       assert.match((await chart.getAttribute('aria-label'))!, /Error 1|Conflict 1|Failed 1/);
-      await assertAccessible(page, 'home with alerts');
+      await ui.assertAccessible(page, 'home with alerts');
       await screenshot(page, 'home-alerts');
 
       // By keyboard, from the home page to the alert's page.
-      await tabTo(page, 'See the 1 affected device');
+      await ui.tabTo(page, 'See the 1 affected device');
       await page.keyboard.press('Enter');
       await page.waitForURL(`${server.origin}/alerts/duplicateAccountBlocks`);
-      await settle(page);
+      await ui.settle(page);
       assert.equal(await page.locator('h1').first().textContent(), 'iOS devices blocked by an email account the user made');
       const row = page.getByRole('table', { name: 'affected devices' }).getByRole('row').filter({ hasText: seeded.deviceName });
       assert.match(await row.innerText(), /ann@contoso\.com[\s\S]*Contoso mail/);
       await page.getByText('1 of 1 shown').waitFor();
-      await assertAccessible(page, 'alert page');
+      await ui.assertAccessible(page, 'alert page');
       await screenshot(page, 'alert-duplicate-account');
       assert.deepEqual(errors, []);
     } finally {
@@ -179,12 +135,12 @@ describe('console home alerts, certificates, paging and console accounts in Chro
   });
 
   it('renders the Certificates page with the tenant CA and downloads its root certificate', async () => {
-    const { context, page, errors } = await newPage();
+    const { context, page, errors } = await ui.newPage();
     try {
       await signInWithAccount(page, 'alice', password);
       await page.getByRole('navigation').waitFor();
       await page.getByRole('link', { name: 'Certificates' }).click();
-      await settle(page);
+      await ui.settle(page);
       assert.equal(await page.locator('h1').first().textContent(), 'Certificates');
       const ca = (await server.request('GET', '/graph/beta/envelope/certificateAuthority')).body as { subject: string; thumbprint: string };
       await page.getByText(ca.thumbprint).waitFor();
@@ -194,7 +150,7 @@ describe('console home alerts, certificates, paging and console accounts in Chro
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download root certificate (.cer)' }).press('Enter')]);
       const der = readFileSync((await download.path())!);
       assert.equal(new X509Certificate(der).fingerprint.replace(/:/g, ''), ca.thumbprint);
-      await assertAccessible(page, 'certificates');
+      await ui.assertAccessible(page, 'certificates');
       await screenshot(page, 'certificates');
       assert.deepEqual(errors, []);
     } finally {
@@ -203,28 +159,28 @@ describe('console home alerts, certificates, paging and console accounts in Chro
   });
 
   it('pages the users table on the server: Load more by keyboard, server search, and a CSV of every matching row', async () => {
-    const { context, page, errors } = await newPage();
+    const { context, page, errors } = await ui.newPage();
     try {
       await signInWithAccount(page, 'alice', password);
       await page.getByRole('navigation').waitFor();
-      await open(page, '/users');
+      await ui.open(page, '/users');
       const table = page.getByRole('table', { name: 'users' });
       const total = extraUsers + 1;
       await page.getByText(`50 of ${total} shown`).waitFor();
       assert.equal(await table.getByRole('row').count(), 51, 'a header and one page of rows');
-      await tabTo(page, 'Load more users');
+      await ui.tabTo(page, 'Load more users');
       await page.keyboard.press('Enter');
       await page.getByText(`${total} of ${total} shown`).waitFor();
       assert.equal(await table.getByRole('row').count(), total + 1);
       assert.equal(await page.getByRole('button', { name: 'Load more users' }).count(), 0, 'no more pages');
-      await assertAccessible(page, 'users paged');
+      await ui.assertAccessible(page, 'users paged');
       await screenshot(page, 'users-paged');
 
       await page.getByLabel('Search users').fill('user1');
       await page.getByText('10 of 10 shown').waitFor();
       await page.getByLabel('Search users').fill('');
       await page.getByText(`50 of ${total} shown`).waitFor();
-      await tabTo(page, 'Export CSV');
+      await ui.tabTo(page, 'Export CSV');
       const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
       const lines = readFileSync((await download.path())!, 'utf8').trim().split('\r\n');
       assert.equal(lines.length, total + 1, 'the header and every user, not only the page shown');
@@ -236,13 +192,13 @@ describe('console home alerts, certificates, paging and console accounts in Chro
   });
 
   it('a readOnly console account sees the new pages and no write control', async () => {
-    const { context, page, errors } = await newPage();
+    const { context, page, errors } = await ui.newPage();
     try {
       await signInWithAccount(page, 'helpdesk', password);
       await page.getByRole('navigation').waitFor();
       assert.equal(await page.getByText('Read only', { exact: true }).count(), 1);
       for (const path of ['/', '/alerts/duplicateAccountBlocks', '/certificates', '/users', '/enrollment']) {
-        await open(page, path);
+        await ui.open(page, path);
         const buttons = await page.evaluate<string[]>(`[...document.querySelectorAll('button, [role="button"]')]
           .filter((b) => !b.closest('.fui-SearchBox'))
           .map((b) => (b.getAttribute('aria-label') ?? b.textContent ?? '').trim())`);
@@ -250,7 +206,7 @@ describe('console home alerts, certificates, paging and console accounts in Chro
         assert.deepEqual(buttons.filter((b) => !reading.includes(b)), [], `${path}: write controls ${JSON.stringify(buttons)}`);
         assert.equal(await page.locator('form').count(), 0, `${path}: no form`);
       }
-      await assertAccessible(page, 'enrollment (readOnly account)');
+      await ui.assertAccessible(page, 'enrollment (readOnly account)');
       assert.deepEqual(errors, []);
     } finally {
       await context.close();

@@ -26,7 +26,7 @@ describe('console settings: API tokens and console accounts in Chromium', () => 
     browser = await launchChromium();
     testDb = await openTestDb();
     server = await startHttpsEnvelope({ db: testDb.db, pki: await createE2ePki(), secretKey: randomBytes(32) });
-    pages = consolePages(browser, server.origin);
+    pages = consolePages(browser, server.origin, { tabMatch: 'prefix' });
     readOnlyToken = (await server.envelope.services.tenants.createToken('default', 'readOnly', 'auditor')).token;
   });
 

@@ -11,7 +11,8 @@ interface InPage {
  * What the console's browser tests do to a page of a running Envelope at `origin`: open a context,
  * sign in, open a path and wait for its data, move by Tab, and check accessibility with axe-core.
  */
-export function consolePages(browser: Browser, origin: string) {
+export function consolePages(browser: Browser, origin: string, options: { tabMatch?: 'exact' | 'prefix' } = {}) {
+  const tabMatch = options.tabMatch ?? 'exact';
   /** Waits until the page's data has loaded (no spinner, no request in flight). */
   async function settle(page: Page): Promise<void> {
     await page.waitForLoadState('networkidle');
@@ -52,15 +53,19 @@ export function consolePages(browser: Browser, origin: string) {
       await settle(page);
     },
 
-    /** Presses Tab until the focused control's name starts with `name` (at most `max` presses). */
-    async tabTo(page: Page, name: string, max = 60): Promise<void> {
+    /**
+     * Presses Tab from where focus is until the focused control's name matches `name` (at most `max`
+     * presses): a pattern, or a string that is the whole name (`tabMatch: 'prefix'`: its start).
+     */
+    async tabTo(page: Page, name: string | RegExp, max = 80): Promise<void> {
+      const matches = (text: string) => (typeof name !== 'string' ? name.test(text) : tabMatch === 'exact' ? text === name : text.startsWith(name));
       const seen: string[] = [];
       for (let i = 0; i < max; i++) {
         await page.keyboard.press('Tab');
         seen.push(await focusedName(page));
-        if (seen.at(-1)!.startsWith(name)) return;
+        if (matches(seen.at(-1)!)) return;
       }
-      assert.fail(`Tab never reached "${name}" (got ${JSON.stringify(seen)})`);
+      assert.fail(`Tab never reached ${String(name)} (got ${JSON.stringify(seen)})`);
     },
 
     async assertAccessible(page: Page, name: string): Promise<void> {
