@@ -35,6 +35,8 @@ export interface AmapiFleetProgress {
   pendingPushes: number;
   /** Devices whose last report named no non-compliance. */
   compliant: number;
+  /** Work profiles still to install the mail apps (`installAfterSeconds`). */
+  pendingInstalls: number;
 }
 
 /**
@@ -98,6 +100,7 @@ export class AmapiFleet {
       quotaRefusals: standIn.counts.quotaRefusals,
       pendingPushes: standIn.pendingPushes,
       compliant: [...lastReport.values()].filter(Boolean).length,
+      pendingInstalls: this.#timers.size,
     };
   }
 
