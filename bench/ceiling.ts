@@ -15,20 +15,9 @@ export interface Ceiling {
 
 /** `request(url)` sends one request to `url` (`<origin>/hello`) and resolves when answered; it throws on a non-2xx. */
 export async function measureHelloCeiling(options: { tls: { cert: string; key: string } | null; request: (url: string) => Promise<void>; concurrency: number; durationMs: number }): Promise<Ceiling> {
-  const child = spawn(process.execPath, [join(root, 'bench', 'hello-server.ts')], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...(options.tls ? { ENVELOPE_TLS_CERT: options.tls.cert, ENVELOPE_TLS_KEY: options.tls.key } : {}) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const hello = await startHelloServer(options.tls);
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let output = '';
-      child.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /listening on (\d+)/.exec(output);
-        if (match) resolve(Number(match[1]));
-      });
-      child.on('exit', (code) => reject(new Error(`the ceiling server exited ${code}`)));
-    });
+    const port = hello.port;
     const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}/hello`;
     const latency = new LatencyWindow();
     let requests = 0;
@@ -52,6 +41,29 @@ export async function measureHelloCeiling(options: { tls: { cert: string; key: s
     const { p50, p95 } = latency.take();
     return { requestsPerSecond: requests / seconds, p50Ms: p50, p95Ms: p95 };
   } finally {
+    hello.stop();
+  }
+}
+
+/** Starts bench/hello-server.ts in a child process (over HTTPS with `tls`, else HTTP); resolves with its port. */
+export async function startHelloServer(tls: { cert: string; key: string } | null): Promise<{ port: number; stop(): void }> {
+  const child = spawn(process.execPath, [join(root, 'bench', 'hello-server.ts')], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...(tls ? { ENVELOPE_TLS_CERT: tls.cert, ENVELOPE_TLS_KEY: tls.key } : {}) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /listening on (\d+)/.exec(output);
+        if (match) resolve(Number(match[1]));
+      });
+      child.on('exit', (code) => reject(new Error(`the ceiling server exited ${code}`)));
+    });
+    return { port, stop: () => child.kill('SIGTERM') };
+  } catch (error) {
     child.kill('SIGTERM');
+    throw error;
   }
 }

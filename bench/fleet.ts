@@ -42,6 +42,7 @@ import { benchIdentity, createBenchIdentities, signMdmMessageFast } from './flee
 import { benchServerUrl, createBenchDatabase } from './bench-database.ts';
 import { benchAndroidEnterpriseFleet, formatAndroidEnterpriseResult } from './fleet-android-enterprise.ts';
 import { benchKnoxFleet, formatKnoxResult } from './fleet-knox.ts';
+import { startHelloServer } from './ceiling.ts';
 import { machineLine } from './machine.ts';
 import { machineTicks, peakRssMb, postgresCpuSeconds, processCpuSeconds } from './process-stats.ts';
 import { createWindowsBenchPki, makeSeededPcs, seedWindowsPcs, startPolling, windowsNetwork, type SeededPc } from './windows-fleet.ts';
@@ -652,19 +653,9 @@ function deviceNetwork(options: { caPem: string; ports: number[]; sockets: numbe
 
 /** A bare Fastify over HTTPS (bench/hello-server.ts, a child process) under the same client load for `durationMs`. */
 async function measureCeiling(options: { files: { cert: string; key: string }; caPem: string; sockets: number; addresses: number; durationMs: number }) {
-  const child = spawn(process.execPath, [join(root, 'bench', 'hello-server.ts')], {
-    env: { ...process.env, ENVELOPE_TLS_CERT: options.files.cert, ENVELOPE_TLS_KEY: options.files.key }, stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const hello = await startHelloServer(options.files);
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let output = '';
-      child.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /listening on (\d+)/.exec(output);
-        if (match) resolve(Number(match[1]));
-      });
-      child.on('exit', (code) => reject(new Error(`the ceiling server exited ${code}`)));
-    });
+    const port = hello.port;
     const net = deviceNetwork({ caPem: options.caPem, ports: [port], sockets: options.sockets, addresses: options.addresses });
     const body = new Uint8Array(400);
     const request = { method: 'PUT' as const, url: `https://127.0.0.1:${port}/mdm/apple/server`, headers: { 'content-type': 'application/x-apple-aspen-mdm', 'user-agent': 'MDM/1.0' }, body };
@@ -685,7 +676,7 @@ async function measureCeiling(options: { files: { cert: string; key: string }; c
     net.destroy();
     return { requestsPerSecond: net.total.requests / seconds, p50Ms: latency.p50, p95Ms: latency.p95 };
   } finally {
-    child.kill('SIGTERM');
+    hello.stop();
   }
 }
 

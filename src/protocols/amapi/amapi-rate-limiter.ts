@@ -32,9 +32,9 @@ export interface AmapiQuotaLimiter {
  * window. A 429 from Google (another tool spending the same project's quota, or another Envelope
  * process) holds every grant back until `blockUntil`.
  *
- * One limiter per Google Cloud project per process, shared by every caller in that process. Several
- * Envelope processes sharing one project each keep their own window: give each `limit / processes`,
- * or rely on the 429 answers (treated as retries) — decision 0020.
+ * One limiter per Google Cloud project per process, shared by every caller in that process: alone it
+ * knows nothing of other processes (decision 0020). The server uses the one shared through PostgreSQL
+ * (`SharedAmapiRateLimiter`, decision 0033); this one stays the in-memory reference.
  */
 export class AmapiRateLimiter implements AmapiQuotaLimiter {
   readonly #quota: AmapiQuota;
