@@ -111,7 +111,10 @@ export async function benchAndroidEnterpriseFleet(options: {
     await standIn.settled();
     if (quota !== null) {
       // A restarted server with the quota: its limiter starts empty, and so does the stand-in's count.
+      // The setup's grants are forgotten too (they were counted in the project's shared window,
+      // decision 0033): the timed part starts as a change made long after the devices enrolled.
       await stopEnvelope(envelope);
+      await db.query('DELETE FROM amapi_quota_projects');
       running = await start(quota);
       envelope = running.envelope;
       standIn.pushUrl = `${running.origin}${pushPath}`;
