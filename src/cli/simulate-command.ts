@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CliError } from './cli-error.ts';
 import { integerIn, percent, readServerCa, serverUrl } from './simulate-options.ts';
-import { eventPrinter, runUntilStopped, startStandIn } from './simulate-run.ts';
+import { eventPrinter, runFleetUntilStopped, startStandIn } from './simulate-run.ts';
 import { registerSimulateMixCommand } from './simulate-mix-command.ts';
 import { registerSimulateWindowsCommand } from './simulate-windows-command.ts';
 import { registerSimulateKnoxCommand } from './simulate-knox-command.ts';
@@ -97,14 +97,7 @@ export async function simulateIosCommand(options: SimulateIosOptions, out: NodeJ
     notNowPercent: options.notNow,
     onEvent: events.onEvent(),
   });
-  const reason = await runUntilStopped({
-    starts: [() => fleet.start()], exitWhenIdle: options.exitWhenIdle, idleTicks: 3,
-    tick: (seconds) => {
-      const progress = fleet.snapshot();
-      write(progressLine(seconds, progress));
-      return progress.idle;
-    },
-  });
+  const reason = await runFleetUntilStopped(fleet, { exitWhenIdle: options.exitWhenIdle, idleTicks: 3, write, line: progressLine });
   fleet.stop();
   await standIn.close();
   const final = fleet.snapshot();

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CliError } from './cli-error.ts';
 import { integerIn, percent, readServerCa, serverUrl } from './simulate-options.ts';
-import { eventPrinter, runUntilStopped, startStandIn } from './simulate-run.ts';
+import { eventPrinter, runFleetUntilStopped, startStandIn } from './simulate-run.ts';
 
 /** `envelope simulate knox` options, parsed and range-checked by commander. */
 export interface SimulateKnoxOptions {
@@ -87,14 +87,7 @@ export async function simulateKnoxCommand(options: SimulateKnoxOptions, out: Nod
     ...(options.pollSeconds > 0 ? { pollMs: options.pollSeconds * 1000 } : {}),
     onEvent: events.onEvent(),
   });
-  const reason = await runUntilStopped({
-    starts: [() => fleet.start()], exitWhenIdle: options.exitWhenIdle, idleTicks: 2,
-    tick: (seconds) => {
-      const progress = fleet.snapshot();
-      write(knoxProgressLine(seconds, progress));
-      return progress.idle;
-    },
-  });
+  const reason = await runFleetUntilStopped(fleet, { exitWhenIdle: options.exitWhenIdle, idleTicks: 2, write, line: knoxProgressLine });
   fleet.stop();
   await fcm.close();
   const final = fleet.snapshot();

@@ -66,3 +66,18 @@ export function runUntilStopped(options: { starts: Array<() => Promise<unknown>>
     process.once('SIGTERM', onSignal);
   });
 }
+
+/** `runUntilStopped` for one fleet: prints `line(seconds, snapshot)` every second; idle is the fleet's own. */
+export function runFleetUntilStopped<P extends { idle: boolean }>(
+  fleet: { start(): Promise<unknown>; snapshot(): P },
+  options: { exitWhenIdle: boolean; idleTicks: number; write: (line: string) => void; line: (seconds: number, progress: P) => string },
+): Promise<'signal' | 'idle'> {
+  return runUntilStopped({
+    starts: [() => fleet.start()], exitWhenIdle: options.exitWhenIdle, idleTicks: options.idleTicks,
+    tick: (seconds) => {
+      const progress = fleet.snapshot();
+      options.write(options.line(seconds, progress));
+      return progress.idle;
+    },
+  });
+}

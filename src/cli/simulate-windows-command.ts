@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { CliError } from './cli-error.ts';
 import { integerIn, percent, readServerCa, serverUrl, upn } from './simulate-options.ts';
-import { eventPrinter, runUntilStopped, startStandIn } from './simulate-run.ts';
+import { eventPrinter, runFleetUntilStopped, startStandIn } from './simulate-run.ts';
 
 /** `envelope simulate windows` options, parsed and range-checked by commander. */
 export interface SimulateWindowsOptions {
@@ -116,14 +116,7 @@ export async function simulateWindowsCommand(options: SimulateWindowsOptions, ou
     poll: options.poll,
     onEvent: events.onEvent(),
   });
-  const reason = await runUntilStopped({
-    starts: [() => fleet.start()], exitWhenIdle: options.exitWhenIdle, idleTicks: 2,
-    tick: (seconds) => {
-      const progress = fleet.snapshot();
-      write(progressLine(seconds, progress));
-      return progress.idle;
-    },
-  });
+  const reason = await runFleetUntilStopped(fleet, { exitWhenIdle: options.exitWhenIdle, idleTicks: 2, write, line: progressLine });
   fleet.stop();
   await wns.close();
   const final = fleet.snapshot();
