@@ -23,6 +23,12 @@ export function quotaSlotMs(windowMs: number): number {
   return Math.max(1000, Math.floor(windowMs / quotaSlotsPerWindow));
 }
 
+/** The span the shared count holds `limit` grants to: the window in whole slots plus two (104 s of Google's 100 s). */
+export function sharedQuotaSpanMs(windowMs: number): number {
+  const slotMs = quotaSlotMs(windowMs);
+  return (Math.ceil(windowMs / slotMs) + 2) * slotMs;
+}
+
 /**
  * The Android Management API quota of each Cloud project, shared by every Envelope process on the
  * database (decision 0033). `lease` takes up to `want` grants when the slots of the last window plus
