@@ -7,13 +7,10 @@ import { ProfileService } from '../src/services/profiles/profile-service.ts';
 import { envelopeUuidNamespace } from '../src/services/rendering/render-inputs.ts';
 import { DryRunService, type DryRunResult } from '../src/services/safe-changes/dry-run-service.ts';
 import { SecretBox } from '../src/services/secrets/secret-box.ts';
-import type { Db } from '../src/store/db.ts';
 import { DryRunStore } from '../src/store/postgres/dry-run-store.ts';
 import { migrate } from '../src/store/postgres/migrate.ts';
-import { openPostgresDb } from '../src/store/postgres/pg-db.ts';
-import { openPgliteDb } from '../src/store/postgres/pglite-db.ts';
 import { createStores, createTransactor } from '../src/store/postgres/stores.ts';
-import { createServerDatabase } from '../test/helpers/test-db.ts';
+import { openBenchDb } from './bench-database.ts';
 import { machineLine, median } from './machine.ts';
 import { seedDirectory } from './targeting-sql.ts';
 
@@ -111,11 +108,6 @@ export async function benchDryRun(databaseUrl: string | null = process.env.BENCH
   }
 }
 
-async function openBenchDb(url: string | null): Promise<{ db: Db; drop(): Promise<void> }> {
-  if (!url) return { db: await openPgliteDb(), drop: async () => undefined };
-  const database = await createServerDatabase(url);
-  return { db: openPostgresDb(database.url), drop: () => database.drop() };
-}
 
 export function formatDryRunResult(r: DryRunBenchResult): string[] {
   return [

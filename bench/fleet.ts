@@ -4,22 +4,25 @@
 //
 //   node bench/fleet.ts --devices 10000 --backend pglite|postgres --processes 1|2 [--sockets 128]
 //        [--addresses 8] [--cpu-prof DIR] [--timeout-s 600]
-//        [--platform ios|windows|mix] [--windows-wake wns|poll] [--poll-scale 60] [--poll-stage remaining|first]
+//        [--platform ios|windows|mix|knox|android-enterprise] [--windows-wake wns|poll] [--poll-scale 60] [--poll-stage remaining|first]
 //
 // --platform ios (the default): iPhones woken through the APNs stand-in. windows: Windows PCs, woken
 // through the WNS stand-in (--windows-wake wns) or left to their DMClient poll schedule (poll), which
 // runs --poll-scale times faster than real time. mix: half iPhones, half PCs, both profiles at once.
+// knox: Samsung Knox agents woken through the FCM stand-in (bench/fleet-knox.ts; [--concurrency 8]
+// enrolling at once). android-enterprise: work profiles through the Android Management API stand-in
+// (bench/fleet-android-enterprise.ts; [--quota 1000 --quota-window-s 100] for Google's quota). Both
+// run one server and ignore --processes, --sockets, --addresses and the Windows options.
 //
 // PostgreSQL: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres); a database
 // envelope_bench_<random> is created for the run and dropped after it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { ApnsStandIn, type AcceptedPush } from '../sim/apns/apns-standin.ts';
 import { createTestCa, issuePushCertificate, issueServerCertificate } from '../sim/apns/apns-test-pki.ts';
 import { createDeviceHttp, type DeviceHttp } from '../sim/ios/device-http.ts';
@@ -36,11 +39,15 @@ import { openPostgresDb } from '../src/store/postgres/pg-db.ts';
 import { openPgliteDb } from '../src/store/postgres/pglite-db.ts';
 import { createStores } from '../src/store/postgres/stores.ts';
 import { benchIdentity, createBenchIdentities, signMdmMessageFast } from './fleet-identities.ts';
+import { benchServerUrl, createBenchDatabase } from './bench-database.ts';
+import { benchAndroidEnterpriseFleet, formatAndroidEnterpriseResult } from './fleet-android-enterprise.ts';
+import { benchKnoxFleet, formatKnoxResult } from './fleet-knox.ts';
+import { startHelloServer } from './ceiling.ts';
 import { machineLine } from './machine.ts';
+import { machineTicks, peakRssMb, postgresCpuSeconds, processCpuSeconds } from './process-stats.ts';
 import { createWindowsBenchPki, makeSeededPcs, seedWindowsPcs, startPolling, windowsNetwork, type SeededPc } from './windows-fleet.ts';
 
 const root = new URL('..', import.meta.url).pathname;
-const defaultDatabaseUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export type FleetPlatform = 'ios' | 'windows' | 'mix';
 
@@ -248,14 +255,10 @@ export async function benchFleet(options: FleetBenchOptions): Promise<FleetBench
     const dataDir = join(dir, 'data');
     let db: Db;
     if (options.backend === 'postgres') {
-      const serverUrl = options.databaseUrl ?? process.env.BENCH_DATABASE_URL ?? defaultDatabaseUrl;
-      const name = `envelope_bench_${randomBytes(6).toString('hex')}`;
-      databaseName = name;
-      await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
-      cleanups.push(() => adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-      const url = new URL(serverUrl);
-      url.pathname = `/${name}`;
-      databaseUrl = url.toString();
+      const database = await createBenchDatabase(benchServerUrl(options.databaseUrl));
+      databaseName = database.name;
+      cleanups.push(() => database.drop());
+      databaseUrl = database.url;
       db = openPostgresDb(databaseUrl);
     } else {
       db = await openPgliteDb({ dataDir: join(dataDir, 'pglite') });
@@ -650,19 +653,9 @@ function deviceNetwork(options: { caPem: string; ports: number[]; sockets: numbe
 
 /** A bare Fastify over HTTPS (bench/hello-server.ts, a child process) under the same client load for `durationMs`. */
 async function measureCeiling(options: { files: { cert: string; key: string }; caPem: string; sockets: number; addresses: number; durationMs: number }) {
-  const child = spawn(process.execPath, [join(root, 'bench', 'hello-server.ts')], {
-    env: { ...process.env, ENVELOPE_TLS_CERT: options.files.cert, ENVELOPE_TLS_KEY: options.files.key }, stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const hello = await startHelloServer(options.files);
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      let output = '';
-      child.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /listening on (\d+)/.exec(output);
-        if (match) resolve(Number(match[1]));
-      });
-      child.on('exit', (code) => reject(new Error(`the ceiling server exited ${code}`)));
-    });
+    const port = hello.port;
     const net = deviceNetwork({ caPem: options.caPem, ports: [port], sockets: options.sockets, addresses: options.addresses });
     const body = new Uint8Array(400);
     const request = { method: 'PUT' as const, url: `https://127.0.0.1:${port}/mdm/apple/server`, headers: { 'content-type': 'application/x-apple-aspen-mdm', 'user-agent': 'MDM/1.0' }, body };
@@ -683,7 +676,7 @@ async function measureCeiling(options: { files: { cert: string; key: string }; c
     net.destroy();
     return { requestsPerSecond: net.total.requests / seconds, p50Ms: latency.p50, p95Ms: latency.p95 };
   } finally {
-    child.kill('SIGTERM');
+    hello.stop();
   }
 }
 
@@ -767,16 +760,6 @@ function adminClient(origin: string, token: string, caPem: string) {
   };
 }
 
-async function adminQuery(serverUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
   const server = createServer();
@@ -785,56 +768,6 @@ async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
-
-/** user + system CPU seconds of a process, from /proc/<pid>/stat (clock ticks of 10 ms). */
-function processCpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/**
- * CPU seconds of the `postgres` backends serving `database` (their command line names it), or of every
- * `postgres` process when null. Backends that exit between two readings are missed: the servers' pools
- * keep their connections while busy.
- */
-function postgresCpuSeconds(database: string | null): number {
-  let total = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
-      if (database !== null && !readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(` ${database} `)) continue;
-      total += processCpuSeconds(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total;
-}
-
-function machineTicks(): { busy: number; total: number } {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
-  const idle = fields[3]! + fields[4]!;
-  return { busy: total - idle, total };
-}
-
-/** The process's peak resident set (VmHWM), MB. */
-function peakRssMb(pid: number): number {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
 
 const fmt = (value: number | null, digits = 0) => (value === null ? '–' : value.toFixed(digits));
 const n = (value: number) => value.toLocaleString('en-US');
@@ -889,6 +822,10 @@ if (import.meta.main) {
       'timeout-s': { type: 'string', default: '600' },
       'ceiling-s': { type: 'string', default: '5' },
       json: { type: 'boolean', default: false },
+      // knox: agents enrolling at once (setup); android-enterprise: the AMAPI quota (default none).
+      concurrency: { type: 'string' },
+      quota: { type: 'string' },
+      'quota-window-s': { type: 'string', default: '100' },
     },
   });
   const devices = Number(values.devices);
@@ -897,7 +834,26 @@ if (import.meta.main) {
   if (!Number.isInteger(devices) || devices < 1 || devices > 1_000_000) throw new Error('--devices must be a whole number from 1');
   if (values.backend !== 'pglite' && values.backend !== 'postgres') throw new Error('--backend must be pglite or postgres');
   if (processes !== 1 && processes !== 2) throw new Error('--processes must be 1 or 2');
-  if (values.platform !== 'ios' && values.platform !== 'windows' && values.platform !== 'mix') throw new Error('--platform must be ios, windows or mix');
+  if (values.platform === 'knox' || values.platform === 'android-enterprise') {
+    // The Android drivers (bench/fleet-knox.ts, bench/fleet-android-enterprise.ts): one server, their own setup.
+    if (values.backend !== 'pglite' && values.backend !== 'postgres') throw new Error('--backend must be pglite or postgres');
+    const log = (line: string) => console.log(line);
+    const timeoutMs = Number(values['timeout-s']) * 1000;
+    const ceilingMs = Number(values['ceiling-s']) * 1000;
+    if (values.platform === 'knox') {
+      const result = await benchKnoxFleet({ devices, backend: values.backend, concurrency: Number(values.concurrency ?? 8), timeoutMs, ceilingMs, log });
+      for (const line of formatKnoxResult(result)) console.log(line);
+      if (values.json) console.log(JSON.stringify(result));
+      process.exit(result.converged ? 0 : 1);
+    }
+    const quota = values.quota === undefined ? null : { limit: Number(values.quota), windowMs: Number(values['quota-window-s']) * 1000 };
+    if (quota !== null && !(Number.isSafeInteger(quota.limit) && quota.limit > 0 && quota.windowMs > 0)) throw new Error('--quota must be a whole number above 0 and --quota-window-s a number above 0');
+    const result = await benchAndroidEnterpriseFleet({ devices, backend: values.backend, quota, timeoutMs, ceilingMs, log });
+    for (const line of formatAndroidEnterpriseResult(result)) console.log(line);
+    if (values.json) console.log(JSON.stringify(result));
+    process.exit(result.converged ? 0 : 1);
+  }
+  if (values.platform !== 'ios' && values.platform !== 'windows' && values.platform !== 'mix') throw new Error('--platform must be ios, windows, mix, knox or android-enterprise');
   if (values['windows-wake'] !== 'wns' && values['windows-wake'] !== 'poll') throw new Error('--windows-wake must be wns or poll');
   if (!(pollScale > 0 && pollScale <= 3600)) throw new Error('--poll-scale must be a number above 0 and at most 3600');
   if (values['poll-stage'] !== 'remaining' && values['poll-stage'] !== 'first') throw new Error('--poll-stage must be remaining or first');

@@ -1,6 +1,8 @@
 // `npm run bench`: every benchmark, one after the other, printing its figures. Record the output in
 // bench/RESULTS.md with the machine and the date.
 import { benchFleet, formatFleetResult } from './fleet.ts';
+import { benchAndroidEnterpriseFleet, formatAndroidEnterpriseResult } from './fleet-android-enterprise.ts';
+import { benchKnoxFleet, formatKnoxResult } from './fleet-knox.ts';
 import { benchRender } from './render.ts';
 import { benchResolveTargets } from './resolve-targets.ts';
 import { benchSignProfile } from './sign-profile.ts';
@@ -22,6 +24,12 @@ if (fleetDevices > 0) {
   for (const backend of ['pglite', ...(process.env.BENCH_DATABASE_URL ? ['postgres'] as const : [])] as const) {
     const result = await benchFleet({ devices: fleetDevices, backend, processes: 1, timeoutMs: 180_000, ceilingMs: 3000 });
     for (const line of formatFleetResult(result).slice(1)) console.log(`fleet: ${line}`);
+    // Knox agents and Android Enterprise work profiles at a tenth of that (at most 100: their setup enrolls each device).
+    const androidDevices = Math.min(100, Math.max(10, Math.round(fleetDevices / 10)));
+    const knox = await benchKnoxFleet({ devices: androidDevices, backend, timeoutMs: 180_000, ceilingMs: 2000 });
+    for (const line of formatKnoxResult(knox).slice(1)) console.log(`fleet knox: ${line}`);
+    const workProfiles = await benchAndroidEnterpriseFleet({ devices: androidDevices, backend, timeoutMs: 180_000, ceilingMs: 2000 });
+    for (const line of formatAndroidEnterpriseResult(workProfiles).slice(1)) console.log(`fleet android-enterprise: ${line}`);
   }
 }
 // auditEvents pages over 100,000 events per backend here; `node bench/audit-events.ts` (1,000,000 by default) for the recorded figures.

@@ -74,9 +74,11 @@ import { AlertService } from './services/alerts/alert-service.ts';
 import { PortalService } from './services/portal/portal-service.ts';
 import { AlertStore } from './store/postgres/alert-store.ts';
 import { AmapiRateLimiters } from './protocols/amapi/amapi-client.ts';
-import { AmapiRateLimiter, defaultAmapiQuota, type AmapiQuota } from './protocols/amapi/amapi-rate-limiter.ts';
+import { defaultAmapiQuota, type AmapiQuota } from './protocols/amapi/amapi-rate-limiter.ts';
 import { AndroidEnterpriseSettingsService } from './services/android-enterprise/android-enterprise-settings-service.ts';
 import { AmapiTenantClients, type AmapiClientTuning } from './services/android-enterprise/amapi-tenant-clients.ts';
+import { SharedAmapiRateLimiter } from './services/android-enterprise/shared-amapi-rate-limiter.ts';
+import { AmapiQuotaStore } from './store/postgres/amapi-quota-store.ts';
 import { AmapiSyncWorker, type AmapiSyncOptions } from './services/android-enterprise/amapi-sync-worker.ts';
 import { AmapiStatusService } from './services/android-enterprise/amapi-status-service.ts';
 import { AmapiWakeChannel } from './services/push/amapi-wake-channel.ts';
@@ -207,11 +209,16 @@ export async function createEnvelope(options: {
     warn: (details, message) => deliveryLog.app?.log.warn(details, message),
     error: (details, message) => deliveryLog.app?.log.error(details, message),
   };
+  const amapiQuota = new AmapiQuotaStore(db);
   const amapiClients = new AmapiTenantClients({
     store: stores.androidEnterprise,
     box: secrets,
     rootUrl: options.amapi?.url ?? null,
-    limiters: new AmapiRateLimiters(() => new AmapiRateLimiter(options.amapi?.quota ?? defaultAmapiQuota)),
+    // One quota per Cloud project for every process on this database (decision 0033).
+    limiters: new AmapiRateLimiters((projectId) => new SharedAmapiRateLimiter({
+      store: amapiQuota, projectId, quota: options.amapi?.quota ?? defaultAmapiQuota,
+      onError: (error) => pushLog.error({ err: error, projectId }, 'amapi: the shared quota cannot be leased from the database; no AMAPI calls until it can'),
+    })),
     tuning: options.amapi?.clientOptions,
     log: pushLog,
   });

@@ -122,6 +122,16 @@ export class AmapiStandIn {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
+  /**
+   * Changes the quota from now on (`queries` per `windowMs`; Infinity = none) and forgets the queries
+   * counted so far, as a new Cloud project's quota would start (benchmarks set devices up without one).
+   */
+  setQuota(queries: number, windowMs: number = this.#options.quotaWindowMs): void {
+    this.#options.quota = queries;
+    this.#options.quotaWindowMs = windowMs;
+    this.#queryTimes.length = 0;
+  }
+
   /** Accepts JWT grants signed by this service account's key (its public half, PEM or the private key). */
   registerServiceAccount(clientEmail: string, keyPem: string): void {
     this.#keys.set(clientEmail, createPublicKey(keyPem));

@@ -35,6 +35,8 @@ export interface AmapiFleetProgress {
   pendingPushes: number;
   /** Devices whose last report named no non-compliance. */
   compliant: number;
+  /** Work profiles still to install the mail apps (`installAfterSeconds`). */
+  pendingInstalls: number;
 }
 
 /**
@@ -98,15 +100,17 @@ export class AmapiFleet {
       quotaRefusals: standIn.counts.quotaRefusals,
       pendingPushes: standIn.pendingPushes,
       compliant: [...lastReport.values()].filter(Boolean).length,
+      pendingInstalls: this.#timers.size,
     };
   }
 
   async #enrollOne(index: number): Promise<void> {
     const withoutApp = index * 100 < this.#options.devices * this.#options.missingAppPercent;
-    // A 503 (Google's quota spent for now, Google unreachable) is tried again for up to 10 minutes, as a portal would.
+    // A 503 (Google's quota spent for now, Google unreachable) or a 429 (Envelope's per-address enrollment
+    // limit) is tried again for up to 10 minutes, as a portal would.
     let answer = await this.#post('/mdm/android/enterprise/enroll', { token: this.#options.enrollmentToken });
     const giveUpAt = Date.now() + 10 * 60_000;
-    for (let attempt = 1; answer.status === 503 && Date.now() < giveUpAt && !this.#stopped; attempt++) {
+    for (let attempt = 1; (answer.status === 503 || answer.status === 429) && Date.now() < giveUpAt && !this.#stopped; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 2000)));
       answer = await this.#post('/mdm/android/enterprise/enroll', { token: this.#options.enrollmentToken });
     }

@@ -101,7 +101,7 @@ export function enrollmentTokenCreateCommand(
 ): Promise<void> {
   return withOperations(config, async (operations) => {
     const issued = await operations.createEnrollmentToken(options.tenant, options.user, options.platform, options.maxDevices ?? '', options.expires ?? '');
-    err(`Enrollment token ${issued.id} for ${options.user} (${options.platform}, up to ${issued.maxDevices} device${issued.maxDevices === 1 ? '' : 's'}, until ${issued.expirationDateTime}); shown once. Open the link on the device:\n`);
+    err(`Enrollment token ${issued.id} for ${options.user} (${options.platform}, up to ${issued.maxDevices} device${issued.maxDevices === 1 ? '' : 's'}, until ${issued.expirationDateTime}); shown once. ${options.platform.toLowerCase() === 'windows' ? 'Open the link on the PC and give the token as the password' : 'Open the link on the device'}:\n`);
     out(`${issued.token}\n${issued.enrollmentUrl}\n`);
   });
 }

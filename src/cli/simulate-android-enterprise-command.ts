@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { CliError } from './cli-error.ts';
 import { integerIn, percent, readServerCa, serverUrl } from './simulate-options.ts';
+import { runUntilStopped, startStandIn } from './simulate-run.ts';
 
 /** `envelope simulate android-enterprise` options, parsed and range-checked by commander. */
 export interface SimulateAndroidEnterpriseOptions {
@@ -31,7 +32,7 @@ Gmail and Nine Work (AVAILABLE apps are then reported APP_NOT_INSTALLED). --quot
 answer 429 past that many queries per 100 s, as Google does. Progress is printed every second until
 Ctrl-C (or --exit-when-idle).`;
 
-function pushUrl(value: string): string {
+export function pushUrl(value: string): string {
   try {
     const url = new URL(value);
     if ((url.protocol === 'http:' || url.protocol === 'https:') && url.searchParams.has('token')) return value;
@@ -62,30 +63,62 @@ export function registerSimulateAndroidEnterpriseCommand(simulate: Command): voi
 }
 
 /**
+ * The service-account key file's `client_email` and `private_key`; a file that cannot be read as JSON,
+ * or is not a service account's key, is a CliError with exit code 2 naming `option`.
+ */
+export function readServiceAccountKey(path: string, option = '--service-account-key'): { clientEmail: string; privateKeyPem: string } {
+  let key: { client_email?: unknown; private_key?: unknown };
+  try {
+    key = JSON.parse(readFileSync(path, 'utf8')) as typeof key;
+  } catch (error) {
+    throw new CliError(`${option}: cannot read ${path} as JSON: ${(error as Error).message}`, 2);
+  }
+  if (typeof key.client_email !== 'string' || typeof key.private_key !== 'string') {
+    throw new CliError(`${option}: the file has no client_email and private_key; give the JSON key file of a service account.`, 2);
+  }
+  return { clientEmail: key.client_email, privateKeyPem: key.private_key };
+}
+
+/**
+ * Starts the AMAPI stand-in on `port`, accepting `key`'s JWT grants and pushing Pub/Sub messages to
+ * `pushUrl` (trusting `serverCaPem`); a port in use is exit code 1.
+ */
+export async function startAmapiStandIn(options: { port: number; quota?: number; serverCaPem?: string; key: { clientEmail: string; privateKeyPem: string }; pushUrl: string }) {
+  const { AmapiStandIn } = await import('../../sim/amapi/amapi-standin.ts');
+  const standIn = new AmapiStandIn({ port: options.port, ...(options.quota ? { quota: options.quota } : {}), ...(options.serverCaPem ? { pushCa: options.serverCaPem } : {}) });
+  standIn.registerServiceAccount(options.key.clientEmail, options.key.privateKeyPem);
+  const rootUrl = await startStandIn('Android Management API', options.port, () => standIn.start());
+  standIn.pushUrl = options.pushUrl;
+  return { standIn, rootUrl };
+}
+
+/** Work profiles' progress, without the elapsed time. */
+export function androidEnterpriseProgress(p: import('../../sim/amapi/fleet.ts').AmapiFleetProgress): string {
+  return `enrolled ${p.enrolled}/${p.target} (failed ${p.enrollFailed}, without app ${p.withoutApp}) · policy patches ${p.policyPatches} (429s ${p.quotaRefusals}) · status reports ${p.statusReports} · compliant with mail ${p.compliant} · pushes refused ${p.pushesRefused}, pending ${p.pendingPushes}${p.pendingInstalls > 0 ? ` · installs pending ${p.pendingInstalls}` : ''}`;
+}
+
+/**
+ * Whether the work profiles are idle: no push or app install pending, and nothing moved since the last call (the stand-in applies and reports a little after each patch).
+ */
+export function androidEnterpriseIdleCheck(): (p: import('../../sim/amapi/fleet.ts').AmapiFleetProgress) => boolean {
+  let last = '';
+  return (p) => {
+    const moved = `${p.policyPatches}|${p.statusReports}|${p.enrolled}`;
+    const idle = p.pendingPushes === 0 && p.pendingInstalls === 0 && moved === last;
+    last = moved;
+    return idle;
+  };
+}
+
+/**
  * Runs the work profiles until SIGINT/SIGTERM, or until idle with `exitWhenIdle`. A key file that is
  * not one exits with code 2; a port in use, or no profile enrolled (with `exitWhenIdle`), code 1.
  */
 export async function simulateAndroidEnterpriseCommand(options: SimulateAndroidEnterpriseOptions, out: NodeJS.WritableStream = process.stdout): Promise<void> {
-  let key: { client_email?: unknown; private_key?: unknown };
-  try {
-    key = JSON.parse(readFileSync(options.serviceAccountKey, 'utf8')) as typeof key;
-  } catch (error) {
-    throw new CliError(`--service-account-key: cannot read ${options.serviceAccountKey} as JSON: ${(error as Error).message}`, 2);
-  }
-  if (typeof key.client_email !== 'string' || typeof key.private_key !== 'string') {
-    throw new CliError('--service-account-key: the file has no client_email and private_key; give the JSON key file of a service account.', 2);
-  }
+  const key = readServiceAccountKey(options.serviceAccountKey);
   const serverCaPem = readServerCa(options.serverCa);
-  const [{ AmapiStandIn }, { AmapiFleet }] = await Promise.all([import('../../sim/amapi/amapi-standin.ts'), import('../../sim/amapi/fleet.ts')]);
-  const standIn = new AmapiStandIn({ port: options.amapiPort, ...(options.quota ? { quota: options.quota } : {}), ...(serverCaPem ? { pushCa: serverCaPem } : {}) });
-  let rootUrl: string;
-  try {
-    standIn.registerServiceAccount(key.client_email, key.private_key);
-    rootUrl = await standIn.start();
-  } catch (error) {
-    throw new CliError(`Cannot start the Android Management API stand-in on 127.0.0.1:${options.amapiPort}: ${(error as Error).message}`, 1);
-  }
-  standIn.pushUrl = options.pushUrl;
+  const { AmapiFleet } = await import('../../sim/amapi/fleet.ts');
+  const { standIn, rootUrl } = await startAmapiStandIn({ port: options.amapiPort, ...(options.quota ? { quota: options.quota } : {}), ...(serverCaPem ? { serverCaPem } : {}), key, pushUrl: options.pushUrl });
   const write = (line: string) => out.write(`${line}\n`);
   write(`Android Management API stand-in listening on ${rootUrl}; the server must run with ENVELOPE_AMAPI_URL=${rootUrl}.`);
   write(`The enrollment token must allow ${options.devices} devices.`);
@@ -100,29 +133,14 @@ export async function simulateAndroidEnterpriseCommand(options: SimulateAndroidE
     standIn,
     ...(serverCaPem ? { serverCaPem } : {}),
   });
-  const started = Date.now();
-  const reason = await new Promise<'signal' | 'idle'>((resolve) => {
-    let enrolling = true;
-    let idleTicks = 0;
-    let last = '';
-    void fleet.start().finally(() => (enrolling = false));
-    const timer = setInterval(() => {
+  const idle = androidEnterpriseIdleCheck();
+  const reason = await runUntilStopped({
+    starts: [() => fleet.start()], exitWhenIdle: options.exitWhenIdle, idleTicks: 2,
+    tick: (seconds) => {
       const p = fleet.snapshot();
-      write(`[${Math.round((Date.now() - started) / 1000)}s] enrolled ${p.enrolled}/${p.target} (failed ${p.enrollFailed}, without app ${p.withoutApp}) · policy patches ${p.policyPatches} (429s ${p.quotaRefusals}) · status reports ${p.statusReports} · compliant with mail ${p.compliant} · pushes refused ${p.pushesRefused}, pending ${p.pendingPushes}`);
-      const moved = `${p.policyPatches}|${p.statusReports}|${p.enrolled}`;
-      idleTicks = !enrolling && p.pendingPushes === 0 && moved === last ? idleTicks + 1 : 0;
-      last = moved;
-      if (options.exitWhenIdle && idleTicks >= 2) finish('idle');
-    }, 1000);
-    const onSignal = () => finish('signal');
-    function finish(why: 'signal' | 'idle') {
-      clearInterval(timer);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve(why);
-    }
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+      write(`[${seconds}s] ${androidEnterpriseProgress(p)}`);
+      return idle(p);
+    },
   });
   fleet.stop();
   await standIn.stop();

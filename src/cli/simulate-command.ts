@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliError } from './cli-error.ts';
 import { integerIn, percent, readServerCa, serverUrl } from './simulate-options.ts';
+import { eventPrinter, runFleetUntilStopped, startStandIn } from './simulate-run.ts';
 import { registerSimulateMixCommand } from './simulate-mix-command.ts';
 import { registerSimulateWindowsCommand } from './simulate-windows-command.ts';
 import { registerSimulateKnoxCommand } from './simulate-knox-command.ts';
@@ -74,12 +75,7 @@ export async function simulateIosCommand(options: SimulateIosOptions, out: NodeJ
   const serverCaPem = readServerCa(options.serverCa);
   const dir = options.out ?? mkdtempSync(join(tmpdir(), 'envelope-simulate-ios-'));
   const pki = await loadOrCreateStandInPki(dir);
-  let standIn;
-  try {
-    standIn = await ApnsStandIn.start({ certificatePem: pki.server.certificatePem, privateKeyPem: pki.server.privateKeyPem, clientCa: pki.ca.certificatePem, port: options.apnsPort });
-  } catch (error) {
-    throw new CliError(`Cannot start the APNs stand-in on 127.0.0.1:${options.apnsPort}: ${(error as Error).message}`, 1);
-  }
+  const standIn = await startStandIn('APNs', options.apnsPort, () => ApnsStandIn.start({ certificatePem: pki.server.certificatePem, privateKeyPem: pki.server.privateKeyPem, clientCa: pki.ca.certificatePem, port: options.apnsPort }));
   const write = (line: string) => out.write(`${line}\n`);
   write(`APNs stand-in listening on ${standIn.url}, topic ${pki.push.topic}.`);
   write(`${pki.created ? 'Created' : 'Reusing'} in ${dir}: ${pki.paths.caCertificate} (the stand-in's CA), ${pki.paths.pushCertificate} and ${pki.paths.pushKey} (its push certificate).`);
@@ -88,6 +84,7 @@ export async function simulateIosCommand(options: SimulateIosOptions, out: NodeJ
   write(`  run the server with ENVELOPE_APNS_URL=${standIn.url} NODE_EXTRA_CA_CERTS=${pki.paths.caCertificate}`);
   write(`The enrollment token must allow ${options.devices} devices (enrollment-token create --max-devices ${options.devices}).`);
 
+  const events = eventPrinter(write);
   const fleet = new IosFleet({
     enrollmentUrl: `${options.server}/mdm/apple/enroll?token=${encodeURIComponent(options.enrollToken)}`,
     devices: options.devices,
@@ -98,49 +95,14 @@ export async function simulateIosCommand(options: SimulateIosOptions, out: NodeJ
     userAccountsPercent: options.userAccounts,
     ...(options.accountHost && options.accountEmail ? { userAccount: { host: options.accountHost, emailAddress: options.accountEmail } } : {}),
     notNowPercent: options.notNow,
-    onEvent: rateLimitedLog(write),
+    onEvent: events.onEvent(),
   });
-  const started = Date.now();
-  let firstEvent: string | undefined;
-  const done = new Promise<'signal' | 'idle'>((resolve) => {
-    let idleTicks = 0;
-    let enrolling = true;
-    const enrolled = fleet.start().finally(() => (enrolling = false));
-    void enrolled;
-    const timer = setInterval(() => {
-      const progress = fleet.snapshot();
-      write(progressLine(Math.round((Date.now() - started) / 1000), progress));
-      idleTicks = !enrolling && progress.idle ? idleTicks + 1 : 0;
-      if (options.exitWhenIdle && idleTicks >= 3) finish('idle');
-    }, 1000);
-    const onSignal = () => finish('signal');
-    function finish(reason: 'signal' | 'idle') {
-      clearInterval(timer);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve(reason);
-    }
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
-  const reason = await done;
+  const reason = await runFleetUntilStopped(fleet, { exitWhenIdle: options.exitWhenIdle, idleTicks: 3, write, line: progressLine });
   fleet.stop();
   await standIn.close();
   const final = fleet.snapshot();
   write(`Stopped (${reason === 'idle' ? 'idle' : 'interrupted'}): ${final.checkedIn} of ${final.target} devices checked in, ${final.profilesInstalled} profiles installed, ${final.failed} commands failed.`);
-  if (reason === 'idle' && final.checkedIn === 0) throw new CliError(`No device enrolled${firstEvent ? `: ${firstEvent}` : '.'}`, 1);
-
-  /** Events as they come, but each kind of event at most a few times a run. */
-  function rateLimitedLog(print: (line: string) => void) {
-    const seen = new Map<string, number>();
-    return (line: string) => {
-      firstEvent ??= line;
-      const kind = line.split(':')[0]!;
-      const count = (seen.get(kind) ?? 0) + 1;
-      seen.set(kind, count);
-      if (count <= 3) print(`  ${line}${count === 3 ? ' (further ones are only counted)' : ''}`);
-    };
-  }
+  if (reason === 'idle' && final.checkedIn === 0) throw new CliError(`No device enrolled${events.first ? `: ${events.first}` : '.'}`, 1);
 }
 
 function progressLine(seconds: number, p: import('../../sim/ios/fleet.ts').FleetProgress): string {

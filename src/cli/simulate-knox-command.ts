@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliError } from './cli-error.ts';
 import { integerIn, percent, readServerCa, serverUrl } from './simulate-options.ts';
+import { eventPrinter, runFleetUntilStopped, startStandIn } from './simulate-run.ts';
 
 /** `envelope simulate knox` options, parsed and range-checked by commander. */
 export interface SimulateKnoxOptions {
@@ -63,12 +64,7 @@ export async function simulateKnoxCommand(options: SimulateKnoxOptions, out: Nod
   const serverCaPem = readServerCa(options.serverCa);
   const dir = mkdtempSync(join(tmpdir(), 'envelope-simulate-knox-'));
   const pki = await loadOrCreateStandInPki(dir);
-  let fcm;
-  try {
-    fcm = await FcmStandIn.start({ port: options.fcmPort, certificatePem: pki.server.certificatePem, privateKeyPem: pki.server.privateKeyPem });
-  } catch (error) {
-    throw new CliError(`Cannot start the FCM stand-in on 127.0.0.1:${options.fcmPort}: ${(error as Error).message}`, 1);
-  }
+  const fcm = await startStandIn('FCM', options.fcmPort, () => FcmStandIn.start({ port: options.fcmPort, certificatePem: pki.server.certificatePem, privateKeyPem: pki.server.privateKeyPem }));
   const keyFile = join(dir, 'firebase-service-account.json');
   writeFileSync(keyFile, fcm.createServiceAccount('envelope-simulated'), { mode: 0o600 });
   const write = (line: string) => out.write(`${line}\n`);
@@ -77,8 +73,7 @@ export async function simulateKnoxCommand(options: SimulateKnoxOptions, out: Nod
   write(`and PUT the service account: {"serviceAccount": <${keyFile}>} to /graph/beta/envelope/knoxPushSettings.`);
   write(`The enrollment token must allow ${options.devices} devices.`);
 
-  let firstEvent: string | undefined;
-  const seen = new Map<string, number>();
+  const events = eventPrinter(write);
   const fleet = new KnoxFleet({
     server: options.server,
     enrollmentToken: options.enrollToken,
@@ -90,40 +85,14 @@ export async function simulateKnoxCommand(options: SimulateKnoxOptions, out: Nod
     ...(options.accountHost && options.accountEmail ? { userAccount: { host: options.accountHost, emailAddress: options.accountEmail } } : {}),
     fcm,
     ...(options.pollSeconds > 0 ? { pollMs: options.pollSeconds * 1000 } : {}),
-    onEvent: (line) => {
-      firstEvent ??= line;
-      const kind = line.split(':')[0]!;
-      const count = (seen.get(kind) ?? 0) + 1;
-      seen.set(kind, count);
-      if (count <= 3) write(`  ${line}${count === 3 ? ' (further ones are only counted)' : ''}`);
-    },
+    onEvent: events.onEvent(),
   });
-  const started = Date.now();
-  const reason = await new Promise<'signal' | 'idle'>((resolve) => {
-    let idleTicks = 0;
-    let enrolling = true;
-    void fleet.start().finally(() => (enrolling = false));
-    const timer = setInterval(() => {
-      const progress = fleet.snapshot();
-      write(knoxProgressLine(Math.round((Date.now() - started) / 1000), progress));
-      idleTicks = !enrolling && progress.idle ? idleTicks + 1 : 0;
-      if (options.exitWhenIdle && idleTicks >= 2) finish('idle');
-    }, 1000);
-    const onSignal = () => finish('signal');
-    function finish(why: 'signal' | 'idle') {
-      clearInterval(timer);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve(why);
-    }
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
+  const reason = await runFleetUntilStopped(fleet, { exitWhenIdle: options.exitWhenIdle, idleTicks: 2, write, line: knoxProgressLine });
   fleet.stop();
   await fcm.close();
   const final = fleet.snapshot();
   write(`Stopped (${reason === 'idle' ? 'idle' : 'interrupted'}): ${final.enrolled} of ${final.target} devices enrolled, ${final.syncs} fetch rounds (${final.syncsFailed} failed), ${final.managedAccounts} Envelope accounts on the devices.`);
-  if (reason === 'idle' && final.enrolled === 0) throw new CliError(`No device enrolled${firstEvent ? `: ${firstEvent}` : '.'}`, 1);
+  if (reason === 'idle' && final.enrolled === 0) throw new CliError(`No device enrolled${events.first ? `: ${events.first}` : '.'}`, 1);
 }
 
 export function knoxProgressLine(seconds: number, p: import('../../sim/knox/fleet.ts').KnoxFleetProgress): string {

@@ -1,6 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { CliError } from './cli-error.ts';
-import { integerIn, readServerCa, serverUrl, upn } from './simulate-options.ts';
+import { integerIn, percent, readServerCa, serverUrl, upn } from './simulate-options.ts';
+import { eventPrinter, runUntilStopped, startStandIn } from './simulate-run.ts';
+import { androidEnterpriseIdleCheck, androidEnterpriseProgress, pushUrl, readServiceAccountKey, startAmapiStandIn } from './simulate-android-enterprise-command.ts';
 import { knoxProgressLine } from './simulate-knox-command.ts';
 
 /** `envelope simulate mix` options, parsed and range-checked by commander. */
@@ -23,6 +25,14 @@ export interface SimulateMixOptions {
   knox: number;
   knoxEnrollToken?: string;
   fcmPort: number;
+  /** Android Enterprise work profiles (sim/amapi), managed through an AMAPI stand-in. */
+  androidEnterprise: number;
+  androidEnterpriseEnrollToken?: string;
+  serviceAccountKey?: string;
+  pushUrl?: string;
+  missingApp: number;
+  installAfter?: number;
+  amapiPort: number;
 }
 
 const simulateMixHelp = `
@@ -39,7 +49,14 @@ DMClient/Provider/<id>/Push/PFN; --pfn gives it to every PC as the server would.
 
 With --knox N, Samsung Knox agents (as "simulate knox") enroll with --knox-enroll-token and are
 woken through an FCM stand-in (ENVELOPE_FCM_URL, ENVELOPE_FCM_CA and the service-account key file it
-writes to --out, for /envelope/knoxPushSettings).`;
+writes to --out, for /envelope/knoxPushSettings).
+
+With --android-enterprise N, Android Enterprise work profiles (as "simulate android-enterprise") enroll
+with --android-enterprise-enroll-token through a stand-in of Google's Android Management API on
+--amapi-port (the server runs with ENVELOPE_AMAPI_URL=http://127.0.0.1:<port>/ and the
+androidEnterpriseSettings hold --service-account-key; --push-url is the pubsubPushUrl they answered).
+--missing-app percent of them lack Gmail and Nine Work (APP_NOT_INSTALLED), and install it
+--install-after seconds after enrolling if given.`;
 
 /** dmclient-csp: the Store app's Package Family Name, `Name_publisherId` (13 characters). */
 function packageFamilyName(value: string): string {
@@ -50,7 +67,7 @@ function packageFamilyName(value: string): string {
 /** Adds `mix` to `envelope simulate`. Loading the simulators waits until the command runs. */
 export function registerSimulateMixCommand(simulate: Command): void {
   simulate.command('mix')
-    .description('simulate iPhones and Windows PCs together against an Envelope server')
+    .description('simulate iPhones, Windows PCs, Knox devices and Android Enterprise work profiles together against an Envelope server')
     .addHelpText('after', simulateMixHelp)
     .requiredOption('--ios <n>', 'how many iPhones (0-100000)', integerIn('ios', 0, 100_000))
     .requiredOption('--windows <n>', 'how many Windows PCs (0-100000)', integerIn('windows', 0, 100_000))
@@ -69,16 +86,29 @@ export function registerSimulateMixCommand(simulate: Command): void {
     .option('--knox <n>', 'how many Samsung Knox agents (0-100000)', integerIn('knox', 0, 100_000), 0)
     .option('--knox-enroll-token <token>', 'an Android enrollment token allowing at least --knox devices')
     .option('--fcm-port <port>', 'port of the FCM stand-in on 127.0.0.1 (0 = any)', integerIn('fcm-port', 0, 65535), 0)
+    .option('--android-enterprise <n>', 'how many Android Enterprise work profiles (0-100000)', integerIn('android-enterprise', 0, 100_000), 0)
+    .option('--android-enterprise-enroll-token <token>', 'an Android enrollment token allowing at least --android-enterprise devices')
+    .option('--service-account-key <file>', "the service-account JSON key file in the server's androidEnterpriseSettings")
+    .option('--push-url <url>', 'the pubsubPushUrl (with its token) the androidEnterpriseSettings PUT answered', pushUrl)
+    .option('--missing-app <percent>', 'percentage of work profiles without Gmail / Nine Work installed', percent, 0)
+    .option('--install-after <seconds>', 'work profiles without the app install it this many seconds after enrolling', integerIn('install-after', 0, 86_400))
+    .option('--amapi-port <port>', 'port of the Android Management API stand-in on 127.0.0.1', integerIn('amapi-port', 0, 65535), 8445)
     .action(async (options: SimulateMixOptions) => simulateMixCommand(options));
 }
 
 /** Usage mistakes commander cannot see (options that depend on each other): exit code 2, one line naming the option. */
 export function checkMixOptions(options: SimulateMixOptions): void {
-  if (options.ios === 0 && options.windows === 0 && (options.knox ?? 0) === 0) throw new CliError('--ios and --windows are both 0: give at least one device.', 2);
+  if (options.ios === 0 && options.windows === 0 && (options.knox ?? 0) === 0 && (options.androidEnterprise ?? 0) === 0) {
+    throw new CliError('--ios, --windows, --knox and --android-enterprise are all 0: give at least one device.', 2);
+  }
   if (options.ios > 0 && !options.iosEnrollToken) throw new CliError(`--ios-enroll-token is needed for --ios ${options.ios}: an iOS enrollment token allowing that many devices.`, 2);
   if (options.windows > 0 && !options.windowsEnrollToken) throw new CliError(`--windows-enroll-token is needed for --windows ${options.windows}: a Windows enrollment token allowing that many devices.`, 2);
   if (options.windows > 0 && !options.upn) throw new CliError(`--upn is needed for --windows ${options.windows}: the user principal name the PCs enroll as.`, 2);
   if ((options.knox ?? 0) > 0 && !options.knoxEnrollToken) throw new CliError(`--knox-enroll-token is needed for --knox ${options.knox}: an Android enrollment token allowing that many devices.`, 2);
+  const workProfiles = options.androidEnterprise ?? 0;
+  if (workProfiles > 0 && !options.androidEnterpriseEnrollToken) throw new CliError(`--android-enterprise-enroll-token is needed for --android-enterprise ${workProfiles}: an Android enrollment token allowing that many devices.`, 2);
+  if (workProfiles > 0 && !options.serviceAccountKey) throw new CliError(`--service-account-key is needed for --android-enterprise ${workProfiles}: the key file in the server's androidEnterpriseSettings.`, 2);
+  if (workProfiles > 0 && !options.pushUrl) throw new CliError(`--push-url is needed for --android-enterprise ${workProfiles}: the pubsubPushUrl the androidEnterpriseSettings PUT answered.`, 2);
 }
 
 /**
@@ -88,7 +118,9 @@ export function checkMixOptions(options: SimulateMixOptions): void {
  */
 export async function simulateMixCommand(options: SimulateMixOptions, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   checkMixOptions(options);
-  const [{ mkdtempSync }, { tmpdir }, { join }, { ApnsStandIn }, { loadOrCreateStandInPki }, { IosFleet }, { WnsStandIn }, { WindowsFleet }] = await Promise.all([
+  const workProfiles = options.androidEnterprise ?? 0;
+  const key = workProfiles > 0 ? readServiceAccountKey(options.serviceAccountKey!) : null;
+  const [{ mkdtempSync, writeFileSync }, { tmpdir }, { join }, { ApnsStandIn }, { loadOrCreateStandInPki }, { IosFleet }, { WnsStandIn }, { WindowsFleet }] = await Promise.all([
     import('node:fs'), import('node:os'), import('node:path'),
     import('../../sim/apns/apns-standin.ts'), import('../../sim/ios/apns-standin-files.ts'), import('../../sim/ios/fleet.ts'),
     import('../../sim/windows/wns-standin.ts'), import('../../sim/windows/fleet.ts'),
@@ -101,57 +133,44 @@ export async function simulateMixCommand(options: SimulateMixOptions, out: NodeJ
   try {
     let apns;
     if (options.ios > 0) {
-      try {
-        apns = await ApnsStandIn.start({ certificatePem: pki.server.certificatePem, privateKeyPem: pki.server.privateKeyPem, clientCa: pki.ca.certificatePem, port: options.apnsPort });
-      } catch (error) {
-        throw new CliError(`Cannot start the APNs stand-in on 127.0.0.1:${options.apnsPort}: ${(error as Error).message}`, 1);
-      }
-      const started = apns;
+      const started = await startStandIn('APNs', options.apnsPort, () => ApnsStandIn.start({ certificatePem: pki.server.certificatePem, privateKeyPem: pki.server.privateKeyPem, clientCa: pki.ca.certificatePem, port: options.apnsPort }));
+      apns = started;
       closers.push(() => started.close());
       write(`APNs stand-in listening on ${apns.url}, topic ${pki.push.topic}; the server needs the push certificate once:`);
       write(`  envelope apple push-certificate set --tenant <tenant> --certificate ${pki.paths.pushCertificate} --key ${pki.paths.pushKey}`);
     }
     let wns;
     if (options.windows > 0) {
-      try {
-        wns = await WnsStandIn.start({ port: options.wnsPort, certificatePem: pki.server.certificatePem, privateKeyPem: pki.server.privateKeyPem });
-      } catch (error) {
-        throw new CliError(`Cannot start the WNS stand-in on 127.0.0.1:${options.wnsPort}: ${(error as Error).message}`, 1);
-      }
-      const started = wns;
+      const started = await startStandIn('WNS', options.wnsPort, () => WnsStandIn.start({ port: options.wnsPort, certificatePem: pki.server.certificatePem, privateKeyPem: pki.server.privateKeyPem }));
+      wns = started;
       closers.push(() => started.close());
       write(`WNS stand-in listening on ${wns.url} (token at ${wns.url}/accesstoken.srf).`);
     }
     let fcm;
     if ((options.knox ?? 0) > 0) {
       const { FcmStandIn } = await import('../../sim/fcm/fcm-standin.ts');
-      try {
-        fcm = await FcmStandIn.start({ port: options.fcmPort ?? 0, certificatePem: pki.server.certificatePem, privateKeyPem: pki.server.privateKeyPem });
-      } catch (error) {
-        throw new CliError(`Cannot start the FCM stand-in on 127.0.0.1:${options.fcmPort}: ${(error as Error).message}`, 1);
-      }
-      const started = fcm;
+      const started = await startStandIn('FCM', options.fcmPort ?? 0, () => FcmStandIn.start({ port: options.fcmPort ?? 0, certificatePem: pki.server.certificatePem, privateKeyPem: pki.server.privateKeyPem }));
+      fcm = started;
       closers.push(() => started.close());
       const keyFile = join(dir, 'firebase-service-account.json');
-      (await import('node:fs')).writeFileSync(keyFile, fcm.createServiceAccount('envelope-simulated'), { mode: 0o600 });
+      writeFileSync(keyFile, fcm.createServiceAccount('envelope-simulated'), { mode: 0o600 });
       write(`FCM stand-in listening on ${fcm.url}; PUT {"serviceAccount": <${keyFile}>} to /graph/beta/envelope/knoxPushSettings, and run the server with ENVELOPE_FCM_URL=${fcm.url} ENVELOPE_FCM_CA=${pki.paths.caCertificate}.`);
     }
-    write(`Run the server with${apns ? ` ENVELOPE_APNS_URL=${apns.url} ENVELOPE_APNS_CA=${pki.paths.caCertificate}` : ''}${wns ? ` ENVELOPE_WNS_URL=${wns.url} ENVELOPE_WNS_CA=${pki.paths.caCertificate}` : ''}.`);
+    let amapi;
+    if (key !== null) {
+      const amapiPort = options.amapiPort ?? 8445;
+      amapi = await startAmapiStandIn({ port: amapiPort, ...(serverCaPem ? { serverCaPem } : {}), key, pushUrl: options.pushUrl! });
+      const started = amapi.standIn;
+      closers.push(() => started.stop());
+      write(`Android Management API stand-in listening on ${amapi.rootUrl}; the server must run with ENVELOPE_AMAPI_URL=${amapi.rootUrl}.`);
+    }
+    write(`Run the server with${apns ? ` ENVELOPE_APNS_URL=${apns.url} ENVELOPE_APNS_CA=${pki.paths.caCertificate}` : ''}${wns ? ` ENVELOPE_WNS_URL=${wns.url} ENVELOPE_WNS_CA=${pki.paths.caCertificate}` : ''}${amapi ? ` ENVELOPE_AMAPI_URL=${amapi.rootUrl}` : ''}.`);
 
-    let firstEvent: string | undefined;
-    const seen = new Map<string, number>();
-    const onEvent = (platform: string) => (line: string) => {
-      // Events as they come, but each kind at most a few times a run.
-      firstEvent ??= `${platform}: ${line}`;
-      const kind = `${platform} ${line.split(':')[0]!}`;
-      const times = (seen.get(kind) ?? 0) + 1;
-      seen.set(kind, times);
-      if (times <= 3) write(`  ${platform}: ${line}${times === 3 ? ' (further ones are only counted)' : ''}`);
-    };
+    const events = eventPrinter(write);
     const ios = apns && options.iosEnrollToken ? new IosFleet({
       enrollmentUrl: `${options.server}/mdm/apple/enroll?token=${encodeURIComponent(options.iosEnrollToken)}`,
       devices: options.ios, concurrency: options.concurrency, ...(serverCaPem ? { serverCaPem } : {}),
-      maxSockets: Math.max(16, options.concurrency * 4), pushes: apns, onEvent: onEvent('iOS'),
+      maxSockets: Math.max(16, options.concurrency * 4), pushes: apns, onEvent: events.onEvent('iOS'),
     }) : null;
     const windows = wns && options.windowsEnrollToken && options.upn ? new WindowsFleet({
       server: options.server, upn: options.upn, enrollmentToken: options.windowsEnrollToken, devices: options.windows,
@@ -159,49 +178,49 @@ export async function simulateMixCommand(options: SimulateMixOptions, out: NodeJ
       // client certificate and never closes another PC's idle one, so a smaller cap makes the PCs past it
       // wait for the server's keep-alive timeout (sim/windows/pc-http.ts).
       concurrency: options.concurrency, ...(serverCaPem ? { serverCaPem } : {}), maxSockets: Math.min(options.windows + 16, 10_000),
-      pushes: wns, channelUriBase: wns.url, poll: options.poll, ...(options.pfn ? { pushPfn: options.pfn } : {}), onEvent: onEvent('Windows'),
+      pushes: wns, channelUriBase: wns.url, poll: options.poll, ...(options.pfn ? { pushPfn: options.pfn } : {}), onEvent: events.onEvent('Windows'),
     }) : null;
-
     const knox = fcm && options.knoxEnrollToken ? new (await import('../../sim/knox/fleet.ts')).KnoxFleet({
       server: options.server, enrollmentToken: options.knoxEnrollToken, devices: options.knox, concurrency: options.concurrency,
-      ...(serverCaPem ? { serverCaPem } : {}), maxSockets: Math.max(16, options.concurrency * 4), fcm, onEvent: onEvent('Knox'),
+      ...(serverCaPem ? { serverCaPem } : {}), maxSockets: Math.max(16, options.concurrency * 4), fcm, onEvent: events.onEvent('Knox'),
     }) : null;
+    const androidEnterprise = amapi && options.androidEnterpriseEnrollToken ? new (await import('../../sim/amapi/fleet.ts')).AmapiFleet({
+      server: options.server, enrollmentToken: options.androidEnterpriseEnrollToken, devices: workProfiles, missingAppPercent: options.missingApp ?? 0,
+      installAfterSeconds: options.installAfter ?? null, concurrency: options.concurrency, standIn: amapi.standIn, ...(serverCaPem ? { serverCaPem } : {}),
+    }) : null;
+    const androidEnterpriseIdle = androidEnterpriseIdleCheck();
 
-    const started = Date.now();
-    const reason = await new Promise<'signal' | 'idle'>((resolve) => {
-      let idleTicks = 0;
-      let enrolling = (ios ? 1 : 0) + (windows ? 1 : 0) + (knox ? 1 : 0);
-      for (const fleet of [ios, windows, knox]) void fleet?.start().finally(() => enrolling--);
-      const timer = setInterval(() => {
+    const reason = await runUntilStopped({
+      starts: [ios, windows, knox, androidEnterprise].filter((fleet) => fleet !== null).map((fleet) => () => fleet.start()),
+      exitWhenIdle: options.exitWhenIdle, idleTicks: 3,
+      tick: (seconds) => {
         const iosProgress = ios?.snapshot() ?? null;
         const windowsProgress = windows?.snapshot() ?? null;
         const knoxProgress = knox?.snapshot() ?? null;
-        write(mixProgressLine(Math.round((Date.now() - started) / 1000), iosProgress, windowsProgress) + (knoxProgress ? ` | Knox ${knoxProgressLine(0, knoxProgress).replace(/^\[0s\] /, '')}` : ''));
-        const idle = enrolling === 0 && (iosProgress?.idle ?? true) && (windowsProgress?.idle ?? true) && (knoxProgress?.idle ?? true);
-        idleTicks = idle ? idleTicks + 1 : 0;
-        if (options.exitWhenIdle && idleTicks >= 3) finish('idle');
-      }, 1000);
-      const onSignal = () => finish('signal');
-      function finish(why: 'signal' | 'idle') {
-        clearInterval(timer);
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        resolve(why);
-      }
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+        const aeProgress = androidEnterprise?.snapshot() ?? null;
+        write(mixProgressLine(seconds, iosProgress, windowsProgress) +
+          (knoxProgress ? ` | Knox ${knoxProgressLine(0, knoxProgress).replace(/^\[0s\] /, '')}` : '') +
+          (aeProgress ? ` | Android Enterprise ${androidEnterpriseProgress(aeProgress)}` : ''));
+        return (iosProgress?.idle ?? true) && (windowsProgress?.idle ?? true) && (knoxProgress?.idle ?? true) && (aeProgress ? androidEnterpriseIdle(aeProgress) : true);
+      },
     });
     ios?.stop();
     windows?.stop();
     knox?.stop();
+    androidEnterprise?.stop();
     const knoxFinal = knox?.snapshot();
     const iosFinal = ios?.snapshot();
     const windowsFinal = windows?.snapshot();
+    const aeFinal = androidEnterprise?.snapshot();
     write(`Stopped (${reason === 'idle' ? 'idle' : 'interrupted'}):` +
       (iosFinal ? ` ${iosFinal.checkedIn} of ${iosFinal.target} iPhones checked in, ${iosFinal.profilesInstalled} profiles installed, ${iosFinal.failed} commands failed;` : '') +
       (windowsFinal ? ` ${windowsFinal.enrolled} of ${windowsFinal.target} PCs enrolled, ${windowsFinal.sessions} sessions (${windowsFinal.sessionsFailed} failed), ${windowsFinal.managedAccounts} accounts on the PCs, ${windowsFinal.violations} protocol violations.` : '') +
-      (knoxFinal ? ` ${knoxFinal.enrolled} of ${knoxFinal.target} Knox devices enrolled, ${knoxFinal.managedAccounts} Envelope accounts on them.` : ''));
-    if (reason === 'idle' && (iosFinal?.checkedIn ?? 0) === 0 && (windowsFinal?.enrolled ?? 0) === 0 && (knoxFinal?.enrolled ?? 0) === 0) throw new CliError(`No device enrolled${firstEvent ? `: ${firstEvent}` : '.'}`, 1);
+      (knoxFinal ? ` ${knoxFinal.enrolled} of ${knoxFinal.target} Knox devices enrolled, ${knoxFinal.managedAccounts} Envelope accounts on them.` : '') +
+      (aeFinal ? ` ${aeFinal.enrolled} of ${aeFinal.target} work profiles enrolled (${aeFinal.withoutApp} without the mail app), ${aeFinal.policyPatches} policy patches, ${aeFinal.compliant} compliant with a mail app.` : ''));
+    const firstEvent = events.first ?? (androidEnterprise?.lastError ? `Android Enterprise: ${androidEnterprise.lastError}` : undefined);
+    if (reason === 'idle' && (iosFinal?.checkedIn ?? 0) === 0 && (windowsFinal?.enrolled ?? 0) === 0 && (knoxFinal?.enrolled ?? 0) === 0 && (aeFinal?.enrolled ?? 0) === 0) {
+      throw new CliError(`No device enrolled${firstEvent ? `: ${firstEvent}` : '.'}`, 1);
+    }
   } finally {
     for (const close of closers.reverse()) await close();
   }

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { CliError } from './cli-error.ts';
 import { integerIn, percent, readServerCa, serverUrl, upn } from './simulate-options.ts';
+import { eventPrinter, runFleetUntilStopped, startStandIn } from './simulate-run.ts';
 
 /** `envelope simulate windows` options, parsed and range-checked by commander. */
 export interface SimulateWindowsOptions {
@@ -86,19 +87,13 @@ export async function simulateWindowsCommand(options: SimulateWindowsOptions, ou
   // HTTPS, as ENVELOPE_WNS_URL must be: the stand-in's certificate comes from a throwaway CA the
   // server is told to trust (ENVELOPE_WNS_CA), the same files `simulate ios` and `mix` use.
   const pki = await loadOrCreateStandInPki(mkdtempSync(join(tmpdir(), 'envelope-simulate-windows-')));
-  let wns;
-  try {
-    wns = await WnsStandIn.start({ port: options.wnsPort, certificatePem: pki.server.certificatePem, privateKeyPem: pki.server.privateKeyPem });
-  } catch (error) {
-    throw new CliError(`Cannot start the WNS stand-in on 127.0.0.1:${options.wnsPort}: ${(error as Error).message}`, 1);
-  }
+  const wns = await startStandIn('WNS', options.wnsPort, () => WnsStandIn.start({ port: options.wnsPort, certificatePem: pki.server.certificatePem, privateKeyPem: pki.server.privateKeyPem }));
   const write = (line: string) => out.write(`${line}\n`);
   write(`WNS stand-in listening on ${wns.url} (token at ${wns.url}/accesstoken.srf; channel URIs ${wns.url}/?token=…).`);
   write(`For the server to push to these PCs, run it with ENVELOPE_WNS_URL=${wns.url} ENVELOPE_WNS_CA=${pki.paths.caCertificate}.`);
   write(`The enrollment token must allow ${options.devices} devices.`);
 
-  let firstEvent: string | undefined;
-  const seen = new Map<string, number>();
+  const events = eventPrinter(write);
   const fleet = new WindowsFleet({
     server: options.server,
     upn: options.upn,
@@ -119,41 +114,14 @@ export async function simulateWindowsCommand(options: SimulateWindowsOptions, ou
     pushes: wns,
     channelUriBase: wns.url,
     poll: options.poll,
-    onEvent: (line) => {
-      // Events as they come, but each kind at most a few times a run.
-      firstEvent ??= line;
-      const kind = line.split(':')[0]!;
-      const count = (seen.get(kind) ?? 0) + 1;
-      seen.set(kind, count);
-      if (count <= 3) write(`  ${line}${count === 3 ? ' (further ones are only counted)' : ''}`);
-    },
+    onEvent: events.onEvent(),
   });
-  const started = Date.now();
-  const reason = await new Promise<'signal' | 'idle'>((resolve) => {
-    let idleTicks = 0;
-    let enrolling = true;
-    void fleet.start().finally(() => (enrolling = false));
-    const timer = setInterval(() => {
-      const progress = fleet.snapshot();
-      write(progressLine(Math.round((Date.now() - started) / 1000), progress));
-      idleTicks = !enrolling && progress.idle ? idleTicks + 1 : 0;
-      if (options.exitWhenIdle && idleTicks >= 2) finish('idle');
-    }, 1000);
-    const onSignal = () => finish('signal');
-    function finish(why: 'signal' | 'idle') {
-      clearInterval(timer);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve(why);
-    }
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  });
+  const reason = await runFleetUntilStopped(fleet, { exitWhenIdle: options.exitWhenIdle, idleTicks: 2, write, line: progressLine });
   fleet.stop();
   await wns.close();
   const final = fleet.snapshot();
   write(`Stopped (${reason === 'idle' ? 'idle' : 'interrupted'}): ${final.enrolled} of ${final.target} PCs enrolled, ${final.sessions} sessions (${final.sessionsFailed} failed), ${final.managedAccounts} accounts on the PCs, ${final.violations} protocol violations.`);
-  if (reason === 'idle' && final.enrolled === 0) throw new CliError(`No PC enrolled${firstEvent ? `: ${firstEvent}` : '.'}`, 1);
+  if (reason === 'idle' && final.enrolled === 0) throw new CliError(`No PC enrolled${events.first ? `: ${events.first}` : '.'}`, 1);
 }
 
 function progressLine(seconds: number, p: import('../../sim/windows/fleet.ts').WindowsFleetProgress): string {

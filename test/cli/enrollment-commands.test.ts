@@ -100,7 +100,7 @@ describe('envelope enrollment-token and apple push-certificate', () => {
   it('works directly on the database when no server runs, and refuses bad input with exit code 2 and one line', () => {
     const created = run(['enrollment-token', 'create', '--tenant', 'default', '--user', 'jane@contoso.com', '--platform', 'Windows']);
     assert.equal(created.status, 0, created.stderr);
-    assert.match(created.stdout, /^enr_\S+\nhttps:\/\/envelope\.test\/mdm\/windows\/enroll\?token=enr_\S+\n$/);
+    assert.match(created.stdout, /^enr_\S+\nms-device-enrollment:\?mode=mdm&username=jane@contoso\.com&servername=https:\/\/envelope\.test\/EnrollmentServer\/Discovery\.svc\n$/);
     const shown = run(['apple', 'push-certificate', 'show', '--tenant', 'default']);
     assert.equal(shown.status, 0, shown.stderr);
     assert.match(shown.stdout, new RegExp(`^topic\\t${topic.replaceAll('.', '\\.')}\\nexpires\\t\\d{4}-`));

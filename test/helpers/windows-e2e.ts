@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
 import { randomPcHardware, type PcHardware } from '../../sim/windows/enroll.ts';
 import { createPcHttp, type PcHttp, type PcResponse } from '../../sim/windows/pc-http.ts';
 import { SimulatedPc, type SimulatedPcOptions } from '../../sim/windows/simulated-pc.ts';
 import { readServerMessage, syncMlContentType, type ServerCommand } from '../../sim/windows/syncml.ts';
 import { WnsStandIn } from '../../sim/wns/wns-standin.ts';
-import { createEnvelope, type Envelope } from '../../src/main.ts';
-import type { Db } from '../../src/store/db.ts';
-import { openPostgresDb } from '../../src/store/postgres/pg-db.ts';
-import { adminRequester, createE2ePki, freePort, type E2ePki } from './https-envelope.ts';
+import type { Envelope } from '../../src/main.ts';
+import { createE2eServer, graphAdmin } from './e2e-server.ts';
+import type { E2ePki } from './https-envelope.ts';
 import type { Reply } from './test-app.ts';
-import { createServerDatabase, openTestDb } from './test-db.ts';
 
 /** The WNS app identity the suite's stand-in knows (Partner Center would show these). */
 export const wnsApp = Object.freeze({
@@ -44,127 +41,50 @@ export interface WindowsE2e {
 }
 
 export async function startWindowsE2e(): Promise<WindowsE2e> {
-  const pki = await createE2ePki();
   const wns = await WnsStandIn.start({ apps: [{ packageSid: wnsApp.packageSid, clientSecret: wnsApp.clientSecret }] });
-  const serverUrl = process.env.TEST_DATABASE_URL;
-  // PGlite: one embedded database that outlives a server; PostgreSQL: a database each server opens its own pool on.
-  const shared = serverUrl ? null : await openTestDb();
-  const database = serverUrl ? await createServerDatabase(serverUrl) : null;
-  const port = await freePort();
-  const origin = `https://127.0.0.1:${port}`;
-  const secretKey = randomBytes(32);
-  const adminToken = `env_test_${randomBytes(24).toString('base64url')}`;
-  const { http, close: closeHttp } = createPcHttp({ serverCaPem: pki.tlsCa.certificatePem, timeoutMs: 30_000 });
+  const server = await createE2eServer({ wns: { url: wns.url, ca: wns.caCertificatePem } });
+  const { http, close: closeHttp } = createPcHttp({ serverCaPem: server.pki.tlsCa.certificatePem, timeoutMs: 30_000 });
   const pushable = new Map<string, SimulatedPc>();
   const stopListening = wns.onNotification((notification) => void pushable.get(notification.deviceKey)?.wake('push'));
 
-  const start = async (): Promise<{ envelope: Envelope; db: Db }> => {
-    const db = shared?.db ?? openPostgresDb(database!.url, { max: 4 });
-    const envelope = await createEnvelope({
-      db,
-      secretKey,
-      adminToken,
-      logger: false,
-      publicUrl: origin,
-      https: { cert: Buffer.from(pki.tls.certificatePem), key: Buffer.from(pki.tls.privateKeyPem) },
-      // A command handed out but never answered (a lost answer, a crash) is offered again at the next session.
-      deliveryOptions: { reofferSentAfterMs: 0 },
-      wns: { url: wns.url, ca: wns.caCertificatePem },
-      wake: { pollIntervalMs: 50 },
-    });
-    await envelope.app.listen({ port, host: '127.0.0.1' });
-    envelope.wakeWorker.start();
-    return { envelope, db };
-  };
-  const stop = async (running: { envelope: Envelope; db: Db }) => {
-    await running.envelope.wakeWorker.stop();
-    await running.envelope.maintenance.stop();
-    // Open keep-alive connections of the PCs die with the server, as with a killed process.
-    running.envelope.app.server.closeAllConnections();
-    await running.envelope.app.close();
-    if (shared === null) await running.db.close();
-  };
-
-  let running = await start();
+  let running = await server.start();
   return {
-    pki,
-    origin,
+    pki: server.pki,
+    origin: server.origin,
     wns,
     http,
     get envelope() {
       return running.envelope;
     },
-    request: adminRequester(() => running.envelope.app, adminToken),
+    request: server.request(() => running),
     query: (sql, params) => running.db.query(sql, params),
     async restart() {
-      await stop(running);
-      running = await start();
+      await server.stop(running);
+      running = await server.start();
     },
     wakeOnPush(pc) {
       pushable.set(pc.deviceId, pc);
     },
     async close() {
       stopListening();
-      await stop(running);
+      await server.stop(running);
       closeHttp();
       await wns.close();
-      await shared?.dispose();
-      await database?.drop();
+      await server.dispose();
     },
   };
 }
 
-type Dict = Record<string, unknown>;
-
 /** Admin steps of the Windows suites, through the Graph API of the running server. */
 export function windowsAdmin(e2e: Pick<WindowsE2e, 'request' | 'query'>) {
-  const ok = (reply: Reply, status: number | number[]) => {
-    assert.ok((Array.isArray(status) ? status : [status]).includes(reply.status), `HTTP ${reply.status}: ${JSON.stringify(reply.body)}`);
-    return reply.body;
-  };
+  const { ok, ...steps } = graphAdmin(e2e, { profileType: '#microsoft.graph.windows10EasEmailProfileConfiguration', devices: 'PCs' });
   return {
-    /** A user (UPN `name-xxxx@contoso.com`, mail `mail` or the UPN) in a group of their own. */
-    async user(name: string, options: { mail?: string } = {}): Promise<{ userId: string; groupId: string; upn: string; mail: string }> {
-      const upn = `${name}-${randomBytes(2).toString('hex')}@contoso.com`;
-      const mail = options.mail ?? upn;
-      const userId = ok(await e2e.request('POST', '/graph/beta/users', { displayName: name, userPrincipalName: upn, mail }), 201).id as string;
-      const groupId = ok(await e2e.request('POST', '/graph/beta/groups', { displayName: `${name}'s PCs ${randomBytes(2).toString('hex')}`, 'members@odata.bind': [`https://graph.microsoft.com/beta/users/${userId}`] }), 201).id as string;
-      return { userId, groupId, upn, mail };
-    },
+    ...steps,
     async enrollmentToken(userId: string): Promise<string> {
       return ok(await e2e.request('POST', '/graph/beta/envelope/enrollmentTokens', { userId, platform: 'Windows', maxDevices: 1 }), 201).token as string;
     },
-    async mailProfile(displayName: string, hostName: string, extra: Dict = {}): Promise<string> {
-      return ok(await e2e.request('POST', '/graph/beta/deviceManagement/deviceConfigurations', {
-        '@odata.type': '#microsoft.graph.windows10EasEmailProfileConfiguration', displayName, accountName: displayName, hostName,
-        usernameSource: 'userPrincipalName', emailAddressSource: 'userPrincipalName', requireSsl: true, durationOfEmailToSync: 'oneWeek', emailSyncSchedule: 'asMessagesArrive', ...extra,
-      }), 201).id as string;
-    },
-    async patchProfile(profileId: string, changes: Dict): Promise<void> {
-      ok(await e2e.request('PATCH', `/graph/beta/deviceManagement/deviceConfigurations/${profileId}`, { '@odata.type': '#microsoft.graph.windows10EasEmailProfileConfiguration', ...changes }), [200, 204]);
-    },
-    async assign(profileId: string, groupIds: string[]): Promise<void> {
-      ok(await e2e.request('POST', `/graph/beta/deviceManagement/deviceConfigurations/${profileId}/assign`, {
-        assignments: groupIds.map((groupId) => ({ target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId } })),
-      }), 200);
-    },
     async putPushSettings(settings: { packageSid: string; clientSecret: string; packageFamilyName?: string }): Promise<void> {
       ok(await e2e.request('PUT', '/graph/beta/envelope/windowsPushSettings', settings), 200);
-    },
-    async deviceStatus(profileId: string, deviceId: string): Promise<Dict> {
-      const rows = ok(await e2e.request('GET', `/graph/beta/deviceManagement/deviceConfigurations/${profileId}/deviceStatuses`), 200).value as Dict[];
-      const row = rows.find((r) => String(r.id).includes(deviceId));
-      assert.ok(row, `a status row for ${deviceId} in ${JSON.stringify(rows)}`);
-      return row;
-    },
-    /** The device's status for the profile, or undefined while it has none. */
-    async statusOf(profileId: string, deviceId: string): Promise<string | undefined> {
-      const rows = ok(await e2e.request('GET', `/graph/beta/deviceManagement/deviceConfigurations/${profileId}/deviceStatuses`), 200).value as Dict[];
-      return rows.find((r) => String(r.id).includes(deviceId))?.status as string | undefined;
-    },
-    async configurationState(deviceId: string, profileId: string): Promise<Dict | undefined> {
-      const states = ok(await e2e.request('GET', `/graph/beta/deviceManagement/managedDevices/${deviceId}/deviceConfigurationStates`), 200).value as Dict[];
-      return states.find((s) => String(s.id).includes(profileId));
     },
     /** The managed device id of an enrolled PC (by its MS-MDE2 DeviceID). */
     async managedDeviceId(pc: SimulatedPc): Promise<string> {

@@ -273,7 +273,7 @@ export interface WindowsTestEnvelope {
   close(): Promise<void>;
 }
 
-export async function startWindowsEnvelope(options: { deliveryOptions?: Partial<DeliveryOptions>; windowsMdmOptions?: Partial<WindowsMdmOptions>; pki?: E2ePki } = {}): Promise<WindowsTestEnvelope> {
+export async function startWindowsEnvelope(options: { deliveryOptions?: Partial<DeliveryOptions>; windowsMdmOptions?: Partial<WindowsMdmOptions>; pki?: E2ePki; amapi?: Parameters<typeof createEnvelope>[0]['amapi'] } = {}): Promise<WindowsTestEnvelope> {
   const testDb: TestDb = await openTestDb();
   const secretKey = randomBytes(32);
   const adminToken = `env_test_${randomBytes(24).toString('base64url')}`;
@@ -288,6 +288,7 @@ export async function startWindowsEnvelope(options: { deliveryOptions?: Partial<
     https: options.pki ? { cert: Buffer.from(options.pki.tls.certificatePem), key: Buffer.from(options.pki.tls.privateKeyPem) } : null,
     deliveryOptions: options.deliveryOptions,
     windowsMdmOptions: options.windowsMdmOptions,
+    ...(options.amapi ? { amapi: options.amapi } : {}),
   });
   if (options.pki) await envelope.app.listen({ port, host: '127.0.0.1' });
   return {

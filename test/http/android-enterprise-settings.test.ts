@@ -23,7 +23,8 @@ describe('PUT/GET/DELETE /envelope/androidEnterpriseSettings', () => {
     assert.equal(put.body.mailAppInstallType, 'AVAILABLE');
     assert.match(put.body.pubsubPushToken, /^aeps_/);
     assert.equal(put.body.pubsubPushUrl, `https://envelope.test/mdm/android/enterprise/pubsub?token=${put.body.pubsubPushToken}`);
-    assert.deepEqual(put.body.quota, { queriesPer100Seconds: 1000, hoursToPatch100000Devices: 2.8 });
+    // 1,000 patches per 104 s (the window plus the two slots of the shared count, decision 0033): 10,400 s.
+    assert.deepEqual(put.body.quota, { queriesPer100Seconds: 1000, hoursToPatch100000Devices: 2.9 });
     const stored = await t.envelope.db.query<{ sealed_service_account_key: Uint8Array }>('SELECT sealed_service_account_key FROM android_enterprise_settings');
     assert.ok(!Buffer.from(stored[0]!.sealed_service_account_key).toString('latin1').includes('PRIVATE KEY'), 'sealed at rest');
 

@@ -36,7 +36,9 @@ describe('enrollment tokens', () => {
 
   it('shows a token by id and in the list with usedCount and revokedDateTime, never the token value', async () => {
     const created = await t.request('POST', path, { body: { userId, platform: 'Windows', maxDevices: 3 } });
-    assert.equal(created.body.enrollmentUrl, `https://envelope.test/mdm/windows/enroll?token=${created.body.token}`);
+    // Microsoft's MDM-only enrollment deep link for the token's user and this server's discovery service;
+    // the token itself is the password the PC asks for, never in the link.
+    assert.equal(created.body.enrollmentUrl, 'ms-device-enrollment:?mode=mdm&username=jane@contoso.com&servername=https://envelope.test/EnrollmentServer/Discovery.svc');
     const one = await t.request('GET', `${path}/${created.body.id}`, { token: await t.readOnlyToken() });
     assert.equal(one.status, 200);
     assert.deepEqual(one.body, {
@@ -55,6 +57,22 @@ describe('enrollment tokens', () => {
     assert.ok(list.body.value.some((item: { id: string }) => item.id === created.body.id));
     assert.equal(JSON.stringify(list.body).includes(created.body.token), false);
     for (const item of list.body.value) assert.equal('token' in item || 'enrollmentUrl' in item, false);
+  });
+
+  it("gives Windows a deep link whose discovery URL the server answers, with the user's UPN encoded", async () => {
+    const odd = (await t.request('POST', '/graph/beta/users', { body: { displayName: 'Odd', userPrincipalName: "o'brien+mdm@contoso.com" } })).body.id;
+    const created = await t.request('POST', path, { body: { userId: odd, platform: 'Windows' } });
+    assert.equal(created.status, 201);
+    const link = new URL(created.body.enrollmentUrl);
+    assert.equal(link.protocol, 'ms-device-enrollment:');
+    assert.deepEqual([...link.searchParams], [['mode', 'mdm'], ['username', "o'brien+mdm@contoso.com"], ['servername', 'https://envelope.test/EnrollmentServer/Discovery.svc']]);
+    const server = new URL(link.searchParams.get('servername')!);
+    // Windows first GETs the discovery URL (it must answer 200), then POSTs Discover to it.
+    const discovery = await t.envelope.app.inject({ method: 'GET', url: server.pathname });
+    assert.equal(discovery.statusCode, 200, discovery.body);
+    // iOS and Android links stay Envelope pages carrying the token.
+    const android = await t.request('POST', path, { body: { userId: odd, platform: 'Android' } });
+    assert.equal(android.body.enrollmentUrl, `https://envelope.test/mdm/android/enroll?token=${android.body.token}`);
   });
 
   it('takes maxDevices and an expirationDateTime within 30 days', async () => {

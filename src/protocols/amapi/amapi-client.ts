@@ -1,5 +1,5 @@
 import { androidmanagement, auth, type androidmanagement_v1 } from '@googleapis/androidmanagement';
-import { AmapiRateLimiter } from './amapi-rate-limiter.ts';
+import type { AmapiQuotaLimiter } from './amapi-rate-limiter.ts';
 
 export type AmapiPolicy = androidmanagement_v1.Schema$Policy;
 export type AmapiDevice = androidmanagement_v1.Schema$Device;
@@ -49,8 +49,8 @@ export interface AmapiClientOptions {
    * Google's OAuth token URL for the service-account JWT grant. Null: Google's service.
    */
   rootUrl: string | null;
-  /** Shared by every client of the same project in this process. */
-  limiter: AmapiRateLimiter;
+  /** Shared by every client of the same project in this process (and, shared through PostgreSQL, by every process). */
+  limiter: AmapiQuotaLimiter;
   /** Longest a call waits for the limiter before failing with `rateLimited` (default 0: never waits). */
   maxQuotaWaitMs?: number;
   timeoutMs?: number;
@@ -70,7 +70,7 @@ export interface AmapiClientOptions {
  */
 export class AmapiClient {
   readonly #api: androidmanagement_v1.Androidmanagement;
-  readonly #limiter: AmapiRateLimiter;
+  readonly #limiter: AmapiQuotaLimiter;
   readonly #maxQuotaWaitMs: number;
   readonly #timeoutMs: number;
   readonly #retries: number;
@@ -136,7 +136,8 @@ export class AmapiClient {
   async #call<T>(send: () => Promise<{ data: T }>): Promise<T> {
     const waitMs = this.#limiter.tryAcquire();
     if (waitMs > 0) {
-      if (waitMs > this.#maxQuotaWaitMs) throw new AmapiError('rateLimited', `Envelope's Android Management API rate limit (${this.#limiter.quota.limit} queries per ${this.#limiter.quota.windowMs / 1000} s) has no room for ${Math.ceil(waitMs / 1000)} s.`, null, waitMs);
+      // A wait of a few ms (a limiter shared through PostgreSQL fetching grants) is waited, never refused.
+      if (waitMs > Math.max(this.#maxQuotaWaitMs, 50)) throw new AmapiError('rateLimited', `Envelope's Android Management API rate limit (${this.#limiter.quota.limit} queries per ${this.#limiter.quota.windowMs / 1000} s) has no room for ${Math.ceil(waitMs / 1000)} s.`, null, waitMs);
       await new Promise((resolve) => setTimeout(resolve, waitMs));
       return this.#call(send);
     }
@@ -176,17 +177,17 @@ function retryAfterOf(header: string | undefined): number | null {
  * project in this process shares its window.
  */
 export class AmapiRateLimiters {
-  readonly #limiters = new Map<string, AmapiRateLimiter>();
-  readonly #create: () => AmapiRateLimiter;
+  readonly #limiters = new Map<string, AmapiQuotaLimiter>();
+  readonly #create: (projectId: string) => AmapiQuotaLimiter;
 
-  constructor(create: () => AmapiRateLimiter) {
+  constructor(create: (projectId: string) => AmapiQuotaLimiter) {
     this.#create = create;
   }
 
-  forProject(projectId: string): AmapiRateLimiter {
+  forProject(projectId: string): AmapiQuotaLimiter {
     let limiter = this.#limiters.get(projectId);
     if (limiter === undefined) {
-      limiter = this.#create();
+      limiter = this.#create(projectId);
       this.#limiters.set(projectId, limiter);
     }
     return limiter;

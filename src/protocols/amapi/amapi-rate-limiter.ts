@@ -13,16 +13,30 @@ export interface AmapiQuota {
 export const defaultAmapiQuota: Readonly<AmapiQuota> = Object.freeze({ limit: 1000, windowMs: 100_000 });
 
 /**
+ * What the AMAPI client asks of a project's limiter: this file's per-process `AmapiRateLimiter`, or
+ * the one shared through PostgreSQL by every process (decision 0033).
+ */
+export interface AmapiQuotaLimiter {
+  readonly quota: Readonly<AmapiQuota>;
+  /** Takes one grant now and returns 0, or takes nothing and returns how many ms to wait. */
+  tryAcquire(): number;
+  /** How many ms until a grant could be had (0: now), without taking one. */
+  waitMs(): number;
+  /** Google answered 429: no grants before `now + ms`. */
+  blockFor(ms: number): void;
+}
+
+/**
  * A sliding-window limiter: at most `limit` grants in any `windowMs` (a log of the last `limit`
  * grant times), so bursts never exceed Google's per-100 s count whichever way Google aligns its
  * window. A 429 from Google (another tool spending the same project's quota, or another Envelope
  * process) holds every grant back until `blockUntil`.
  *
- * One limiter per Google Cloud project per process, shared by every caller in that process. Several
- * Envelope processes sharing one project each keep their own window: give each `limit / processes`,
- * or rely on the 429 answers (treated as retries) — decision 0020.
+ * One limiter per Google Cloud project per process, shared by every caller in that process: alone it
+ * knows nothing of other processes (decision 0020). The server uses the one shared through PostgreSQL
+ * (`SharedAmapiRateLimiter`, decision 0033); this one stays the in-memory reference.
  */
-export class AmapiRateLimiter {
+export class AmapiRateLimiter implements AmapiQuotaLimiter {
   readonly #quota: AmapiQuota;
   readonly #now: () => number;
   /** Grant times, oldest first; never more than `limit` entries. */

@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, randomBytes } from 'node:crypto';
 import { badRequest, notFound } from '../../domain/errors.ts';
 import { defaultAmapiQuota, policyRolloutDurationMs, type AmapiQuota } from '../../protocols/amapi/amapi-rate-limiter.ts';
+import { sharedQuotaSpanMs } from '../../store/postgres/amapi-quota-store.ts';
 import type { ServiceAccountKey } from '../../protocols/amapi/amapi-client.ts';
 import type { AndroidEnterpriseSettingsInfo, AndroidEnterpriseStore, MailAppInstallType } from '../../store/postgres/android-enterprise-store.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
@@ -98,7 +99,8 @@ export class AndroidEnterpriseSettingsService {
       pubsubPushUrl: base === null ? null : token === null ? `${base}?token=…` : `${base}?token=${token}`,
       quota: {
         queriesPer100Seconds: Math.round((this.#quota.limit * 100_000) / this.#quota.windowMs),
-        hoursToPatch100000Devices: Math.round(policyRolloutDurationMs(100_000, this.#quota) / 360_000) / 10,
+        // One step of `limit` patches per span of the quota shared by every process (decision 0033).
+        hoursToPatch100000Devices: Math.round(policyRolloutDurationMs(100_000, { limit: this.#quota.limit, windowMs: sharedQuotaSpanMs(this.#quota.windowMs) }) / 360_000) / 10,
       },
     };
   }

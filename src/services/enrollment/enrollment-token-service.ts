@@ -76,7 +76,8 @@ export class EnrollmentTokenService {
     }
     const expiresAt = this.#expiryOrThrow(request.expirationDateTime);
     if (this.#publicUrl === null) throw publicUrlMissing();
-    if (!(await this.#tokens.userExists(tenantId, request.userId))) {
+    const userPrincipalName = await this.#tokens.userPrincipalNameOf(tenantId, request.userId);
+    if (userPrincipalName === null) {
       throw badRequest(`userId '${request.userId}' is not a user in this tenant.`, 'userId');
     }
     const token = generateEnrollmentToken();
@@ -84,7 +85,7 @@ export class EnrollmentTokenService {
     return {
       id: record.id,
       token,
-      enrollmentUrl: enrollmentUrlFor(this.#publicUrl, platform, token),
+      enrollmentUrl: enrollmentUrlFor(this.#publicUrl, platform, token, userPrincipalName),
       expirationDateTime: record.expirationDateTime,
       maxDevices: record.maxDevices,
     };

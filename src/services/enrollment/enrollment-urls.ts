@@ -22,16 +22,26 @@ export const knoxDevicePaths = {
   api: '/mdm/knox/v1',
 } as const;
 
-/** Where each platform's enrollment starts. */
-const enrollPaths: Readonly<Record<EnrollmentPlatform, string>> = {
-  iOS: appleDevicePaths.enroll,
-  Windows: '/mdm/windows/enroll',
-  Android: knoxDevicePaths.enroll,
-};
+/**
+ * The link a user opens on the device to enroll with `token`. iPhones and Knox agents open an Envelope
+ * page that carries the token. Windows has no such page: a PC enrolls through MS-MDE2 discovery with
+ * the user's UPN as user name and the token as password (decision 0016), so its link is Microsoft's
+ * enrollment deep link (`ms-device-enrollment:?mode=mdm&username=<upn>&servername=<discovery URL>`,
+ * mobile-device-enrollment.md), which opens Settings › Access work or school › "Enroll only in device
+ * management" with both filled in; the token is never in it (the PC asks for it as the password).
+ */
+export function enrollmentUrlFor(publicUrl: string, platform: EnrollmentPlatform, token: string, userPrincipalName: string): string {
+  if (platform === 'Windows') return windowsEnrollmentDeepLink(publicUrl, userPrincipalName);
+  const path = platform === 'iOS' ? appleDevicePaths.enroll : knoxDevicePaths.enroll;
+  return `${publicUrl}${path}?token=${encodeURIComponent(token)}`;
+}
 
-/** The link a user opens on the device to enroll with `token`. */
-export function enrollmentUrlFor(publicUrl: string, platform: EnrollmentPlatform, token: string): string {
-  return `${publicUrl}${enrollPaths[platform]}?token=${encodeURIComponent(token)}`;
+/** Microsoft's MDM-only enrollment deep link for `userPrincipalName` against this server's discovery service. */
+export function windowsEnrollmentDeepLink(publicUrl: string, userPrincipalName: string): string {
+  // Query values percent-encoded, except the '@', ':' and '/' Microsoft's own examples write as they are
+  // (all three are allowed in a URI's query, RFC 3986 §3.4).
+  const value = (text: string) => encodeURIComponent(text).replace(/%40/g, '@').replace(/%3A/g, ':').replace(/%2F/g, '/');
+  return `ms-device-enrollment:?mode=mdm&username=${value(userPrincipalName)}&servername=${value(`${publicUrl}${windowsDevicePaths.discovery}`)}`;
 }
 
 /** 409 when ENVELOPE_PUBLIC_URL is unset: device URLs cannot be guessed from a request. */

@@ -1,25 +1,20 @@
 import https from 'node:https';
 import tls from 'node:tls';
 import { FcmClient, type FcmClientOptions } from '../../protocols/fcm/fcm-client.ts';
-import { fcmEndpoints, type FcmEndpoints } from '../../protocols/fcm/fcm-endpoints.ts';
+import { fcmEndpoints } from '../../protocols/fcm/fcm-endpoints.ts';
 import type { FcmPushOutcome } from '../../protocols/fcm/fcm-outcome.ts';
 import { parseServiceAccount } from '../../protocols/fcm/service-account.ts';
 import type { KnoxAgentStore } from '../../store/postgres/knox-agent-store.ts';
-import type { KnoxPushSettingsStore } from '../../store/postgres/knox-push-settings-store.ts';
+import type { KnoxPushSettingsStore, StoredKnoxPushSettings } from '../../store/postgres/knox-push-settings-store.ts';
 import { knoxPushSecretContext } from '../enrollment/knox-push-settings-service.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import type { WakeChannel, WakeOutcome } from './wake-channel.ts';
 import type { WakeLog } from './wake-log.ts';
+import { TenantPushClients, type TenantPushClient } from './tenant-push-clients.ts';
 
 export type FcmClientTuning = Pick<FcmClientOptions, 'concurrency' | 'requestTimeoutMs' | 'now'>;
 
-interface TenantClient {
-  fingerprint: string;
-  /** Null when the key cannot be opened with this server's key (logged once). */
-  client: FcmClient | null;
-  /** Sender problems already logged for these settings. */
-  reported: Set<string>;
-}
+type TenantClient = TenantPushClient<FcmClient>;
 
 /**
  * Wakes enrolled Knox agents with an FCM HTTP v1 data message to the registration token they
@@ -34,13 +29,9 @@ interface TenantClient {
 export class KnoxPushChannel implements WakeChannel {
   readonly name = 'fcm';
   readonly #targets: Pick<KnoxAgentStore, 'fcmTargets' | 'clearFcmToken'>;
-  readonly #settings: Pick<KnoxPushSettingsStore, 'getInfo' | 'get'>;
-  readonly #box: SecretBox;
-  readonly #endpoints: FcmEndpoints;
   readonly #agent: https.Agent;
-  readonly #tuning: FcmClientTuning;
   readonly #log: WakeLog;
-  readonly #clients = new Map<string, TenantClient>();
+  readonly #clients: TenantPushClients<StoredKnoxPushSettings, FcmClient>;
 
   /** `fcmUrl`: ENVELOPE_FCM_URL (a stand-in's origin), or null for Google. `ca`: extra PEM roots (ENVELOPE_FCM_CA). */
   constructor(deps: {
@@ -53,19 +44,26 @@ export class KnoxPushChannel implements WakeChannel {
     clientOptions?: FcmClientTuning;
   }) {
     this.#targets = deps.targets;
-    this.#settings = deps.settings;
-    this.#box = deps.box;
-    this.#endpoints = fcmEndpoints(deps.fcmUrl);
-    this.#tuning = deps.clientOptions ?? {};
-    this.#agent = new https.Agent({ keepAlive: true, maxSockets: 32, ...(deps.ca ? { ca: [...tls.rootCertificates, deps.ca] } : {}) });
+    const endpoints = fcmEndpoints(deps.fcmUrl);
+    const tuning = deps.clientOptions ?? {};
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 32, ...(deps.ca ? { ca: [...tls.rootCertificates, deps.ca] } : {}) });
+    this.#agent = agent;
     this.#log = deps.log;
+    this.#clients = new TenantPushClients({
+      settings: deps.settings,
+      open: (tenantId, stored) => {
+        const account = parseServiceAccount(deps.box.open(stored.sealedServiceAccount, knoxPushSecretContext(tenantId)).toString('utf8'));
+        return new FcmClient({ ...tuning, account, endpoints, agent });
+      },
+      openFailed: (tenantId, error) => this.#log.error({ tenantId, err: error }, 'wake: the Firebase service account cannot be opened with this server\'s secret key; no FCM pushes for this tenant'),
+    });
   }
 
   async wake(tenantId: string, deviceIds: readonly string[]): Promise<Map<string, WakeOutcome>> {
     const outcomes = new Map<string, WakeOutcome>();
     const targets = await this.#targets.fcmTargets(tenantId, deviceIds);
     if (targets.length === 0) return outcomes;
-    const tenant = await this.#clientFor(tenantId);
+    const tenant = await this.#clients.forTenant(tenantId);
     if (tenant === null || tenant.client === null) {
       this.#log.debug({ tenantId, devices: targets.length }, 'wake: the tenant has no usable Knox push settings; agents are left to their poll interval');
       return outcomes;
@@ -106,27 +104,5 @@ export class KnoxPushChannel implements WakeChannel {
         }
         return { kind: 'dropped', reason: result.reason };
     }
-  }
-
-  async #clientFor(tenantId: string): Promise<TenantClient | null> {
-    const info = await this.#settings.getInfo(tenantId);
-    if (info === null) {
-      this.#clients.delete(tenantId);
-      return null;
-    }
-    const cached = this.#clients.get(tenantId);
-    if (cached?.fingerprint === `${info.version}|${info.updatedDateTime}`) return cached;
-    const stored = await this.#settings.get(tenantId);
-    if (stored === null) return null;
-    let client: FcmClient | null = null;
-    try {
-      const account = parseServiceAccount(this.#box.open(stored.sealedServiceAccount, knoxPushSecretContext(tenantId)).toString('utf8'));
-      client = new FcmClient({ ...this.#tuning, account, endpoints: this.#endpoints, agent: this.#agent });
-    } catch (error) {
-      this.#log.error({ tenantId, err: error }, 'wake: the Firebase service account cannot be opened with this server\'s secret key; no FCM pushes for this tenant');
-    }
-    const entry: TenantClient = { fingerprint: `${stored.version}|${stored.updatedDateTime}`, client, reported: new Set() };
-    this.#clients.set(tenantId, entry);
-    return entry;
   }
 }

@@ -3,23 +3,15 @@ import tls from 'node:tls';
 import { WnsClient, type WnsClientOptions } from '../../protocols/wns/wns-client.ts';
 import { wnsEndpoints, type WnsEndpoints } from '../../protocols/wns/wns-endpoints.ts';
 import { localWnsReasons, type WnsPushOutcome } from '../../protocols/wns/wns-outcome.ts';
-import type { WindowsPushSettingsStore } from '../../store/postgres/windows-push-settings-store.ts';
+import type { StoredWindowsPushSettings, WindowsPushSettingsStore } from '../../store/postgres/windows-push-settings-store.ts';
 import type { WindowsPushTargetStore } from '../../store/postgres/windows-push-target-store.ts';
 import { windowsPushSecretContext } from '../enrollment/windows-push-settings-service.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import type { WakeChannel, WakeOutcome } from './wake-channel.ts';
 import type { WakeLog } from './wake-log.ts';
+import { TenantPushClients } from './tenant-push-clients.ts';
 
 export type WnsClientTuning = Omit<WnsClientOptions, 'credentials' | 'endpoints' | 'agent'>;
-
-interface TenantClient {
-  /** The settings' version and update time the client was built from. */
-  fingerprint: string;
-  /** Null when the secret cannot be opened with this server's key (logged once). */
-  client: WnsClient | null;
-  /** Sender problems already logged for these settings (`reason`), so each is logged once. */
-  reported: Set<string>;
-}
 
 /**
  * Wakes enrolled Windows PCs with a WNS raw notification to the channel URI their last OMA-DM
@@ -27,8 +19,7 @@ interface TenantClient {
  * (absent from the answer), and neither is any PC of a tenant without push settings: both converge
  * on the DMClient poll schedule.
  *
- * One `WnsClient` per tenant, rebuilt when the settings' version changes (a PUT through any server
- * process), so a new secret is used at the next wake and its access token is fetched anew. A channel
+ * One `WnsClient` per tenant (`TenantPushClients`), rebuilt when the settings' version changes. A channel
  * WNS calls gone (410, 404) is cleared — only if unchanged, a newer URI wins. A channel URI off WNS's
  * hosts is refused without a request and logged per device. Problems with the app identity or the
  * request (refused credentials, 401 after a fresh token, 403, 400) are logged as one error per
@@ -38,13 +29,10 @@ interface TenantClient {
 export class WindowsPushChannel implements WakeChannel {
   readonly name = 'wns';
   readonly #targets: Pick<WindowsPushTargetStore, 'targets' | 'clearChannelUri'>;
-  readonly #settings: Pick<WindowsPushSettingsStore, 'getInfo' | 'get'>;
-  readonly #box: SecretBox;
   readonly #endpoints: WnsEndpoints;
   readonly #agent: https.Agent;
-  readonly #tuning: Partial<WnsClientTuning>;
   readonly #log: WakeLog;
-  readonly #clients = new Map<string, TenantClient>();
+  readonly #clients: TenantPushClients<StoredWindowsPushSettings, WnsClient>;
 
   /**
    * `wnsUrl`: ENVELOPE_WNS_URL (a stand-in's origin), or null for Microsoft's WNS. `ca`: extra PEM roots
@@ -60,19 +48,27 @@ export class WindowsPushChannel implements WakeChannel {
     clientOptions?: Partial<WnsClientTuning>;
   }) {
     this.#targets = deps.targets;
-    this.#settings = deps.settings;
-    this.#box = deps.box;
-    this.#endpoints = wnsEndpoints(deps.wnsUrl);
-    this.#tuning = deps.clientOptions ?? {};
-    this.#agent = new https.Agent({ keepAlive: true, maxSockets: 32, ...(deps.ca ? { ca: [...tls.rootCertificates, deps.ca] } : {}) });
+    const endpoints = wnsEndpoints(deps.wnsUrl);
+    const tuning = deps.clientOptions ?? {};
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 32, ...(deps.ca ? { ca: [...tls.rootCertificates, deps.ca] } : {}) });
+    this.#endpoints = endpoints;
+    this.#agent = agent;
     this.#log = deps.log;
+    this.#clients = new TenantPushClients({
+      settings: deps.settings,
+      open: (tenantId, stored) => {
+        const clientSecret = deps.box.open(stored.sealedClientSecret, windowsPushSecretContext(tenantId)).toString('utf8');
+        return new WnsClient({ ...tuning, credentials: { packageSid: stored.packageSid, clientSecret }, endpoints, agent });
+      },
+      openFailed: (tenantId, error) => this.#log.error({ tenantId, err: error }, 'wake: the Windows push client secret cannot be opened with this server\'s secret key; no WNS pushes for this tenant'),
+    });
   }
 
   async wake(tenantId: string, deviceIds: readonly string[]): Promise<Map<string, WakeOutcome>> {
     const outcomes = new Map<string, WakeOutcome>();
     const targets = await this.#targets.targets(tenantId, deviceIds);
     if (targets.length === 0) return outcomes;
-    const tenant = await this.#clientFor(tenantId);
+    const tenant = await this.#clients.forTenant(tenantId);
     if (tenant === null || tenant.client === null) {
       this.#log.debug({ tenantId, devices: targets.length }, 'wake: the tenant has no usable Windows push settings; PCs are left to their poll schedule');
       return outcomes;
@@ -127,30 +123,6 @@ export class WindowsPushChannel implements WakeChannel {
         }
         return { kind: 'dropped', reason: result.reason };
     }
-  }
-
-  /** The tenant's client, rebuilt when its settings changed; null when the tenant has none. */
-  async #clientFor(tenantId: string): Promise<TenantClient | null> {
-    const info = await this.#settings.getInfo(tenantId);
-    if (info === null) {
-      this.#clients.delete(tenantId);
-      return null;
-    }
-    const fingerprint = `${info.version}|${info.updatedDateTime}`;
-    const cached = this.#clients.get(tenantId);
-    if (cached?.fingerprint === fingerprint) return cached;
-    const stored = await this.#settings.get(tenantId);
-    if (stored === null) return null;
-    let client: WnsClient | null = null;
-    try {
-      const clientSecret = this.#box.open(stored.sealedClientSecret, windowsPushSecretContext(tenantId)).toString('utf8');
-      client = new WnsClient({ ...this.#tuning, credentials: { packageSid: stored.packageSid, clientSecret }, endpoints: this.#endpoints, agent: this.#agent });
-    } catch (error) {
-      this.#log.error({ tenantId, err: error }, 'wake: the Windows push client secret cannot be opened with this server\'s secret key; no WNS pushes for this tenant');
-    }
-    const entry: TenantClient = { fingerprint: `${stored.version}|${stored.updatedDateTime}`, client, reported: new Set() };
-    this.#clients.set(tenantId, entry);
-    return entry;
   }
 }
 

@@ -72,6 +72,12 @@ export class EnrollmentTokenStore {
     return rows[0]?.id ?? null;
   }
 
+  /** The user's UPN, or null when `userId` is no user of the tenant. */
+  async userPrincipalNameOf(tenantId: string, userId: string): Promise<string | null> {
+    const rows = await this.#db.query<{ user_principal_name: string }>('SELECT user_principal_name FROM users WHERE tenant_id = $1 AND id = $2', [tenantId, userId]);
+    return rows[0]?.user_principal_name ?? null;
+  }
+
   async userExists(tenantId: string, userId: string): Promise<boolean> {
     const rows = await this.#db.query('SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2', [tenantId, userId]);
     return rows.length > 0;

@@ -1,9 +1,11 @@
-// The Knox fleet benchmark (issue 9): N simulated Knox agents (sim/knox) enrolled through the API,
-// one Knox email profile assigned to all of them, timed from the assignment until every device
-// reports success, with the agents woken through the FCM stand-in (sim/fcm). The server is an
-// `envelope serve` child process on PGlite or PostgreSQL; the agents run in this process.
+// The Knox driver of the fleet benchmark (issue 9), run by `node bench/fleet.ts --platform knox`:
+// N simulated Knox agents (sim/knox) enrolled through the API, one Knox email profile assigned to all
+// of them, timed from the assignment until every device reports success, with the agents woken
+// through the FCM stand-in (sim/fcm). The server is an `envelope serve` child process on PGlite or
+// PostgreSQL; the agents run in this process. The ceiling is bench/hello-server.ts over HTTPS with the
+// same certificate, loaded by the agents' own client in the same run.
 //
-//   node bench/knox-fleet.ts --devices 300 --backend pglite|postgres [--concurrency 8] [--timeout-s 300]
+//   node bench/fleet.ts --platform knox --devices 300 --backend pglite|postgres [--concurrency 8] [--timeout-s 300]
 //
 // Enrollment is setup (not timed) and limited to 600 a minute per address by the server, so N stays
 // in the hundreds here. PostgreSQL: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres);
@@ -13,13 +15,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import pg from 'pg';
+import { loadavg } from 'node:os';
 import { createTestCa, issueServerCertificate } from '../sim/apns/apns-test-pki.ts';
 import { FcmStandIn } from '../sim/fcm/fcm-standin.ts';
 import { createAgentHttp, type AgentHttp } from '../sim/knox/agent-http.ts';
 import { KnoxFleet } from '../sim/knox/fleet.ts';
+import { benchServerUrl, createBenchDatabase, type BenchDatabase } from './bench-database.ts';
+import { measureHelloCeiling, type Ceiling } from './ceiling.ts';
 import { machineLine } from './machine.ts';
+import { machineTicks, peakRssMb, postgresCpuSeconds, processCpuSeconds } from './process-stats.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -34,10 +38,19 @@ export interface KnoxBenchResult {
   requestsFailed: number;
   p50Ms: number | null;
   p95Ms: number | null;
+  /** The server process's CPU during convergence, and per agent request. */
+  serverCpuSeconds: number;
+  serverCpuMsPerRequest: number;
+  /** PostgreSQL's backends for the bench database (null on PGlite, which runs inside the server). */
+  postgresCpuSeconds: number | null;
+  serverPeakRssMb: number;
+  machineBusyPercent: number;
+  loadAverage: [number, number];
+  ceiling: Ceiling;
   machine: string;
 }
 
-export async function benchKnoxFleet(options: { devices: number; backend: 'pglite' | 'postgres'; concurrency?: number; timeoutMs?: number; databaseUrl?: string }): Promise<KnoxBenchResult> {
+export async function benchKnoxFleet(options: { devices: number; backend: 'pglite' | 'postgres'; concurrency?: number; timeoutMs?: number; databaseUrl?: string; ceilingMs?: number; log?: (line: string) => void }): Promise<KnoxBenchResult> {
   const setupStarted = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'envelope-knox-bench-'));
   const tlsCa = await createTestCa('Knox bench TLS CA');
@@ -46,8 +59,8 @@ export async function benchKnoxFleet(options: { devices: number; backend: 'pglit
   writeFileSync(join(dir, 'tls.key'), tls.privateKeyPem, { mode: 0o600 });
   const fcm = await FcmStandIn.start();
   writeFileSync(join(dir, 'fcm-ca.pem'), fcm.caCertificatePem);
-  let database: { url: string; drop(): Promise<void> } | null = null;
-  if (options.backend === 'postgres') database = await createDatabase(options.databaseUrl ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  let database: BenchDatabase | null = null;
+  if (options.backend === 'postgres') database = await createBenchDatabase(benchServerUrl(options.databaseUrl));
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const origin = `https://127.0.0.1:${port}`;
   const adminToken = `env_bench_${randomBytes(24).toString('base64url')}`;
@@ -98,8 +111,22 @@ export async function benchKnoxFleet(options: { devices: number; backend: 'pglit
       usernameSource: 'userPrincipalName', emailAddressSource: 'userPrincipalName', requireSsl: true, durationOfEmailToSync: 'oneWeek', emailSyncSchedule: 'asMessagesArrive',
     }, 201)).id as string;
     for (const fleet of fleets) fleet.snapshot();
+    // The ceiling: the same agent client (same sockets, same TLS root) against a bare Fastify, just before the clock.
+    const ceiling = await measureHelloCeiling({
+      tls: { cert: join(dir, 'tls.pem'), key: join(dir, 'tls.key') }, concurrency: 256, durationMs: options.ceilingMs ?? 3000,
+      request: async (url) => {
+        const response = await http({ method: 'POST', url, body: {} });
+        if (response.status !== 200) throw new Error(`ceiling: HTTP ${response.status}`);
+      },
+    });
+    options.log?.(`ceiling (bare Fastify over HTTPS, the agents' client): ${Math.round(ceiling.requestsPerSecond)} req/s`);
     const setupSeconds = (performance.now() - setupStarted) / 1000;
     const messagesBefore = fcm.messages.length;
+    const requestsBefore = fleets.reduce((sum, fleet) => sum + fleet.snapshot().requests, 0);
+    const cpuBefore = processCpuSeconds(server.pid!);
+    const postgresBefore = database ? postgresCpuSeconds(database.name) : 0;
+    const ticksBefore = machineTicks();
+    const loadBefore = loadavg()[0]!;
 
     const started = performance.now();
     await admin('POST', `/graph/beta/deviceManagement/deviceConfigurations/${profileId}/assign`, { assignments: [{ target: { '@odata.type': '#microsoft.graph.groupAssignmentTarget', groupId } }] }, 200);
@@ -114,13 +141,21 @@ export async function benchKnoxFleet(options: { devices: number; backend: 'pglit
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const convergenceSeconds = (performance.now() - started) / 1000;
+    const serverCpuSeconds = processCpuSeconds(server.pid!) - cpuBefore;
+    const postgresSeconds = database ? postgresCpuSeconds(database.name) - postgresBefore : null;
+    const ticksAfter = machineTicks();
     const totals = fleets.map((fleet) => fleet.snapshot());
     for (const fleet of fleets) fleet.stop();
+    const requests = totals.reduce((sum, t) => sum + t.requests, 0) - requestsBefore;
     return {
       devices: options.devices, backend: options.backend, setupSeconds, converged, convergenceSeconds,
       fcmMessages: fcm.messages.length - messagesBefore,
-      requests: totals.reduce((sum, t) => sum + t.requests, 0),
+      requests,
       requestsFailed: totals.reduce((sum, t) => sum + t.requestsFailed, 0),
+      serverCpuSeconds, serverCpuMsPerRequest: requests > 0 ? (serverCpuSeconds * 1000) / requests : 0,
+      postgresCpuSeconds: postgresSeconds, serverPeakRssMb: peakRssMb(server.pid!),
+      machineBusyPercent: (100 * (ticksAfter.busy - ticksBefore.busy)) / Math.max(1, ticksAfter.total - ticksBefore.total),
+      loadAverage: [loadBefore, loadavg()[0]!], ceiling,
       // The last window of each fleet: the timed part (setup's window was taken before the clock started).
       p50Ms: Math.max(...totals.map((t) => t.latencyP50Ms ?? 0)) || null,
       p95Ms: Math.max(...totals.map((t) => t.latencyP95Ms ?? 0)) || null,
@@ -144,44 +179,13 @@ function adminCall(http: AgentHttp, origin: string, token: string) {
   };
 }
 
-async function createDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `envelope_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: serverUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
-
 export function formatKnoxResult(r: KnoxBenchResult): string[] {
+  const perSecond = r.convergenceSeconds > 0 ? r.requests / r.convergenceSeconds : 0;
   return [
     r.machine,
     `${r.devices} Knox agents, ${r.backend}, woken through FCM (stand-in); setup ${r.setupSeconds.toFixed(1)} s (enrollment through the API, not timed)`,
-    `${r.converged ? 'converged' : 'NOT converged'} in ${r.convergenceSeconds.toFixed(1)} s; ${r.fcmMessages} FCM messages; ${r.requests} agent requests (${r.requestsFailed} failed), p50 ${r.p50Ms ?? '–'} ms p95 ${r.p95Ms ?? '–'} ms`,
+    `${r.converged ? 'converged' : 'NOT converged'} in ${r.convergenceSeconds.toFixed(1)} s (${(r.devices / r.convergenceSeconds).toFixed(1)} devices/s); ${r.fcmMessages} FCM messages; ${r.requests} agent requests (${r.requestsFailed} failed), ${perSecond.toFixed(0)}/s, p50 ${r.p50Ms ?? '–'} ms p95 ${r.p95Ms ?? '–'} ms`,
+    `server: CPU ${r.serverCpuSeconds.toFixed(1)} s (${r.serverCpuMsPerRequest.toFixed(1)} ms per agent request), peak RSS ${r.serverPeakRssMb.toFixed(0)} MB; postgres CPU ${r.postgresCpuSeconds === null ? '(in the server)' : `${r.postgresCpuSeconds.toFixed(1)} s`}; machine ${r.machineBusyPercent.toFixed(0)} % busy, load average ${r.loadAverage[0].toFixed(1)} → ${r.loadAverage[1].toFixed(1)}`,
+    `ceiling (bare Fastify over HTTPS, the agents' client, 256 in flight): ${Math.round(r.ceiling.requestsPerSecond).toLocaleString('en-US')} req/s, p50 ${r.ceiling.p50Ms?.toFixed(0) ?? '–'} ms, p95 ${r.ceiling.p95Ms?.toFixed(0) ?? '–'} ms`,
   ];
-}
-
-if (import.meta.main) {
-  const { values } = parseArgs({
-    options: {
-      devices: { type: 'string', default: '300' },
-      backend: { type: 'string', default: 'pglite' },
-      concurrency: { type: 'string', default: '8' },
-      'timeout-s': { type: 'string', default: '300' },
-    },
-  });
-  if (values.backend !== 'pglite' && values.backend !== 'postgres') throw new Error('--backend must be pglite or postgres');
-  const result = await benchKnoxFleet({ devices: Number(values.devices), backend: values.backend, concurrency: Number(values.concurrency), timeoutMs: Number(values['timeout-s']) * 1000 });
-  for (const line of formatKnoxResult(result)) console.log(line);
-  if (!result.converged) process.exitCode = 1;
 }
