@@ -144,20 +144,21 @@ export class DemoFleets {
     const user = this.#plan.users[index]!;
     const userId = this.#tenant.userIds[index]!;
     let blocked = false;
+    // A device the server lists may not be in its fleet's list yet (the simulator adds it once its
+    // enrollment ends): one that should get a hand-made account waits for the next round, or the
+    // account would never be made and the demo's alert would not show.
     if ((device.operatingSystem === 'iOS' || device.operatingSystem === 'iPadOS') && this.#iosUserMade < this.#plan.userMadeAccounts.ios) {
       const iphone = this.#ios.flatMap((f) => f.devices()).find((d) => device.deviceName.includes(d.hardware.SerialNumber));
-      if (iphone) {
-        iphone.addUserAccount(demoMailHost, user.mail);
-        this.#iosUserMade++;
-        blocked = true;
-      }
+      if (!iphone) return;
+      iphone.addUserAccount(demoMailHost, user.mail);
+      this.#iosUserMade++;
+      blocked = true;
     }
     if (device.operatingSystem === 'Windows' && this.#windowsUserMade < this.#plan.userMadeAccounts.windows) {
       const pc = this.#windows.flatMap((f) => f.pcs()).find((p) => p.enrollment.hardware.deviceName === device.deviceName);
-      if (pc) {
-        pc.addUserAccount(demoMailHost, user.mail);
-        this.#windowsUserMade++;
-      }
+      if (!pc) return;
+      pc.addUserAccount(demoMailHost, user.mail);
+      this.#windowsUserMade++;
     }
     const patched = await this.#env.request('PATCH', `/graph/beta/deviceManagement/managedDevices/${device.id}`, { userId });
     if (patched.status !== 200 && patched.status !== 204) return;
