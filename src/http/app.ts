@@ -26,6 +26,7 @@ import type { WindowsMdmService } from '../services/windows-mdm/windows-mdm-serv
 import type { TenantConfigurationService } from '../services/gitops/tenant-configuration.ts';
 import type { DryRunService } from '../services/safe-changes/dry-run-service.ts';
 import type { AlertService } from '../services/alerts/alert-service.ts';
+import type { RolloutService } from '../services/safe-changes/rollout-service.ts';
 import type { KnoxEnrollmentService } from '../services/enrollment/knox-enrollment-service.ts';
 import type { KnoxAgentService } from '../services/knox-agent/knox-agent-service.ts';
 import type { KnoxPushSettingsService } from '../services/enrollment/knox-push-settings-service.ts';
@@ -54,6 +55,7 @@ import { profileResponseSchemas } from './graph/profile-serializer.ts';
 import { registerTenantConfigurationRoutes } from './graph/tenant-configuration.ts';
 import { registerDryRunRoutes } from './graph/dry-run.ts';
 import { registerAlertRoutes } from './graph/alerts.ts';
+import { registerRolloutRoutes } from './graph/rollout.ts';
 import { registerAppleEnrollRoutes } from './device/apple/enroll.ts';
 import { registerAppleMdmRoutes } from './device/apple/mdm.ts';
 import { registerWindowsEnrollmentRoutes } from './device/windows/enrollment.ts';
@@ -111,6 +113,7 @@ export interface AppServices {
   dryRun: DryRunService;
   /** Alerts computed from delivery status. */
   alerts: AlertService;
+  rollouts: RolloutService;
   /** The Samsung Knox agent's enrollment (`POST /mdm/android/enroll`). */
   knoxEnrollment: KnoxEnrollmentService;
   /** The Samsung Knox agent API (`/mdm/knox/v1`). */
@@ -287,6 +290,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerAuditEventRoutes(graph, options.services.audit, auditCatalog);
     registerDryRunRoutes(graph, options.services.dryRun);
     registerAlertRoutes(graph, options.services.alerts);
+    registerRolloutRoutes(graph, options.services.rollouts);
     registerKnoxPushSettingsRoutes(graph, options.services.knoxPushSettings);
     registerCurrentTokenRoutes(graph);
     registerAndroidEnterpriseSettingsRoutes(graph, options.services.androidEnterpriseSettings);

@@ -54,6 +54,7 @@ export class AssignmentService {
     const assignments = parseAssignBody(body);
     return this.#transact(async (stores) => {
       if (!(await stores.profiles.lockForUpdate(tenantId, profileId))) throw notFound('Device configuration', profileId);
+      await stores.rollouts.endForDirectChange(tenantId, profileId, Date.now(), 'directAssign');
       await checkTargetGroups(stores, tenantId, assignments, true);
       await stores.assignments.replace(tenantId, profileId, assignments);
       return stores.assignments.list(tenantId, profileId);

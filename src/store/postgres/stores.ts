@@ -19,6 +19,7 @@ import { WindowsMdmStore } from './windows-mdm-store.ts';
 import { KnoxAgentStore } from './knox-agent-store.ts';
 import { KnoxPushSettingsStore } from './knox-push-settings-store.ts';
 import { AndroidEnterpriseStore } from './android-enterprise-store.ts';
+import { RolloutStore } from './rollout-store.ts';
 
 /** Every store, bound to one connection or transaction. */
 export interface Stores {
@@ -42,6 +43,7 @@ export interface Stores {
   knoxAgent: KnoxAgentStore;
   knoxPushSettings: KnoxPushSettingsStore;
   androidEnterprise: AndroidEnterpriseStore;
+  rollouts: RolloutStore;
 }
 
 export function createStores(db: Queryable): Stores {
@@ -66,6 +68,7 @@ export function createStores(db: Queryable): Stores {
     knoxAgent: new KnoxAgentStore(db),
     knoxPushSettings: new KnoxPushSettingsStore(db),
     androidEnterprise: new AndroidEnterpriseStore(db),
+    rollouts: new RolloutStore(db),
   };
 }
 
