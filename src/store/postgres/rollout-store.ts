@@ -179,11 +179,10 @@ export class RolloutStore {
    */
   async counts(rollout: StoredRollout): Promise<RolloutCounts> {
     const scope = reachedScopeOf(rollout.rings, rollout.reachedRings);
-    const succeeded = rollout.previous.kind === 'update'
-      ? `l.state IN ('succeeded', 'verified') AND COALESCE((l.installed->>'version')::integer, 0) >= $6`
-      : `l.state IN ('succeeded', 'verified', 'removed', 'kept')`;
-    const rows = await this.#db.query<{ reached: string | number; succeeded: string | number; errors: string | number }>(
-      `SELECT count(*) AS reached, count(*) FILTER (WHERE ${succeeded}) AS succeeded,
+    const rows = await this.#db.query<{ reached: string | number; on_version: string | number; settled: string | number; errors: string | number }>(
+      `SELECT count(*) AS reached,
+              count(*) FILTER (WHERE l.state IN ('succeeded', 'verified') AND COALESCE((l.installed->>'version')::integer, 0) >= $6) AS on_version,
+              count(*) FILTER (WHERE l.state IN ('succeeded', 'verified', 'removed', 'kept')) AS settled,
               count(*) FILTER (WHERE l.state IN ('error', 'conflict')) AS errors
          FROM delivery_ledger l
          JOIN managed_devices d ON d.tenant_id = l.tenant_id AND d.id = l.device_id
@@ -196,7 +195,8 @@ export class RolloutStore {
       [rollout.tenantId, rollout.profileId, rollout.id, scope.bucketLimit, scope.groupIds, rollout.targetVersion, new Date(rollout.createdAt)],
     );
     const reached = Number(rows[0]?.reached ?? 0);
-    const ok = Number(rows[0]?.succeeded ?? 0);
+    // An update succeeded where the new version is installed; an assignment where the row settled after it.
+    const ok = Number((rollout.previous.kind === 'update' ? rows[0]?.on_version : rows[0]?.settled) ?? 0);
     const errors = Number(rows[0]?.errors ?? 0);
     return { reached, succeeded: ok, errors, pending: reached - ok - errors };
   }
