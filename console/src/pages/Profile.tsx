@@ -4,6 +4,7 @@ import { useSession } from '../session.tsx';
 import { describeProfileType, devicePlatformNames, statusLabel, type Overview } from '../status.ts';
 import { assignmentSummary, profilesPath, type GraphAssignment, type GraphGroup, type GraphProfile } from './common.ts';
 import { StatusTable } from './StatusTable.tsx';
+import RolloutPanel from './Rollout.tsx';
 
 interface DeviceStatusRow {
   id: string;
@@ -132,6 +133,7 @@ export default function Profile({ id }: { id?: string }) {
               ]}
             />
           </Section>
+          <RolloutPanel profileId={data.profile.id} odataType={data.profile['@odata.type']} />
         </>
       )}
     </>

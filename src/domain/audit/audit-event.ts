@@ -54,6 +54,7 @@ const categoryByTag: Readonly<Record<string, string>> = {
   assignments: 'DeviceConfiguration',
   certificates: 'DeviceConfiguration',
   configuration: 'DeviceConfiguration',
+  'safe changes': 'DeviceConfiguration',
   directory: 'Directory',
   devices: 'Device',
   enrollment: 'Enrollment',
