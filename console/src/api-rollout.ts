@@ -1,5 +1,5 @@
 /** The console's client of the staged-rollout extension (`…/deviceConfigurations/{id}/envelope/rollout`, decision 0029). */
-import { ApiError, type Api } from './api.ts';
+import type { Api } from './api.ts';
 
 export type RolloutRing = { percent: number } | { groupIds: string[] };
 export type RolloutState = 'running' | 'paused' | 'stopped' | 'rolledBack' | 'completed' | 'superseded';
@@ -37,14 +37,10 @@ export interface StartRollout {
 
 const rolloutPath = (profileId: string) => `deviceManagement/deviceConfigurations/${encodeURIComponent(profileId)}/envelope/rollout`;
 
-/** The profile's latest rollout, or null when it never had one. */
+/** The profile's latest rollout, or null when it never had one (read from the list, which answers 200 either way). */
 export async function getRollout(api: Api, profileId: string): Promise<Rollout | null> {
-  try {
-    return await api.get<Rollout>(rolloutPath(profileId));
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return null;
-    throw error;
-  }
+  const list = await api.get<{ value: Rollout[] }>(`${rolloutPath(profileId)}s`);
+  return list.value[0] ?? null;
 }
 
 export function startRollout(api: Api, profileId: string, body: StartRollout): Promise<Rollout> {

@@ -206,6 +206,12 @@ describe('Staged rollout of a profile update or an assignment (envelope/rollout)
     assert.equal((await start(mail, { update: { '@odata.type': iosType, displayName: 'x' }, rings: [{ percent: 100 }] }, other.admin)).status, 404);
     const never = (await t.request('POST', configs, { body: ios('Never rolled', 'never.contoso.com') })).body.id;
     assert.equal((await t.request('GET', rolloutUrl(never))).status, 404);
+    assert.deepEqual((await t.request('GET', `${configs}/${never}/envelope/rollouts`, { token: readOnly })).body, { value: [] });
+    const listed = await t.request('GET', `${configs}/${mail}/envelope/rollouts`, { token: readOnly });
+    assert.equal(listed.status, 200);
+    assert.deepEqual(listed.body.value.map((r: { state: string }) => r.state), ['superseded']);
+    assert.equal((await t.request('GET', `${configs}/${mail}/envelope/rollouts`, { token: other.readOnly })).status, 404);
+    assert.equal((await t.request('GET', `${configs}/${mail}/envelope/rollouts`, { token: null })).status, 401);
     assert.equal((await t.request('POST', rolloutUrl(never, '/pause'))).status, 409, 'nothing in force to pause');
     const events = await t.envelope.db.query<{ route: string; status_code: number }>(`SELECT route, status_code FROM audit_events WHERE route LIKE '%envelope/rollout%' ORDER BY created_at`);
     assert.ok(events.some((e) => e.status_code === 201), 'the start is audited');

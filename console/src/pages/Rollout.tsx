@@ -13,7 +13,7 @@ import type { GraphGroup } from './common.ts';
 
 const useStyles = makeStyles({
   facts: { display: 'grid', gridTemplateColumns: 'max-content 1fr', gap: `${tokens.spacingVerticalXS} ${tokens.spacingHorizontalL}`, margin: 0 },
-  row: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'center', flexWrap: 'wrap', marginBottom: tokens.spacingVerticalM },
+  row: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'center', flexWrap: 'wrap', margin: `${tokens.spacingVerticalM} 0` },
   form: { display: 'grid', gap: tokens.spacingVerticalM, maxWidth: '36rem' },
   track: { maxWidth: '36rem', height: '10px', backgroundColor: tokens.colorNeutralBackground3, borderRadius: tokens.borderRadiusMedium, overflow: 'hidden', marginBottom: tokens.spacingVerticalM },
   fill: { height: '100%', backgroundColor: tokens.colorBrandBackground },
@@ -76,13 +76,13 @@ export default function RolloutPanel({ profileId, odataType }: { profileId: stri
             <div className={styles.fill} style={{ width: `${(100 * rollout.currentRing) / rollout.ringCount}%` }} />
           </div>
           {rollout.state === 'paused' && rollout.pausedReason && (
-            <MessageBar intent="warning"><MessageBarBody><MessageBarTitle>Paused</MessageBarTitle>{rollout.pausedReason}</MessageBarBody></MessageBar>
+            <MessageBar intent="warning" data-testid="rollout-paused"><MessageBarBody><MessageBarTitle>Paused</MessageBarTitle>{' '}{rollout.pausedReason}</MessageBarBody></MessageBar>
           )}
           {rollout.state === 'stopped' && (
-            <MessageBar intent="info"><MessageBarBody><MessageBarTitle>Stopped</MessageBarTitle>No further device gets the change; devices already reached keep it. Roll back to return them to the previous state.</MessageBarBody></MessageBar>
+            <MessageBar intent="info"><MessageBarBody><MessageBarTitle>Stopped</MessageBarTitle>{' '}No further device gets the change; devices already reached keep it. Roll back to return them to the previous state.</MessageBarBody></MessageBar>
           )}
           {rollout.state === 'rolledBack' && (
-            <MessageBar intent="info"><MessageBarBody><MessageBarTitle>Rolled back</MessageBarTitle>Devices that were reached return to the previous state; the others never got the change.</MessageBarBody></MessageBar>
+            <MessageBar intent="info"><MessageBarBody><MessageBarTitle>Rolled back</MessageBarTitle>{' '}Devices that were reached return to the previous state; the others never got the change.</MessageBarBody></MessageBar>
           )}
           <ol aria-label="Rings">
             {rollout.rings.map((ring, index) => (

@@ -7,9 +7,10 @@ import { resolveTargets } from '../assignments/resolve-targets.ts';
 import { applyRolloutGates, type CandidateProfile, type RolloutGate } from './rollout-gate.ts';
 import { isDeviceReached, reachedScopeOf } from './rollout-rings.ts';
 
+const noLinks = { identityCertificate: null, smimeSigningCertificate: null, smimeEncryptionCertificate: null, rootCertificate: null };
 const profile = (version: number, settings: Record<string, unknown>): Profile => ({
   id: 'b1b1b1b1-0000-4000-8000-000000000001', odataType: 'iosEasEmailProfileConfiguration', displayName: `Mail v${version}`, description: null,
-  roleScopeTagIds: [], links: {}, version, createdDateTime: '2026-11-30T10:00:00Z', lastModifiedDateTime: '2026-11-30T10:00:00Z',
+  roleScopeTagIds: [], links: noLinks, version, createdDateTime: '2026-11-30T10:00:00Z', lastModifiedDateTime: '2026-11-30T10:00:00Z',
   settings: { accountName: 'Mail', hostName: 'mail.contoso.com', usernameSource: 'userPrincipalName', emailAddressSource: 'userPrincipalName', durationOfEmailToSync: 'oneWeek', ...settings },
 });
 const everyone = [{ type: 'allLicensedUsersAssignmentTarget' as const }];
@@ -34,7 +35,7 @@ describe('Staged rollout gate in the reconcile', () => {
     const current = profile(2, { durationOfEmailToSync: 'twoWeeks' });
     const gate: RolloutGate = {
       rolloutId: randomUUID(), profileId: current.id, rings: [{ percent: 25 }, { percent: 100 }], reachedRings: 1, kind: 'update',
-      previous: { version: 1, displayName: 'Mail v1', description: null, settings: profile(1, {}).settings, links: {} },
+      previous: { version: 1, displayName: 'Mail v1', description: null, settings: profile(1, {}).settings, links: noLinks },
     };
     const scope = reachedScopeOf(gate.rings, 1);
     let reached = 0;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { isDeviceReached, reachedScopeOf, rolloutBucket, type RolloutRing } from './rollout-rings.ts';
 
-const devices = Array.from({ length: 5000 }, () => randomUUID());
+const devices: string[] = Array.from({ length: 5000 }, () => randomUUID());
 
 describe('Staged rollout rings', () => {
   it('puts a device in the same bucket every time, whatever the case of its id', () => {
@@ -19,7 +19,7 @@ describe('Staged rollout rings', () => {
   it('reaches about the given share of devices, and widening a ring only adds devices', () => {
     const rollout = randomUUID();
     const rings: RolloutRing[] = [{ percent: 1 }, { percent: 10 }, { percent: 50 }, { percent: 100 }];
-    let before = new Set<string>();
+    let before: Set<string> = new Set();
     for (const [index, expected] of [[1, 0.01], [2, 0.1], [3, 0.5], [4, 1]] as const) {
       const scope = reachedScopeOf(rings, index);
       const reached = new Set(devices.filter((d) => isDeviceReached(scope, rollout, d, [])));

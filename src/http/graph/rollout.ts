@@ -74,7 +74,7 @@ const tags = ['safe changes'];
 
 /**
  * Envelope extensions `…/deviceConfigurations/{id}/envelope/rollout` (decision 0029): start (admin),
- * read (readOnly too), advance, pause, resume and stop (admin). Writes are audited by the app's
+ * read the latest, or list them (`…/envelope/rollouts`; readOnly too), advance, pause, resume and stop (admin). Writes are audited by the app's
  * audit trail like every route.
  */
 export function registerRolloutRoutes(scope: GraphScope, rollouts: RolloutService): void {
@@ -91,6 +91,10 @@ export function registerRolloutRoutes(scope: GraphScope, rollouts: RolloutServic
   scope.get(base, {
     schema: { tags, summary: 'The profile\'s latest staged rollout and its progress (Envelope extension)', operationId: 'getStagedRollout', params: IdParams, response: withErrors({ 200: Rollout }) },
   }, async (request) => rollouts.get(request.principal.tenantId, request.params.id));
+
+  scope.get(`${base}s`, {
+    schema: { tags, summary: 'The profile\'s staged rollouts, newest first, the last 10 (Envelope extension)', operationId: 'listStagedRollouts', params: IdParams, response: withErrors({ 200: Type.Object({ value: Type.Array(Rollout) }, closed) }) },
+  }, async (request) => ({ value: await rollouts.list(request.principal.tenantId, request.params.id) }));
 
   scope.post(`${base}/advance`, {
     schema: { tags, summary: 'Reach the next ring now (Envelope extension)', operationId: 'advanceStagedRollout', params: IdParams, response: withErrors({ 200: Rollout }) },

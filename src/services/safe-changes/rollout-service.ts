@@ -135,6 +135,14 @@ export class RolloutService {
     return this.#view(rollout);
   }
 
+  /** The profile's rollouts, newest first (the last 10), each with its counts; an empty list when it never had one; 404 for a profile outside the tenant. */
+  async list(tenantId: string, profileId: string): Promise<RolloutView[]> {
+    if ((await this.#stores.profiles.get(tenantId, profileId)) === null) throw notFound('Device configuration', profileId);
+    const views: RolloutView[] = [];
+    for (const rollout of await this.#stores.rollouts.list(tenantId, profileId, 10)) views.push(await this.#view(rollout));
+    return views;
+  }
+
   /** Reaches the next ring now (soak and error rate not checked: the admin's call); after the last ring, completes. Running or paused only. */
   advance(tenantId: string, profileId: string, by: string): Promise<RolloutView> {
     return this.#moveInForce(tenantId, profileId, (rollout, now) => {

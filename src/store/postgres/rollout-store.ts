@@ -127,6 +127,15 @@ export class RolloutStore {
     return rows[0] ? toRollout(rows[0]) : null;
   }
 
+  /** The profile's rollouts, newest first, at most `limit`. */
+  async list(tenantId: string, profileId: string, limit: number): Promise<StoredRollout[]> {
+    const rows = await this.#db.query<RolloutRow>(
+      `SELECT ${columns} FROM staged_rollouts WHERE tenant_id = $1 AND configuration_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3`,
+      [tenantId, profileId, limit],
+    );
+    return rows.map(toRollout);
+  }
+
   /** Writes a move and appends its history entry. */
   async move(tenantId: string, id: string, move: RolloutMove, entry: RolloutHistoryEntry): Promise<void> {
     await this.#db.query(
