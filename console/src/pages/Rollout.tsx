@@ -107,7 +107,7 @@ export default function RolloutPanel({ profileId, odataType }: { profileId: stri
               {rollout.state === 'running' && <Button disabled={busy} onClick={() => void act('pause')}>Pause</Button>}
               {rollout.state === 'paused' && <Button disabled={busy} onClick={() => void act('resume')}>Resume</Button>}
               {running && <Button disabled={busy} onClick={() => void act('stop')}>Stop (no more devices)</Button>}
-              {rollout.state !== 'rolledBack' && <Button disabled={busy} onClick={() => void act('rollBack')}>Stop and roll back</Button>}
+              {rollout.state !== 'rolledBack' && <Button disabled={busy} onClick={() => void act('rollBack')}>{rollout.state === 'stopped' ? 'Roll back' : 'Stop and roll back'}</Button>}
             </div>
           )}
           <details>

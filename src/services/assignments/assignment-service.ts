@@ -125,7 +125,7 @@ export class AssignmentService {
 }
 
 /** Every group an assignment names must exist in the tenant (400 naming the assignment's groupId otherwise); `lock` keeps them until the transaction ends. */
-async function checkTargetGroups(stores: Stores, tenantId: string, assignments: readonly Assignment[], lock: boolean): Promise<void> {
+export async function checkTargetGroups(stores: Stores, tenantId: string, assignments: readonly Assignment[], lock: boolean): Promise<void> {
   const groupIds = assignments.flatMap((a) => ('groupId' in a.target ? [a.target.groupId] : []));
   const existing = await stores.groups.existing(tenantId, groupIds, { lock });
   assignments.forEach((a, index) => {

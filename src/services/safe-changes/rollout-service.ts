@@ -6,7 +6,7 @@ import { parseRolloutRequest } from '../../domain/safe-changes/rollout-request.t
 import type { RolloutRing } from '../../domain/safe-changes/rollout-rings.ts';
 import type { RolloutHistoryEntry, RolloutMove, RolloutState, StoredRollout } from '../../store/postgres/rollout-store.ts';
 import type { Stores, Transactor } from '../../store/postgres/stores.ts';
-import type { AssignmentService } from '../assignments/assignment-service.ts';
+import { checkTargetGroups, type AssignmentService } from '../assignments/assignment-service.ts';
 import type { ProfileService } from '../profiles/profile-service.ts';
 
 /** A rollout as the API shows it. */
@@ -74,10 +74,10 @@ export class RolloutService {
   /** Starts a rollout (201). 409 while another is running or paused; a stopped one is superseded. */
   async start(tenantId: string, profileId: string, body: unknown, by: string): Promise<RolloutView> {
     const request = parseRolloutRequest(body);
-    const body_ = request.change.body;
+    const changeBody = request.change.body;
     // The direct action's own validation and refusals, before anything is locked.
-    const proposedUpdate = request.change.kind === 'update' ? await this.#profiles.proposedUpdate(tenantId, profileId, body_) : null;
-    if (request.change.kind === 'assign') await this.#assignments.proposedAssign(tenantId, profileId, body_);
+    const proposedUpdate = request.change.kind === 'update' ? await this.#profiles.proposedUpdate(tenantId, profileId, changeBody) : null;
+    if (request.change.kind === 'assign') await this.#assignments.proposedAssign(tenantId, profileId, changeBody);
     const ringGroups = request.rings.flatMap((ring, index) => ('groupIds' in ring ? ring.groupIds.map((id, at) => ({ id, field: `rings[${index}].groupIds[${at}]` })) : []));
     const rollout = await this.#transact(async (stores) => {
       if (!(await stores.profiles.lockForUpdate(tenantId, profileId))) throw notFound('Device configuration', profileId);
@@ -97,12 +97,8 @@ export class RolloutService {
       let previous: StoredRollout['previous'];
       let targetVersion = current.version;
       if (request.change.kind === 'assign') {
-        const assignments = parseAssignBody(body_);
-        const groupIds = assignments.flatMap((a) => ('groupId' in a.target ? [a.target.groupId] : []));
-        const existing = await stores.groups.existing(tenantId, groupIds, { lock: true });
-        assignments.forEach((a, index) => {
-          if ('groupId' in a.target && !existing.has(a.target.groupId)) throw badRequest(`Group '${a.target.groupId}' does not exist in this tenant.`, `assign.assignments[${index}].target.groupId`);
-        });
+        const assignments = parseAssignBody(changeBody);
+        await checkTargetGroups(stores, tenantId, assignments, true);
         const before = await stores.assignments.list(tenantId, profileId);
         previous = { kind: 'assign', assignments: before, targets: before.filter((a) => a.intent === 'apply').map((a) => a.target) };
         await stores.assignments.replace(tenantId, profileId, assignments);
