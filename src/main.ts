@@ -64,6 +64,7 @@ import { AuditService } from './services/audit/audit-service.ts';
 import { MaintenanceStore } from './store/postgres/maintenance-store.ts';
 import { MaintenanceWorker } from './services/maintenance/maintenance-worker.ts';
 import { DryRunService } from './services/safe-changes/dry-run-service.ts';
+import { ReplaceService } from './services/safe-changes/replace-service.ts';
 import { DryRunStore } from './store/postgres/dry-run-store.ts';
 import { RolloutService } from './services/safe-changes/rollout-service.ts';
 import { RolloutWorker, type RolloutWorkerOptions } from './services/safe-changes/rollout-worker.ts';
@@ -328,6 +329,17 @@ export async function createEnvelope(options: {
       profiles: new ProfileService({ stores, transact, newId, tenantCa }),
       targeting: stores.targeting,
       store: new DryRunStore(db),
+      uuidNamespace: uuidBytes(envelopeUuidNamespace),
+      keepOnlyEmailProfile: options.deliveryOptions?.keepOnlyEmailProfile ?? defaultDeliveryOptions.keepOnlyEmailProfile,
+      now: Date.now,
+    }),
+    replace: new ReplaceService({
+      stores,
+      transact,
+      profiles: new ProfileService({ stores, transact, newId, tenantCa }),
+      targeting: stores.targeting,
+      store: new DryRunStore(db),
+      newId,
       uuidNamespace: uuidBytes(envelopeUuidNamespace),
       keepOnlyEmailProfile: options.deliveryOptions?.keepOnlyEmailProfile ?? defaultDeliveryOptions.keepOnlyEmailProfile,
       now: Date.now,

@@ -15,6 +15,7 @@ const Devices = lazy(() => import('./pages/Devices.tsx'));
 const Device = lazy(() => import('./pages/Device.tsx'));
 const Enrollment = lazy(() => import('./pages/Enrollment.tsx'));
 const Settings = lazy(() => import('./pages/Settings.tsx'));
+const CreateProfile = lazy(() => import('./pages/CreateProfile.tsx'));
 
 /** The navigation, in Intune's order; `match` is the first path segment ('' for home). */
 const nav = [
@@ -29,6 +30,7 @@ const nav = [
 
 function route(path: string): { page: ComponentType<{ id?: string }>; id?: string } | null {
   const [first = '', id] = path.split('/').filter(Boolean).map(decodeURIComponent);
+  if (first === 'profiles' && id === 'new') return { page: CreateProfile };
   switch (first) {
     case '': return { page: Home };
     case 'profiles': return id ? { page: Profile, id } : { page: Profiles };

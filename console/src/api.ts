@@ -78,6 +78,7 @@ export interface Api {
   /** Every item of a collection, following @odata.nextLink up to `limit` items. */
   all<T>(path: string, limit?: number): Promise<{ items: T[]; truncated: boolean }>;
   post<T>(path: string, body?: unknown): Promise<T>;
+  patch<T>(path: string, body: unknown): Promise<T>;
   del(path: string): Promise<void>;
 }
 
@@ -107,6 +108,7 @@ export function apiFor(session: Session, onUnauthorized: () => void): Api {
       return { items: items.slice(0, limit), truncated: next !== undefined || items.length > limit };
     },
     post: (path, body) => request(token, 'POST', path, body),
+    patch: (path, body) => request(token, 'PATCH', path, body),
     del: (path) => request(token, 'DELETE', path),
   };
 }

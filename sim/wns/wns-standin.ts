@@ -53,11 +53,12 @@ export interface ReceivedTokenRequest {
 /**
  * A scripted answer to the next notification for a channel (after the request passed the checks):
  * a status with optional `Retry-After`, `X-WNS-Status` and error description; `tokenExpired` answers
- * 401 as WNS does for an expired access token; `hang` never answers; `delayMs` waits before answering.
+ * 401 as WNS does for an expired access token; `hang` never answers; `delayMs` waits before answering;
+ * `until` holds the answer until the promise settles (a test's "meanwhile", whatever the machine's load).
  */
 export type WnsScriptedAnswer =
-  | { status: number; retryAfter?: number | string; wnsStatus?: string; errorDescription?: string; delayMs?: number }
-  | { tokenExpired: true; delayMs?: number }
+  | { status: number; retryAfter?: number | string; wnsStatus?: string; errorDescription?: string; delayMs?: number; until?: Promise<unknown> }
+  | { tokenExpired: true; delayMs?: number; until?: Promise<unknown> }
   | { hang: true };
 
 export interface WnsStandInOptions {
@@ -330,7 +331,9 @@ export class WnsStandIn {
       }
     };
     const delayMs = answer !== undefined && 'delayMs' in answer ? answer.delayMs : undefined;
-    if (delayMs) setTimeout(act, delayMs);
+    const until = answer !== undefined && 'until' in answer ? answer.until : undefined;
+    if (until) void until.then(act, act);
+    else if (delayMs) setTimeout(act, delayMs);
     else act();
   }
 

@@ -25,6 +25,7 @@ import type { WindowsEnrollmentService } from '../services/enrollment/windows-en
 import type { WindowsMdmService } from '../services/windows-mdm/windows-mdm-service.ts';
 import type { TenantConfigurationService } from '../services/gitops/tenant-configuration.ts';
 import type { DryRunService } from '../services/safe-changes/dry-run-service.ts';
+import type { ReplaceService } from '../services/safe-changes/replace-service.ts';
 import type { AlertService } from '../services/alerts/alert-service.ts';
 import type { RolloutService } from '../services/safe-changes/rollout-service.ts';
 import type { KnoxEnrollmentService } from '../services/enrollment/knox-enrollment-service.ts';
@@ -54,6 +55,7 @@ import { registerBatchRoutes } from './graph/batch.ts';
 import { profileResponseSchemas } from './graph/profile-serializer.ts';
 import { registerTenantConfigurationRoutes } from './graph/tenant-configuration.ts';
 import { registerDryRunRoutes } from './graph/dry-run.ts';
+import { registerReplaceRoutes } from './graph/replace.ts';
 import { registerAlertRoutes } from './graph/alerts.ts';
 import { registerRolloutRoutes } from './graph/rollout.ts';
 import { registerAppleEnrollRoutes } from './device/apple/enroll.ts';
@@ -111,6 +113,8 @@ export interface AppServices {
   audit: AuditService;
   /** Safe changes: what an assign or PATCH body would do, before it is saved. */
   dryRun: DryRunService;
+  /** Safe changes: the one-step replace of a deployed email profile. */
+  replace: ReplaceService;
   /** Alerts computed from delivery status. */
   alerts: AlertService;
   rollouts: RolloutService;
@@ -289,6 +293,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerTenantConfigurationRoutes(graph, options.services.tenantConfiguration);
     registerAuditEventRoutes(graph, options.services.audit, auditCatalog);
     registerDryRunRoutes(graph, options.services.dryRun);
+    registerReplaceRoutes(graph, options.services.replace);
     registerAlertRoutes(graph, options.services.alerts);
     registerRolloutRoutes(graph, options.services.rollouts);
     registerKnoxPushSettingsRoutes(graph, options.services.knoxPushSettings);

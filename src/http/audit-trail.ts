@@ -15,6 +15,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The resource as a GET on the same URL returned it just before an audited PATCH, PUT or DELETE. */
     auditBefore?: unknown;
+    /** Properties a route adds to its audit event (e.g. the profile a replace created, which the body cannot name). */
+    auditExtraProperties?: AuditProperty[];
   }
 }
 
@@ -54,6 +56,7 @@ function principalOf(request: FastifyRequest): TokenPrincipal | null {
 export function installAuditTrail(app: FastifyInstance, audit: AuditService): AuditCatalog {
   const routes = new Map<string, DescribedRoute>();
   app.decorateRequest('auditBefore', undefined);
+  app.decorateRequest('auditExtraProperties', undefined);
 
   app.addHook('onRoute', (options: RouteOptions) => {
     const methods = Array.isArray(options.method) ? options.method : [options.method];
@@ -104,6 +107,7 @@ export function installAuditTrail(app: FastifyInstance, audit: AuditService): Au
       event.modifiedProperties = modifiedPropertiesOf({
         operation: route.activityOperationType, succeeded, body: request.body, before: request.auditBefore, after, schemaSecrets,
       });
+      if (request.auditExtraProperties) event.modifiedProperties.push(...request.auditExtraProperties);
     } catch (err) {
       // Whatever a body holds, the write is still recorded: who, what route, which resource, result.
       request.log.warn({ err }, 'audit properties not derived');

@@ -128,6 +128,9 @@ describe('Staged rollout of a profile update or an assignment (envelope/rollout)
     assert.match(paused.pausedReason, /^Error rate [\d.]+ % \(\d+ of \d+ devices reached\) is above the 20 % threshold\.$/);
     assert.equal(paused.currentRing, 2);
     assert.deepEqual(await t.envelope.rolloutWorker.pollOnce(), [], 'a paused rollout is not judged');
+    const replace = await t.request('POST', `${configs}/${mail}/envelope/replace`, { body: { hostName: 'new.contoso.com' } });
+    assert.equal(replace.status, 409, 'a paused rollout also refuses a replace of the profile');
+    assert.match(replace.body.error.message, new RegExp(`Staged rollout '${rollout.id}' of this profile is paused`));
     const ring3Only = devices.filter((d) => !isDeviceReached(reachedScopeOf(rollout.rings, 2), rollout.id, d, []));
     const held = await checkInAll(ring3Only);
     for (const d of ring3Only) assert.deepEqual(held.get(d), [], 'devices beyond the paused ring get nothing');

@@ -148,13 +148,14 @@ describe('waking Apple devices after changes', () => {
     // A worker of another process takes the job, pushes the first ten devices, records its cursor and dies.
     const deadWorker = new WakeStore(testDb.db);
     const dead = randomUUID();
-    const job = await deadWorker.claimFanout(dead, 300);
+    // The lease is long enough that a loaded machine still polls within it.
+    const job = await deadWorker.claimFanout(dead, 2000);
     assert.equal(job?.profileId, fleetProfile);
     const sorted = [...devices].sort();
-    assert.equal(await deadWorker.advanceFanout(dead, job, sorted[9]!, 300), true);
+    assert.equal(await deadWorker.advanceFanout(dead, job, sorted[9]!, 2000), true);
 
     assert.deepEqual(await envelope.wakeWorker.pollOnce(), { wakes: 0, pages: 0 }, 'the lease still holds');
-    await sleep(350);
+    await sleep(2050);
     await drain(envelope);
     const byDevice = new Map(devices.map((id, i) => [id, tokens[i]!]));
     assert.deepEqual(world.pushedTokens(), sorted.slice(10).map((id) => byDevice.get(id)!).sort());

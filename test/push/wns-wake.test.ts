@@ -143,11 +143,16 @@ describe('waking Windows PCs through WNS', () => {
 
   it('does not clear a channel URI a session replaced while the push was under way', async () => {
     // WNS takes a while to answer 410 for the old URI; meanwhile a session reports a renewed one.
-    standIn.script(pc.bob!, { status: 410, delayMs: 100 });
+    let renewalSaved!: () => void;
+    const requests = standIn.counters.notificationRequests;
+    standIn.script(pc.bob!, { status: 410, until: new Promise<void>((resolve) => { renewalSaved = resolve; }) });
     const settled = wake([pc.bob!]);
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    for (let waited = 0; standIn.counters.notificationRequests === requests && waited < 10_000; waited += 10) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     const renewed = standIn.renewChannel(pc.bob!);
     await setChannelUri(pc.bob!, renewed);
+    renewalSaved();
     await settled;
     const [gone] = lines(30, 'channel is gone');
     assert.equal(gone?.cleared, false, 'WNS did answer 410, but for a URI the row no longer holds');

@@ -4,6 +4,10 @@ import { useSession } from '../session.tsx';
 import { describeProfileType, devicePlatformNames, statusLabel, type Overview } from '../status.ts';
 import { assignmentSummary, profilesPath, type GraphAssignment, type GraphGroup, type GraphProfile } from './common.ts';
 import { StatusTable } from './StatusTable.tsx';
+import { ProfileProperties, ReplacementNote } from './ProfileProperties.tsx';
+import { PayloadPreview } from './PayloadPreview.tsx';
+import { BulkResend } from './BulkResend.tsx';
+import AssignmentsEditor from './AssignmentsEditor.tsx';
 import RolloutPanel from './Rollout.tsx';
 
 interface DeviceStatusRow {
@@ -40,7 +44,7 @@ const deviceIdOf = (rowId: string) => rowId.slice(rowId.indexOf('_') + 1);
 
 /** A profile: overview, per-status counts by device and user, and the device and user status tables. */
 export default function Profile({ id }: { id?: string }) {
-  const { api } = useSession();
+  const { api, canWrite } = useSession();
   const styles = useStyles();
   const base = `${profilesPath}/${encodeURIComponent(id ?? '')}`;
   const loaded = useLoad(async () => {
@@ -54,7 +58,7 @@ export default function Profile({ id }: { id?: string }) {
       api.all<UserStatusRow>(`${base}/userStatuses?$top=999`, 20_000),
     ]);
     const names = new Map(groups.items.map((g) => [g.id, g.displayName]));
-    return { profile, deviceOverview, userOverview, assigned: assignmentSummary(assignments.value, names), devices, users };
+    return { profile, deviceOverview, userOverview, assigned: assignmentSummary(assignments.value, names), assignedCount: assignments.value.length, devices, users };
   }, [api, base]);
   const data = loaded.data;
   const kind = data ? describeProfileType(data.profile['@odata.type']) : null;
@@ -65,6 +69,7 @@ export default function Profile({ id }: { id?: string }) {
       <LoadState loaded={loaded} what="the profile" />
       {data && kind && (
         <>
+          <ReplacementNote profileId={data.profile.id} />
           <Section title="Overview">
             <dl className={styles.facts}>
               <dt>Platform</dt><dd>{kind.platform}</dd>
@@ -88,6 +93,7 @@ export default function Profile({ id }: { id?: string }) {
               name="device statuses"
               rows={data.devices.items}
               fileName={`${data.profile.displayName}-device-status.csv`}
+              actions={canWrite ? (shown) => <BulkResend profileId={data.profile.id} deviceIds={shown.map((r) => deviceIdOf(r.id))} /> : undefined}
               searchText={(r) => `${r.deviceDisplayName} ${r.userPrincipalName ?? ''} ${r.userName ?? ''} ${r.deviceModel ?? ''}`}
               columns={[
                 { key: 'device', title: 'Device', render: (r) => <AppLink to={`/devices/${deviceIdOf(r.id)}`}>{r.deviceDisplayName}</AppLink> },
@@ -133,6 +139,17 @@ export default function Profile({ id }: { id?: string }) {
               ]}
             />
           </Section>
+          {canWrite && (
+            <Section title="Properties">
+              <ProfileProperties key={data.profile.id} profile={data.profile} assigned={data.assignedCount > 0} onSaved={loaded.reload} />
+            </Section>
+          )}
+          {canWrite && typeof data.profile.hostName === 'string' && (
+            <Section title="Payload preview">
+              <PayloadPreview profileId={data.profile.id} />
+            </Section>
+          )}
+          <AssignmentsEditor profileId={data.profile.id} onSaved={loaded.reload} />
           <RolloutPanel profileId={data.profile.id} odataType={data.profile['@odata.type']} />
         </>
       )}

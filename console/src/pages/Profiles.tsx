@@ -1,4 +1,5 @@
-import { Text } from '@fluentui/react-components';
+import { Button, Text } from '@fluentui/react-components';
+import { navigate } from '../router.ts';
 import { AppLink, DataTable, LoadState, PageTitle, formatDate, useLoad } from '../components.tsx';
 import { useSession } from '../session.tsx';
 import { describeProfileType, type Overview } from '../status.ts';
@@ -12,7 +13,7 @@ interface Row {
 
 /** Configuration profiles: platform, type, version, assignments and device status counts of each. */
 export default function Profiles() {
-  const { api } = useSession();
+  const { api, canWrite } = useSession();
   const loaded = useLoad(async () => {
     const [{ items, truncated }, groups] = await Promise.all([
       api.all<GraphProfile>(`${profilesPath}?$top=999`, 2000),
@@ -30,7 +31,7 @@ export default function Profiles() {
   }, [api]);
   return (
     <>
-      <PageTitle>Configuration profiles</PageTitle>
+      <PageTitle actions={canWrite ? <Button appearance="primary" onClick={() => navigate('/profiles/new')}>Create profile</Button> : undefined}>Configuration profiles</PageTitle>
       <LoadState loaded={loaded} what="profiles" />
       {loaded.data && (
         <>

@@ -22,6 +22,8 @@ export function StatusTable<T extends { id: string; status: string }>(props: {
   searchText(row: T): string;
   fileName: string;
   note?: ReactNode;
+  /** Controls acting on the rows shown now (after search and filter), e.g. bulk resend. */
+  actions?(shown: readonly T[]): ReactNode;
 }) {
   const styles = useStyles();
   const [search, setSearch] = useState('');
@@ -46,6 +48,7 @@ export function StatusTable<T extends { id: string; status: string }>(props: {
         <Button onClick={() => downloadCsv(props.fileName, toCsv(props.csv.map((c) => c.title), shown.map((row) => props.csv.map((c) => c.value(row)))))}>
           Export CSV
         </Button>
+        {props.actions?.(shown)}
         <Text aria-live="polite">{shown.length} of {props.rows.length} shown</Text>
       </div>
       {props.note}

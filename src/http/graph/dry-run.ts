@@ -25,7 +25,7 @@ const DryRunResult = Type.Object(
   {
     profileId: Type.String(),
     displayName: Type.String(),
-    action: Type.Union([Type.Literal('assign'), Type.Literal('update')]),
+    action: Type.Union([Type.Literal('assign'), Type.Literal('update'), Type.Literal('create')]),
     currentVersion: Type.Integer(),
     proposedVersion: Type.Integer(),
     devicesEvaluated: Type.Integer({ description: 'Devices in scope before or after the change.' }),
@@ -51,11 +51,20 @@ const DryRunResult = Type.Object(
 );
 const TopQuery = Type.Object({ $top: Type.Optional(Type.String({ description: 'Items per list, 1–999 (default 100).' })) }, closed);
 
+const DryRunCreateBody = Type.Object(
+  {
+    profile: deviceConfigurationSchema,
+    assignments: Type.Optional(assignBodySchema.properties.assignments),
+  },
+  { ...closed, description: 'The profile as POST …/deviceConfigurations takes it, and the assignments as assign takes them (absent: none).' },
+);
+
 const base = '/deviceManagement/deviceConfigurations/:id/envelope';
 
 /**
  * Envelope extensions `…/deviceConfigurations/{id}/envelope/dryRunAssign` and `…/dryRunUpdate`: the
- * body Graph's `assign` or PATCH takes, answered with what it would do — and nothing saved. Open to
+ * body Graph's `assign` or PATCH takes, answered with what it would do — and nothing saved; and
+ * `…/deviceConfigurations/envelope/dryRunCreate` for a profile not created yet, with its assignments. Open to
  * readOnly tokens (they change nothing, like getTargetedUsersAndDevices). Invalid bodies get the
  * real action's errors (400 naming the field; 409 for hostName/emailAddressSource of an assigned profile).
  */
@@ -64,6 +73,12 @@ export function registerDryRunRoutes(scope: GraphScope, dryRun: DryRunService): 
     schema: { tags: ['safe changes'], summary: 'Dry run of an assign body (Envelope extension)', params: IdParams, querystring: TopQuery, response: withErrors({ 200: DryRunResult }) },
     config: { readOnlyAction: true, docsBody: assignBodySchema },
   }, async (request) => dryRun.assign(request.principal.tenantId, request.params.id, request.body, { top: parseTop(request.query.$top) }));
+
+  // A profile not saved yet: what creating it with these assignments would do (the console's wizard).
+  scope.post('/deviceManagement/deviceConfigurations/envelope/dryRunCreate', {
+    schema: { tags: ['safe changes'], summary: 'Dry run of creating and assigning a profile (Envelope extension)', querystring: TopQuery, response: withErrors({ 200: DryRunResult }) },
+    config: { readOnlyAction: true, docsBody: DryRunCreateBody },
+  }, async (request) => dryRun.create(request.principal.tenantId, request.body, { top: parseTop(request.query.$top) }));
 
   scope.post(`${base}/dryRunUpdate`, {
     schema: { tags: ['safe changes'], summary: 'Dry run of a profile PATCH body (Envelope extension)', params: IdParams, querystring: TopQuery, response: withErrors({ 200: DryRunResult }) },

@@ -58,7 +58,7 @@ const Rollout = Type.Object(
       dateTime: Type.String({ format: 'date-time' }),
       action: Type.String(),
       ring: Type.Integer(),
-      by: Type.String({ description: 'admin:<token id>, rolloutWorker, directAssign or directUpdate.' }),
+      by: Type.String({ description: 'admin:<token id>, rolloutWorker, or the direct change that ended it: directAssign, directUpdate, replace.' }),
       reason: Type.Union([Type.String(), Type.Null()]),
     }, closed)),
   },

@@ -2,7 +2,7 @@ import type { Assignment, AssignmentTarget } from '../../domain/assignments/assi
 import type { Profile } from '../../domain/profiles/index.ts';
 import { emailProfileTargetPlatforms, targetPlatformCriteria } from '../../domain/assignments/device-platform.ts';
 import { parseAssignBody } from '../../domain/assignments/parse-assign-body.ts';
-import { badRequest, notFound } from '../../domain/errors.ts';
+import { badRequest, conflict, notFound } from '../../domain/errors.ts';
 import type { Stores, Transactor } from '../../store/postgres/stores.ts';
 
 /** Graph `deviceConfigurationTargetedUserAndDevice`. */
@@ -54,6 +54,7 @@ export class AssignmentService {
     const assignments = parseAssignBody(body);
     return this.#transact(async (stores) => {
       if (!(await stores.profiles.lockForUpdate(tenantId, profileId))) throw notFound('Device configuration', profileId);
+      await refuseReplaced(stores, tenantId, profileId);
       await stores.rollouts.endForDirectChange(tenantId, profileId, Date.now(), 'directAssign');
       await checkTargetGroups(stores, tenantId, assignments, true);
       await stores.assignments.replace(tenantId, profileId, assignments);
@@ -107,9 +108,17 @@ export class AssignmentService {
   async proposedAssign(tenantId: string, profileId: string, body: unknown): Promise<{ profile: Profile; current: AssignmentTarget[]; proposed: AssignmentTarget[] }> {
     const assignments = parseAssignBody(body);
     const profile = await this.#profileOrThrow(tenantId, profileId);
+    await refuseReplaced(this.#stores, tenantId, profileId);
     await checkTargetGroups(this.#stores, tenantId, assignments, false);
     const proposed = assignments.filter((a) => a.intent === 'apply').map((a) => a.target);
     return { profile, current: await this.applyTargets(tenantId, profileId), proposed };
+  }
+
+  /** The targets an `assign` body would apply, validated like `assign` (400 naming the field), for a profile not saved yet. */
+  async proposedTargets(tenantId: string, body: unknown): Promise<AssignmentTarget[]> {
+    const assignments = parseAssignBody(body);
+    await checkTargetGroups(this.#stores, tenantId, assignments, false);
+    return assignments.filter((a) => a.intent === 'apply').map((a) => a.target);
   }
 
   /** The targets of the profile's `apply` assignments. */
@@ -133,4 +142,16 @@ export async function checkTargetGroups(stores: Stores, tenantId: string, assign
       throw badRequest(`Group '${a.target.groupId}' does not exist in this tenant.`, `assignments[${index}].target.groupId`);
     }
   });
+}
+
+/** A replaced profile's assignments moved to its replacement; it cannot be assigned again (409 naming both) until the replacement is deleted. */
+async function refuseReplaced(stores: Stores, tenantId: string, profileId: string): Promise<void> {
+  const replacement = await stores.replacements.replacedBy(tenantId, profileId);
+  if (replacement === null) return;
+  const successor = await stores.profiles.get(tenantId, replacement.newProfileId);
+  throw conflict(
+    `'${replacement.oldDisplayName}' was replaced by '${successor?.displayName ?? replacement.newProfileId}' (${replacement.newProfileId}) on ${replacement.replacedDateTime}; ` +
+      'a replaced profile cannot be assigned. Assign the new profile, or delete the old one.',
+    'id',
+  );
 }

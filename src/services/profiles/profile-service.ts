@@ -63,7 +63,7 @@ export class ProfileService {
   /**
    * Graph PATCH: merges `body` into the profile, bumps `version`. Refuses (409) to change hostName or
    * emailAddressSource while the profile is assigned: devices would keep an account under the old
-   * identity; the admin must delete and recreate the profile (or use replace, when available).
+   * identity; the admin must delete and recreate the profile, or replace it in one step (ReplaceService).
    */
   async update(tenantId: string, id: string, body: unknown): Promise<Profile> {
     return this.#transact(async (stores) => {
@@ -86,6 +86,29 @@ export class ProfileService {
     return { current: existing, proposed: { ...existing, ...draft, version: existing.version + 1 } };
   }
 
+  /**
+   * The draft of a new profile replacing `existing` (the one-step replace): `body`, a PATCH body,
+   * merged over it and validated like any profile (the type's schema and rules; certificate links
+   * must exist in the tenant). Runs on `stores`, the replace's transaction.
+   */
+  async replacementDraft(stores: Stores, tenantId: string, existing: Profile, body: unknown): Promise<ProfileDraft> {
+    const draft = parseProfilePatch(existing, body);
+    await checkLinks(stores, tenantId, draft);
+    return draft;
+  }
+
+  /**
+   * What `create` would save, without saving it: the same parsing and link checks (400 naming the
+   * field), as a profile with a provisional id that no stored profile has. For the dry run of a new
+   * profile (the wizard previews its assignment before creating it).
+   */
+  async proposedCreate(tenantId: string, body: unknown): Promise<Profile> {
+    const draft = parseProfileCreate(body);
+    await checkLinks(this.#stores, tenantId, draft);
+    const now = new Date().toISOString();
+    return { ...draft, id: this.#newId(), version: 1, createdDateTime: now, lastModifiedDateTime: now };
+  }
+
   async delete(tenantId: string, id: string): Promise<void> {
     if (!(await this.#stores.profiles.delete(tenantId, id))) throw notFound('Device configuration', id);
   }
@@ -100,7 +123,8 @@ async function validatedPatch(stores: Stores, tenantId: string, id: string, body
   if (identityChanges.length > 0 && (await stores.assignments.hasAny(tenantId, id))) {
     throw conflict(
       `${identityChanges.join(' and ')} cannot change on an assigned profile: devices would keep the old account. ` +
-        'Delete this profile and create a new one with the new value (then assign it).',
+        'Delete this profile and create a new one with the new value (then assign it), or do both in one step with ' +
+        `POST …/deviceConfigurations/${id}/envelope/replace and the same body.`,
       identityChanges[0],
     );
   }

@@ -1,4 +1,5 @@
 import type { AssignmentTarget } from '../../domain/assignments/assignment-target.ts';
+import { badRequest, EnvelopeError } from '../../domain/errors.ts';
 import { resolveTargets } from '../../domain/assignments/resolve-targets.ts';
 import { deviceTargetingIndex, targetPlatformOf, type AssignedProfile, type DeviceTargeting } from '../../domain/delivery/index.ts';
 import type { Profile } from '../../domain/profiles/index.ts';
@@ -26,7 +27,7 @@ export interface DryRunList<T> {
 export interface DryRunResult {
   profileId: string;
   displayName: string;
-  action: 'assign' | 'update';
+  action: 'assign' | 'update' | 'create';
   currentVersion: number;
   proposedVersion: number;
   /** Devices in scope before or after the change: the devices the dry run evaluated. */
@@ -104,6 +105,35 @@ export class DryRunService {
     const { current, proposed } = await this.#profiles.proposedUpdate(tenantId, profileId, body);
     const targets = await this.#assignments.applyTargets(tenantId, profileId);
     return this.#run(tenantId, 'update', { profile: current, targets }, { profile: proposed, targets }, options);
+  }
+
+  /**
+   * The effect of creating a profile and assigning it at once, before either is saved: `body` is
+   * `{ profile, assignments }` — the Graph POST body and the `assign` body's list (absent = none).
+   * Validated like the real actions: errors in the profile name the field under `profile.` (e.g.
+   * `profile.hostName`, same message), errors in the assignments `assignments[i]…`. The result's
+   * `profileId` is provisional (no profile has it), `currentVersion` 0 and `proposedVersion` 1.
+   */
+  async create(tenantId: string, body: unknown, options: DryRunOptions): Promise<DryRunResult> {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw badRequest('The body must be an object: { "profile": <the deviceConfigurations POST body>, "assignments": [<as for assign>] }.');
+    }
+    const { profile: profileBody, assignments, ...rest } = body as Record<string, unknown>;
+    const extra = Object.keys(rest)[0];
+    if (extra !== undefined) throw badRequest(`${extra} is not an allowed property here: send profile and assignments.`, extra);
+    if (profileBody === undefined) throw badRequest('profile is required: the body POST …/deviceConfigurations would take.', 'profile');
+    let profile: Profile;
+    try {
+      profile = await this.#profiles.proposedCreate(tenantId, profileBody);
+    } catch (error) {
+      if (error instanceof EnvelopeError && error.status === 400) {
+        throw new EnvelopeError(error.code, error.status, error.message, error.target === undefined ? 'profile' : `profile.${error.target}`);
+      }
+      throw error;
+    }
+    const targets = await this.#assignments.proposedTargets(tenantId, { assignments: assignments ?? [] });
+    const result = await this.#run(tenantId, 'create', { profile, targets: [] }, { profile, targets }, options);
+    return { ...result, currentVersion: 0 };
   }
 
   async #run(

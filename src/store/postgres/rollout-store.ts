@@ -8,7 +8,7 @@ import type { Queryable } from '../db.ts';
 export type RolloutState = 'running' | 'paused' | 'stopped' | 'rolledBack' | 'completed' | 'superseded';
 export const inForceStates: readonly RolloutState[] = ['running', 'paused', 'stopped', 'rolledBack'];
 
-/** One move of a rollout: who (`admin:<token id>` or `rolloutWorker`), what, at which ring, why. */
+/** One move of a rollout: who (`admin:<token id>`, `rolloutWorker`, or the direct change that ended it), what, at which ring, why. */
 export interface RolloutHistoryEntry {
   at: number;
   action: 'start' | 'advance' | 'pause' | 'resume' | 'stop' | 'rollBack' | 'complete' | 'supersede';

@@ -19,6 +19,7 @@ import { WindowsMdmStore } from './windows-mdm-store.ts';
 import { KnoxAgentStore } from './knox-agent-store.ts';
 import { KnoxPushSettingsStore } from './knox-push-settings-store.ts';
 import { AndroidEnterpriseStore } from './android-enterprise-store.ts';
+import { ReplacementStore } from './replacement-store.ts';
 import { RolloutStore } from './rollout-store.ts';
 
 /** Every store, bound to one connection or transaction. */
@@ -43,6 +44,8 @@ export interface Stores {
   knoxAgent: KnoxAgentStore;
   knoxPushSettings: KnoxPushSettingsStore;
   androidEnterprise: AndroidEnterpriseStore;
+  /** Which profile replaced which (one-step replace). */
+  replacements: ReplacementStore;
   rollouts: RolloutStore;
 }
 
@@ -68,6 +71,7 @@ export function createStores(db: Queryable): Stores {
     knoxAgent: new KnoxAgentStore(db),
     knoxPushSettings: new KnoxPushSettingsStore(db),
     androidEnterprise: new AndroidEnterpriseStore(db),
+    replacements: new ReplacementStore(db),
     rollouts: new RolloutStore(db),
   };
 }
