@@ -94,7 +94,9 @@ describe('a staged rollout in the console (Chromium)', () => {
       const panel = page.getByRole('region', { name: 'Staged rollout' });
       await panel.getByText('No staged rollout of this profile yet.').waitFor();
 
-      // The form, by keyboard: a wrong ring list is refused in words, then a valid one starts it.
+      // The form, by keyboard: it opens on demand; a wrong ring list is refused in words, then a valid one starts it.
+      assert.equal(await panel.getByLabel('Assign to group').count(), 0, 'the start form is closed until asked for');
+      await panel.getByRole('button', { name: 'Start a staged rollout…' }).press('Enter');
       await panel.getByLabel('Assign to group').focus();
       await page.keyboard.press('Tab'); // to the pilot group
       assert.equal(await page.evaluate<string>('document.activeElement?.labels?.[0]?.textContent ?? ""'), 'Pilot group first (optional)');

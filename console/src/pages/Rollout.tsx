@@ -36,6 +36,8 @@ export default function RolloutPanel({ profileId, odataType }: { profileId: stri
   }, [api, profileId]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The start form opens on demand: the profile page stays short, and its fields appear only when wanted.
+  const [starting, setStarting] = useState(false);
   const rollout = loaded.data?.rollout ?? null;
   const running = rollout?.state === 'running' || rollout?.state === 'paused';
 
@@ -120,10 +122,14 @@ export default function RolloutPanel({ profileId, odataType }: { profileId: stri
           </details>
         </div>
       )}
-      {canWrite && loaded.data && !inForce(rollout) && (
-        <StartForm odataType={odataType} groups={loaded.data.groups} onStart={async (body) => {
+      {canWrite && loaded.data && !inForce(rollout) && !starting && (
+        <div className={styles.row}><Button aria-expanded={false} onClick={() => setStarting(true)}>Start a staged rollout…</Button></div>
+      )}
+      {canWrite && loaded.data && !inForce(rollout) && starting && (
+        <StartForm odataType={odataType} groups={loaded.data.groups} onCancel={() => setStarting(false)} onStart={async (body) => {
           setError(null);
           await startRollout(api, profileId, body);
+          setStarting(false);
           loaded.reload();
         }} />
       )}
@@ -131,7 +137,7 @@ export default function RolloutPanel({ profileId, odataType }: { profileId: stri
   );
 }
 
-function StartForm({ odataType, groups, onStart }: { odataType: string; groups: GraphGroup[]; onStart(body: StartRollout): Promise<void> }) {
+function StartForm({ odataType, groups, onStart, onCancel }: { odataType: string; groups: GraphGroup[]; onStart(body: StartRollout): Promise<void>; onCancel(): void }) {
   const styles = useStyles();
   const [kind, setKind] = useState<'assign' | 'update'>('assign');
   const [groupId, setGroupId] = useState('');
@@ -211,7 +217,10 @@ function StartForm({ odataType, groups, onStart }: { odataType: string; groups: 
       </Field>
       <Checkbox checked={autoAdvance} onChange={(_e, d) => setAutoAdvance(d.checked === true)} label="Advance automatically while under the threshold" />
       {error && <MessageBar intent="error"><MessageBarBody>{error}</MessageBarBody></MessageBar>}
-      <div><Button appearance="primary" type="submit" disabled={busy}>Start rollout</Button></div>
+      <div className={styles.row}>
+        <Button appearance="primary" type="submit" disabled={busy}>Start rollout</Button>
+        <Button type="button" onClick={onCancel}>Cancel</Button>
+      </div>
     </form>
   );
 }
