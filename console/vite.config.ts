@@ -14,6 +14,11 @@ export default defineConfig({
     emptyOutDir: true,
     chunkSizeWarningLimit: 1200,
     rolldownOptions: {
+      // The admin console at `/` and the company portal at `/portal` (portal.html).
+      input: {
+        console: fileURLToPath(new URL('index.html', import.meta.url)),
+        portal: fileURLToPath(new URL('portal.html', import.meta.url)),
+      },
       output: {
         // React and Fluent change rarely: one long-cached vendor file, pages split beside it.
         codeSplitting: { groups: [{ name: 'vendor', test: /node_modules/ }] },

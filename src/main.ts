@@ -10,6 +10,9 @@ import { redactTokenInUrl } from './http/device/apple/enroll.ts';
 import { AssignmentService } from './services/assignments/assignment-service.ts';
 import { TenantConfigurationService } from './services/gitops/tenant-configuration.ts';
 import { TenantService, type IssuedToken } from './services/auth/tenant-service.ts';
+import { ConsoleAccountService } from './services/auth/console-accounts.ts';
+import { ConsoleAccountStore } from './store/postgres/console-account-store.ts';
+import { IssuedCertificateService } from './services/certificates/issued-certificates.ts';
 import { DeviceService } from './services/directory/device-service.ts';
 import { DeviceProtocolLogService } from './services/directory/device-protocol-log.ts';
 import { GroupService } from './services/directory/group-service.ts';
@@ -58,6 +61,7 @@ import { WakeStore } from './store/postgres/wake-store.ts';
 import { migrate } from './store/postgres/migrate.ts';
 import { openPostgresDb } from './store/postgres/pg-db.ts';
 import { openPgliteDb } from './store/postgres/pglite-db.ts';
+import { RequestTransactionDb } from './store/postgres/request-transaction-db.ts';
 import { createStores, createTransactor } from './store/postgres/stores.ts';
 import { AuditEventStore } from './store/postgres/audit-event-store.ts';
 import { AuditService } from './services/audit/audit-service.ts';
@@ -69,6 +73,7 @@ import { DryRunStore } from './store/postgres/dry-run-store.ts';
 import { RolloutService } from './services/safe-changes/rollout-service.ts';
 import { RolloutWorker, type RolloutWorkerOptions } from './services/safe-changes/rollout-worker.ts';
 import { AlertService } from './services/alerts/alert-service.ts';
+import { PortalService } from './services/portal/portal-service.ts';
 import { AlertStore } from './store/postgres/alert-store.ts';
 import { AmapiRateLimiters } from './protocols/amapi/amapi-client.ts';
 import { AmapiRateLimiter, defaultAmapiQuota, type AmapiQuota } from './protocols/amapi/amapi-rate-limiter.ts';
@@ -182,7 +187,8 @@ export async function createEnvelope(options: {
   /** Staged rollouts: the worker's timing, and a clock for tests. */
   rollout?: { worker?: Partial<RolloutWorkerOptions>; now?: () => number };
 }): Promise<Envelope> {
-  const { db } = options;
+  // Statements of an audited admin write run in the request's transaction with its audit event (decision 0032).
+  const db = new RequestTransactionDb(options.db);
   await migrate(db);
   const newId = options.newId ?? randomUUID;
   const stores = createStores(db);
@@ -251,9 +257,11 @@ export async function createEnvelope(options: {
     metrics: wakeMetrics,
     options: options.wake,
   });
-  const wake = new QueuedWakeService({ wakes, onQueued: () => wakeWorker.nudge() });
+  const wake = new QueuedWakeService({ wakes, onQueued: () => db.afterCommit(() => wakeWorker.nudge()) });
   const services: AppServices = {
     tenants: new TenantService(stores.tenants),
+    consoleAccounts: new ConsoleAccountService({ store: new ConsoleAccountStore(db), tenants: stores.tenants }),
+    issuedCertificates: new IssuedCertificateService(stores.issuedIdentities),
     users: new UserService(stores.users, newId),
     scim: new ScimService({ transact, newId }),
     groups: new GroupService(stores, newId),
@@ -365,6 +373,14 @@ export async function createEnvelope(options: {
       renderer: new KnoxCommandRenderer({ stores }),
       log: pushLog,
     }),
+    portal: new PortalService({
+      db,
+      deliveryStatus: { deviceConfigurationStates: (tenantId, deviceId) => services.deliveryStatus.deviceConfigurationStates(tenantId, deviceId) },
+      resend: (tenantId, profileId, filter) => delivery.resend(tenantId, profileId, filter),
+      wake,
+      publicUrl: options.publicUrl,
+      newId,
+    }),
   };
   const rolloutWorker = new RolloutWorker({ rollouts: services.rollouts, log: pushLog, options: options.rollout?.worker });
   const maintenance = new MaintenanceWorker({ delivery, store: new MaintenanceStore(db), windowsMdm: stores.windowsMdm, log: pushLog });
@@ -382,7 +398,7 @@ export async function createEnvelope(options: {
   deliveryLog.app = app;
   return {
     app,
-    db,
+    db: options.db,
     services,
     firstToken,
     wakeWorker,

@@ -2,7 +2,7 @@ import { lazy, Suspense, useMemo, useState, type ComponentType } from 'react';
 import {
   Badge, Button, Field, Input, MessageBar, MessageBarBody, Spinner, Text, Title1, makeStyles, mergeClasses, tokens,
 } from '@fluentui/react-components';
-import { ApiError, apiFor, loadSession, saveSession, signIn, type Session } from './api.ts';
+import { ApiError, apiFor, loadSession, saveSession, signIn, signInWithAccount, type Session } from './api.ts';
 import { SessionContext, type SessionValue } from './session.tsx';
 import { navigate, onLinkClick, usePath } from './router.ts';
 
@@ -16,6 +16,8 @@ const Device = lazy(() => import('./pages/Device.tsx'));
 const Enrollment = lazy(() => import('./pages/Enrollment.tsx'));
 const Settings = lazy(() => import('./pages/Settings.tsx'));
 const CreateProfile = lazy(() => import('./pages/CreateProfile.tsx'));
+const Alert = lazy(() => import('./pages/Alert.tsx'));
+const Certificates = lazy(() => import('./pages/Certificates.tsx'));
 
 /** The navigation, in Intune's order; `match` is the first path segment ('' for home). */
 const nav = [
@@ -24,6 +26,7 @@ const nav = [
   { to: '/users', match: 'users', label: 'Users' },
   { to: '/groups', match: 'groups', label: 'Groups' },
   { to: '/devices', match: 'devices', label: 'Devices' },
+  { to: '/certificates', match: 'certificates', label: 'Certificates' },
   { to: '/enrollment', match: 'enrollment', label: 'Enrollment' },
   { to: '/settings', match: 'settings', label: 'Settings' },
 ] as const;
@@ -39,6 +42,8 @@ function route(path: string): { page: ComponentType<{ id?: string }>; id?: strin
     case 'devices': return id ? { page: Device, id } : { page: Devices };
     case 'enrollment': return { page: Enrollment };
     case 'settings': return { page: Settings };
+    case 'alerts': return id ? { page: Alert, id } : null;
+    case 'certificates': return { page: Certificates };
     default: return null;
   }
 }
@@ -138,7 +143,57 @@ function SignIn({ onSignedIn, ended }: { onSignedIn(session: Session): void; end
         </Field>
         <Button appearance="primary" type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</Button>
       </form>
+      <AccountSignIn onSignedIn={onSignedIn} />
     </main>
+  );
+}
+
+/**
+ * "Sign in with account": a console account's user name and password (tenant empty for the default
+ * tenant) for a session token that expires after a few hours. Errors never say which part was wrong.
+ */
+function AccountSignIn({ onSignedIn }: { onSignedIn(session: Session): void }) {
+  const [tenant, setTenant] = useState('');
+  const [userName, setUserName] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: React.FormEvent) => {
+    event.preventDefault();
+    if (!userName.trim() || !password) {
+      setError('Enter your user name and password.');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      onSignedIn(await signInWithAccount(tenant.trim(), userName.trim(), password));
+    } catch (e) {
+      setPassword('');
+      setError(e instanceof ApiError && e.status === 401
+        ? 'The user name or password is not correct.'
+        : e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-labelledby="account-sign-in" style={{ display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, borderTop: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`, paddingTop: tokens.spacingVerticalL }}>
+      <h2 id="account-sign-in" style={{ fontSize: tokens.fontSizeBase400, margin: 0 }}>Sign in with account</h2>
+      <Text>Or use a console account your admin created (envelope console-user add).</Text>
+      <form onSubmit={submit} noValidate style={{ display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM }}>
+        <Field label="User name" required validationState={error ? 'error' : 'none'} validationMessage={error ?? undefined}>
+          <Input name="username" value={userName} onChange={(_e, d) => setUserName(d.value)} autoComplete="username" />
+        </Field>
+        <Field label="Password" required>
+          <Input type="password" name="password" value={password} onChange={(_e, d) => setPassword(d.value)} autoComplete="current-password" />
+        </Field>
+        <Field label="Tenant" hint="Leave empty for the default tenant.">
+          <Input name="tenant" value={tenant} onChange={(_e, d) => setTenant(d.value)} autoComplete="organization" />
+        </Field>
+        <Button appearance="primary" type="submit" disabled={busy}>{busy ? 'Checking…' : 'Continue with account'}</Button>
+      </form>
+    </section>
   );
 }
 

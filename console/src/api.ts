@@ -68,6 +68,29 @@ export async function signIn(token: string): Promise<Session> {
   return { token, role: me.role };
 }
 
+/**
+ * Signs in with a console account (user name and password, `tenant` empty for the default tenant):
+ * the server answers a session token that expires after a few hours. A wrong name or password is a 401
+ * that does not say which; repeated failures are a 429.
+ */
+export async function signInWithAccount(tenant: string, userName: string, password: string): Promise<Session> {
+  let response: Response;
+  try {
+    response = await fetch(`${graphBase}/envelope/consoleSession`, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify({ ...(tenant === '' ? {} : { tenant }), userName, password }),
+    });
+  } catch {
+    throw new ApiError(0, 'networkError', 'Envelope could not be reached. Check the connection and try again.');
+  }
+  const body = (await response.json().catch(() => undefined)) as { token?: string; role?: Role; error?: { code?: string; message?: string } } | undefined;
+  if (!response.ok || !body?.token || !body.role) {
+    throw new ApiError(response.status, body?.error?.code ?? `http${response.status}`, body?.error?.message ?? `Envelope answered ${response.status}.`);
+  }
+  return { token: body.token, role: body.role };
+}
+
 export interface Collection<T> {
   value: T[];
   '@odata.nextLink'?: string;

@@ -3,5 +3,5 @@
  * answer these paths with index.html, so a page added here is served without a server change).
  * `/` is the home page.
  */
-export const consolePages = ['profiles', 'users', 'groups', 'devices', 'enrollment', 'settings'] as const;
+export const consolePages = ['profiles', 'users', 'groups', 'devices', 'enrollment', 'settings', 'alerts', 'certificates'] as const;
 export type ConsolePage = (typeof consolePages)[number];

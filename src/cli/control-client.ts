@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import type { ConsoleAccount } from '../store/postgres/console-account-store.ts';
 import { EnvelopeError } from '../domain/errors.ts';
 import type { UserImportResult } from '../services/directory/user-import.ts';
 import type { IssuedToken } from '../services/auth/tenant-service.ts';
@@ -78,6 +79,14 @@ export class ControlClient implements ControlOperations {
 
   importUsers(tenantName: string, rowsJson: string): Promise<UserImportResult[]> {
     return this.#call('importUsers', [tenantName, rowsJson]) as Promise<UserImportResult[]>;
+  }
+
+  createConsoleAccount(tenantName: string, userName: string, role: string, password: string): Promise<ConsoleAccount> {
+    return this.#call('createConsoleAccount', [tenantName, userName, role, password]) as Promise<ConsoleAccount>;
+  }
+
+  listConsoleAccounts(tenantName: string): Promise<ConsoleAccount[]> {
+    return this.#call('listConsoleAccounts', [tenantName]) as Promise<ConsoleAccount[]>;
   }
 
   #call(op: string, args: string[], timeoutMs = replyTimeoutMs): Promise<unknown> {

@@ -13,6 +13,8 @@ import { TenantStore } from '../store/postgres/tenant-store.ts';
 import type { EnrollmentServices } from './enrollment-services.ts';
 import { parseImportRows, UserImportService, type UserImportResult } from '../services/directory/user-import.ts';
 import { createTransactor } from '../store/postgres/stores.ts';
+import { ConsoleAccountService } from '../services/auth/console-accounts.ts';
+import { ConsoleAccountStore, type ConsoleAccount } from '../store/postgres/console-account-store.ts';
 
 /**
  * What the CLI's database commands do, whichever process runs them: this process on a database it
@@ -40,6 +42,9 @@ export interface ControlOperations {
   importUsers(tenantName: string, rowsJson: string): Promise<UserImportResult[]>;
   /** Writes a consistent copy of the embedded database to `path` (absolute; not overwritten). */
   backupTo(path: string): Promise<BackupWritten>;
+  /** `envelope console-user add`: the password as typed (hashed by the service, never stored or logged). */
+  createConsoleAccount(tenantName: string, userName: string, role: string, password: string): Promise<ConsoleAccount>;
+  listConsoleAccounts(tenantName: string): Promise<ConsoleAccount[]>;
 }
 
 export interface BackupWritten {
@@ -52,6 +57,7 @@ export interface BackupWritten {
 export const controlOperationNames = [
   'createTenant', 'listTenants', 'createToken', 'listTokens', 'revokeToken', 'appliedMigrations',
   'createEnrollmentToken', 'setApplePushCertificate', 'showApplePushCertificate', 'importUsers', 'backupTo',
+  'createConsoleAccount', 'listConsoleAccounts',
 ] as const satisfies ReadonlyArray<keyof ControlOperations>;
 
 /** The control socket of the server that runs on `dataDir` (only when it runs on embedded PGlite). */
@@ -67,6 +73,7 @@ export function controlSocketPath(dataDir: string): string {
 export function localOperations(db: Db, enrollment: () => EnrollmentServices): ControlOperations {
   const store = new TenantStore(db);
   const tenants = new TenantService(store);
+  const consoleAccounts = new ConsoleAccountService({ store: new ConsoleAccountStore(db), tenants: store });
   const tenantIdOf = async (name: string): Promise<string> => {
     const tenant = await store.findByName(name);
     if (!tenant) throw notFound('Tenant', name);
@@ -92,6 +99,8 @@ export function localOperations(db: Db, enrollment: () => EnrollmentServices): C
     importUsers: async (tenantName, rowsJson) =>
       new UserImportService({ transact: createTransactor(db), newId: randomUUID }).importRows(await tenantIdOf(tenantName), parseImportRows(rowsJson)),
     backupTo: (path) => writeBackup(db, path),
+    createConsoleAccount: (tenantName, userName, role, password) => consoleAccounts.createInTenant(tenantName, { userName, role, password }),
+    listConsoleAccounts: async (tenantName) => consoleAccounts.list(await tenantIdOf(tenantName)),
   };
 }
 

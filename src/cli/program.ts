@@ -3,6 +3,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { loadConfig } from '../config.ts';
 import type { RenderOptions } from './render-command.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
+import { registerDemoCommand } from './demo-command.ts';
 
 const envelopeVersion = packageJson.version;
 
@@ -75,6 +76,18 @@ export function buildProgram(): Command {
     .requiredOption('--id <tokenId>', "the token's id (from token create or token list)")
     .action(async (options: { tenant: string; id: string }) => (await databaseCommands()).tokenRevokeCommand(loadConfig(), options));
 
+  const consoleUser = program.command('console-user').description('manage console accounts (user name and password for the admin console)');
+  consoleUser.command('add')
+    .description('create a console account; the password is read from stdin, or asked twice at a terminal')
+    .requiredOption('--tenant <name>', 'the tenant')
+    .requiredOption('--name <userName>', "the user name: letters, digits, '.', '_', '@', '-'")
+    .requiredOption('--role <role>', 'admin (read and write) or readOnly')
+    .action(async (options: { tenant: string; name: string; role: string }) => (await import('./console-user-commands.ts')).consoleUserAddCommand(loadConfig(), options));
+  consoleUser.command('list')
+    .description("list a tenant's console accounts: ids, names, roles, lockout, last sign-in, never passwords")
+    .requiredOption('--tenant <name>', 'the tenant')
+    .action(async (options: { tenant: string }) => (await import('./console-user-commands.ts')).consoleUserListCommand(loadConfig(), options));
+
   const enrollmentToken = program.command('enrollment-token').description('manage device enrollment links');
   enrollmentToken.command('create')
     .description('issue an enrollment token for a user: the token, then the link to open on the device, on stdout (shown once)')
@@ -142,6 +155,7 @@ export function buildProgram(): Command {
     .action(async (dir: string, options: { server?: string; dryRun?: boolean }) => (await import('./gitops-commands.ts')).applyCommand(loadConfig(), dir, options));
 
   registerSimulateCommand(program);
+  registerDemoCommand(program);
 
   return program;
 }

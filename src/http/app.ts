@@ -67,6 +67,7 @@ import { registerKnoxPushSettingsRoutes } from './graph/knox-push-settings.ts';
 import type { WakeService } from '../services/push/wake-service.ts';
 import type { AuditService } from '../services/audit/audit-service.ts';
 import { installAuditTrail } from './audit-trail.ts';
+import { RequestTransactionDb } from '../store/postgres/request-transaction-db.ts';
 import { registerAuditEventRoutes } from './graph/audit-events.ts';
 import { requestIdOf } from './request-id.ts';
 import { registerCurrentTokenRoutes } from './graph/current-token.ts';
@@ -78,6 +79,13 @@ import type { AndroidEnterpriseSettingsService } from '../services/android-enter
 import type { AmapiStatusService } from '../services/android-enterprise/amapi-status-service.ts';
 import { registerAndroidEnterpriseSettingsRoutes } from './graph/android-enterprise-settings.ts';
 import { registerAndroidEnterpriseRoutes } from './device/android-enterprise/android-enterprise-routes.ts';
+import type { PortalService } from '../services/portal/portal-service.ts';
+import { registerPortalLinkRoutes } from './portal/portal-link-routes.ts';
+import { portalApiPrefix, registerPortalApiRoutes } from './portal/portal-api-routes.ts';
+import type { ConsoleAccountService } from '../services/auth/console-accounts.ts';
+import { registerConsoleAccountRoutes, registerConsoleSessionRoutes } from './graph/console-accounts.ts';
+import type { IssuedCertificateService } from '../services/certificates/issued-certificates.ts';
+import { registerIssuedCertificateRoutes } from './graph/issued-certificates.ts';
 
 export interface AppServices {
   tenants: TenantService;
@@ -130,6 +138,12 @@ export interface AppServices {
   androidEnterpriseSettings: AndroidEnterpriseSettingsService;
   /** AMAPI Pub/Sub notifications and work-profile enrollment. */
   androidEnterpriseStatus: AmapiStatusService;
+  /** The company portal: links for end users and what they may see and do (decision 0031). */
+  portal: PortalService;
+  /** Console accounts (user name and password) and their sign-in. */
+  consoleAccounts: ConsoleAccountService;
+  /** Certificates the tenant CA issued to devices (read only). */
+  issuedCertificates: IssuedCertificateService;
 }
 
 export interface AppOptions {
@@ -204,7 +218,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installErrorHandler(app);
   installInputGuard(app);
   // Before any route: routes are described for the audit trail as they are added.
-  const auditCatalog = installAuditTrail(app, options.services.audit);
+  const auditCatalog = installAuditTrail(app, options.services.audit, options.db instanceof RequestTransactionDb ? options.db : null);
   // Graph clients POST body-less actions (getTargetedUsersAndDevices) with a JSON content type.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
@@ -232,7 +246,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         license: { name: 'MIT', identifier: 'MIT' },
       },
       servers: [{ url: options.publicUrl ?? '/', description: options.publicUrl ? 'ENVELOPE_PUBLIC_URL' : 'this server' }],
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, deviceCredential: { type: 'http', scheme: 'bearer', description: 'A Knox agent\'s device credential (kxa_…) from enrollment.' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, deviceCredential: { type: 'http', scheme: 'bearer', description: 'A Knox agent\'s device credential (kxa_…) from enrollment.' }, portalLink: { type: 'http', scheme: 'bearer', description: 'The secret of a company portal link (ptl_…), from the link\'s #t= fragment.' } } },
       security: [{ bearer: [] }],
     },
     // Routes whose body a domain parser validates carry their schema in config.docsBody.
@@ -299,7 +313,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerKnoxPushSettingsRoutes(graph, options.services.knoxPushSettings);
     registerCurrentTokenRoutes(graph);
     registerAndroidEnterpriseSettingsRoutes(graph, options.services.androidEnterpriseSettings);
+    registerPortalLinkRoutes(graph, options.services.portal);
+    registerConsoleAccountRoutes(graph, options.services.consoleAccounts);
+    registerIssuedCertificateRoutes(graph, options.services.issuedCertificates);
   }, { prefix: graphPrefix });
+  // Console sign-in: no bearer token (it is how the console gets one), throttled per address and account.
+  await app.register((scope) => registerConsoleSessionRoutes(scope, options.services.consoleAccounts), { prefix: graphPrefix });
 
   // The same handlers for what Graph v1.0 models; profiles, assignments and status are beta-only in Graph.
   await app.register(async (scope) => {
@@ -325,6 +344,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // The admin console (static files; it calls the API above with the signed-in token).
   await app.register((scope) => registerConsoleRoutes(scope, options.consoleDir));
   await app.register((scope) => registerAndroidEnterpriseRoutes(scope, options.services.androidEnterpriseStatus));
+  // The company portal's API: portal link secrets only, one user's data (the page is served with the console).
+  await app.register((scope) => registerPortalApiRoutes(scope, options.services.portal), { prefix: portalApiPrefix });
 
   return app;
 }

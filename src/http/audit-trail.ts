@@ -10,11 +10,15 @@ import {
 import { secretPropertiesOfSchema } from '../domain/audit/redact.ts';
 import type { AuditService } from '../services/audit/audit-service.ts';
 import type { TokenPrincipal } from '../store/postgres/tenant-store.ts';
+import type { RequestTransaction, RequestTransactionDb } from '../store/postgres/request-transaction-db.ts';
+import { isEnvelopeError } from '../domain/errors.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The resource as a GET on the same URL returned it just before an audited PATCH, PUT or DELETE. */
     auditBefore?: unknown;
+    /** The audited write's transaction: its statements and its audit event commit or roll back together. */
+    auditTransaction?: RequestTransaction | null;
     /** Properties a route adds to its audit event (e.g. the profile a replace created, which the body cannot name). */
     auditExtraProperties?: AuditProperty[];
   }
@@ -49,13 +53,21 @@ function principalOf(request: FastifyRequest): TokenPrincipal | null {
  * routes carry no principal and are not recorded (they keep their own protocol log). No route needs
  * code of its own to be audited.
  *
- * Call before any route is registered (routes are described as they are added). The event is
- * written before the response leaves, after the route's own transaction committed; when that insert
- * fails the response is unchanged and the event is logged at error level instead.
+ * Call before any route is registered (routes are described as they are added).
+ *
+ * With `transactions` (decision 0032), an audited write runs in one request transaction opened
+ * just before its handler: every statement and service transaction of the handler joins it (as
+ * savepoints), and a successful write's event is inserted in it before it commits — the change and
+ * its event commit together or not at all. When that insert or the COMMIT fails, nothing of the
+ * write stays and the caller gets the error (503 when the database is gone) instead of a success.
+ * A refused or failed write (status ≥ 400) is rolled back and its event written on its own
+ * afterwards; if that insert fails, the response is unchanged and the event is logged instead.
+ * Without `transactions`, every event is written after the handler, as before.
  */
-export function installAuditTrail(app: FastifyInstance, audit: AuditService): AuditCatalog {
+export function installAuditTrail(app: FastifyInstance, audit: AuditService, transactions: RequestTransactionDb | null = null): AuditCatalog {
   const routes = new Map<string, DescribedRoute>();
   app.decorateRequest('auditBefore', undefined);
+  app.decorateRequest('auditTransaction', null);
   app.decorateRequest('auditExtraProperties', undefined);
 
   app.addHook('onRoute', (options: RouteOptions) => {
@@ -77,11 +89,29 @@ export function installAuditTrail(app: FastifyInstance, audit: AuditService): Au
   const describedOf = (request: FastifyRequest): DescribedRoute | undefined =>
     isWriteMethod(request.method) && principalOf(request) ? routes.get(`${request.method} ${request.routeOptions.url}`) : undefined;
 
-  app.addHook('preHandler', async (request) => {
+  // A callback hook: the handler (and the hooks after this one) must run inside the transaction's
+  // async context, which an async hook's continuation would not carry.
+  app.addHook('preHandler', (request, _reply, done) => {
     const described = describedOf(request);
-    if (!described || described.route.method === 'POST' || !request.routeOptions.url) return;
-    if (!app.hasRoute({ method: 'GET', url: request.routeOptions.url })) return;
-    request.auditBefore = await readBefore(app, request);
+    if (!described) {
+      done();
+      return;
+    }
+    const prepare = async () => {
+      if (described.route.method !== 'POST' && request.routeOptions.url && app.hasRoute({ method: 'GET', url: request.routeOptions.url })) {
+        request.auditBefore = await readBefore(app, request);
+      }
+      if (transactions) request.auditTransaction = await transactions.begin();
+    };
+    prepare().then(
+      () => (request.auditTransaction ? request.auditTransaction.run(() => done()) : done()),
+      (err: Error) => done(err),
+    );
+  });
+
+  // Whatever happened in between (a hook's error, an aborted reply), no transaction outlives its request.
+  app.addHook('onResponse', async (request) => {
+    if (request.auditTransaction?.open) await request.auditTransaction.rollback().catch((err: unknown) => request.log.error({ err }, 'request transaction not rolled back'));
   });
 
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
@@ -112,10 +142,29 @@ export function installAuditTrail(app: FastifyInstance, audit: AuditService): Au
       // Whatever a body holds, the write is still recorded: who, what route, which resource, result.
       request.log.warn({ err }, 'audit properties not derived');
     }
+    const transaction = request.auditTransaction;
+    if (transaction?.open && succeeded) {
+      try {
+        // In the write's transaction: the event commits with the change or neither does.
+        await transaction.run(() => audit.record(event));
+        await transaction.commit();
+        return payload;
+      } catch (err) {
+        await transaction.rollback().catch(() => undefined);
+        request.log.error({ err, auditEvent: event }, 'write rolled back: its audit event or its commit failed');
+        const status = isEnvelopeError(err) && err.status >= 400 ? err.status : 503;
+        reply.code(status);
+        reply.type('application/json; charset=utf-8');
+        const message = status === 503 ? 'The database is unavailable; the change was not saved. Retry shortly.' : `The change was not saved: ${(err as Error).message}`;
+        return JSON.stringify({ error: { code: isEnvelopeError(err) ? err.code : 'ServiceUnavailable', message } });
+      }
+    }
+    if (transaction?.open) await transaction.rollback().catch((err: unknown) => request.log.error({ err }, 'request transaction not rolled back'));
     try {
       await audit.record(event);
     } catch (err) {
-      // The write itself is done; its caller gets its answer. The event is kept in the log instead.
+      // A refusal or failure (nothing was written), or no request transaction: the caller gets its
+      // answer, and the event is kept in the log instead.
       request.log.error({ err, auditEvent: event }, 'audit event not recorded');
     }
     return payload;

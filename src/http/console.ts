@@ -56,6 +56,12 @@ export async function registerConsoleRoutes(app: FastifyInstance, consoleDir: st
     app.get(`/${page}`, hidden, async (_request, reply) => sendIndex(reply));
     app.get(`/${page}/*`, hidden, async (_request, reply) => sendIndex(reply));
   }
+  // The company portal (decision 0031): its own page; the secret stays in the URL fragment, never sent here.
+  app.get('/portal', hidden, async (_request, reply) => {
+    reply.header('content-security-policy', contentSecurityPolicy).header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
+    if (!existsSync(path.join(root, 'portal.html'))) return reply.status(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(missingBuildPage);
+    return reply.header('cache-control', 'no-cache').sendFile('portal.html', { cacheControl: false });
+  });
   app.get('/assets/*', hidden, async (request, reply) => {
     const file = (request.params as { '*': string })['*'];
     // Vite names every asset by its content hash: a changed file is a new URL.

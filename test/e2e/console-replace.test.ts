@@ -150,7 +150,7 @@ describe('replacing a profile through the console', () => {
 
     // A setting that may change in place is saved in place: the new profile's version goes up, no replace.
     await page.getByLabel('accountName').fill('Contoso Exchange');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText(/^Saved\./).waitFor();
     const saved = await server.request('GET', `/graph/beta/deviceManagement/deviceConfigurations/${newId}`);
     assert.deepEqual([saved.body.accountName, saved.body.version, saved.body.hostName], ['Contoso Exchange', 2, 'exchange.contoso.com']);

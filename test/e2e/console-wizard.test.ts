@@ -382,7 +382,9 @@ describe('the Create profile wizard and the assignments editor in Chromium', () 
       await page.getByText('Assignments saved.').waitFor();
       const saved = (await server.request('GET', `${profilesUrl}/${profileId}/assignments`)).body.value as { target: Record<string, string> }[];
       assert.deepEqual(saved.map((a) => a.target['@odata.type']), ['#microsoft.graph.allLicensedUsersAssignmentTarget']);
-      await settle(page);
+      // The page reloads the profile after the save; wait for that reload rather than for an idle network
+      // (which can come before the reload's first request).
+      await page.getByRole('region', { name: 'Overview' }).getByText('All users', { exact: true }).waitFor();
       assert.match(await page.getByRole('region', { name: 'Overview' }).innerText(), /Assigned to\s+All users/);
       assert.deepEqual(errors, []);
     } finally {

@@ -55,7 +55,11 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
   // Evaluated over the DevTools protocol, so the console's Content-Security-Policy stays in force.
   await page.evaluate(axeSource);
   // Page code is given as text: the repository's type-check has no DOM types.
+  // Finite animations and transitions (a dialog fading in, a button's colour) are let finish first:
+  // axe measures colour contrast on what is painted, and a half-faded button fails it.
   return page.evaluate<AxeViolation[]>(`(async () => {
+    const finite = document.getAnimations().filter((a) => a.effect?.getComputedTiming().iterations !== Infinity);
+    await Promise.race([Promise.all(finite.map((a) => a.finished.catch(() => undefined))), new Promise((resolve) => setTimeout(resolve, 2000))]);
     const result = await window.axe.run(document, { resultTypes: ['violations'] });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, html: n.html.slice(0, 200) })) }));
   })()`);

@@ -12,6 +12,8 @@ const configs = `${graph}/deviceManagement/deviceConfigurations`;
 const deviceWritePaths = new Set<string>([...Object.values(appleDevicePaths), ...Object.values(windowsDevicePaths), knoxDevicePaths.enroll]);
 /** Device endpoints authenticate with device credentials and keep their own protocol log. */
 const isDeviceWrite = (url: string) => deviceWritePaths.has(url) || url.startsWith(`${knoxDevicePaths.api}/`) || url.startsWith('/mdm/android/enterprise/');
+/** The company portal's end-user actions (decision 0031): no API token, not admin writes. */
+const isPortalWrite = (url: string) => url.startsWith('/portal/api/');
 const writeMethods = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /** Every (method, URL pattern) the app serves, read from Fastify's own route tree. */
@@ -92,7 +94,7 @@ describe('the audit trail (deviceManagement/auditEvents)', () => {
     const routes = routesOf(t.envelope.app.printRoutes({ commonPrefix: false })).filter((r) => (writeMethods as readonly string[]).includes(r.method));
     const adminWrites = routes.filter((r) => r.url.startsWith('/graph/') || r.url.startsWith('/scim/'));
     // Every other write route is a device protocol endpoint, which keeps its own protocol log.
-    assert.deepEqual(routes.filter((r) => !adminWrites.includes(r) && !isDeviceWrite(r.url)), [], 'a write route outside /graph and /scim that is not a device endpoint');
+    assert.deepEqual(routes.filter((r) => !adminWrites.includes(r) && !isDeviceWrite(r.url) && !isPortalWrite(r.url)), [], 'a write route outside /graph and /scim that is not a device or company portal endpoint');
     assert.ok(adminWrites.length >= 17, `only ${adminWrites.length} admin write routes found`);
     for (const route of adminWrites) {
       const url = route.url.replace(/:[A-Za-z]+/g, () => randomUUID());
@@ -111,6 +113,11 @@ describe('the audit trail (deviceManagement/auditEvents)', () => {
       if (/\/(getTargetedUsersAndDevices|\$batch|configuration\/plan|dryRunAssign|dryRunUpdate|dryRunCreate)$/.test(route.url)) {
         // POSTs that only read; a $batch's own requests are recorded one by one.
         assert.equal(events.length, 0, 'a POST that only reads is not a write');
+        continue;
+      }
+      if (route.url.endsWith('/envelope/consoleSession')) {
+        // Sign-in takes no bearer token; only a successful one (a session created) is recorded.
+        assert.equal(events.length, 0, 'a refused sign-in is no token\'s write');
         continue;
       }
       assert.equal(events.length, 1, `${route.method} ${route.url} (${status}) recorded ${events.length} events`);
@@ -331,7 +338,7 @@ describe('the audit trail (deviceManagement/auditEvents)', () => {
   it('lists the categories and activity types of the audited routes (getAuditCategories, getAuditActivityTypes)', async () => {
     const categories = await t.request('GET', `${audit}/getAuditCategories()`);
     assert.equal(categories.status, 200);
-    assert.deepEqual(categories.body.value, ['Delivery', 'DeviceConfiguration', 'Directory', 'Enrollment']);
+    assert.deepEqual(categories.body.value, ['ConsoleAccounts', 'Delivery', 'DeviceConfiguration', 'Directory', 'Enrollment']);
     const types = await t.request('GET', `${audit}/getAuditActivityTypes(category='Directory')`);
     assert.equal(types.status, 200);
     for (const type of ['Create User', 'Patch User', 'Delete User', 'Create Group members/$ref', 'Create ManagedDevice']) assert.ok(types.body.value.includes(type), type);
@@ -371,14 +378,17 @@ describe('the audit trail (deviceManagement/auditEvents)', () => {
     assert.equal((await rows())[0]!.activity_type, one.activity_type);
   });
 
-  it('keeps a successful write successful when the audit insert fails', async () => {
+  it('rolls a write back when its audit event cannot be inserted (decision 0032): no change without its event', async () => {
     await t.envelope.db.exec(`CREATE FUNCTION test_refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit disk full'; END; $$;
       CREATE TRIGGER test_refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION test_refuse_audit();`);
     try {
       const before = await t.count('audit_events');
+      const users = await t.count('users');
       const reply = await t.request('POST', `${graph}/users`, { body: { displayName: 'Unaudited', userPrincipalName: 'unaudited@contoso.com' } });
-      assert.equal(reply.status, 201);
-      assert.equal((await t.request('GET', `${graph}/users/${reply.body.id}`)).status, 200);
+      assert.equal(reply.status, 503, JSON.stringify(reply.body));
+      assert.equal(reply.body.error.code, 'ServiceUnavailable');
+      assert.equal((await t.request('GET', `${graph}/users/unaudited@contoso.com`)).status, 404);
+      assert.equal(await t.count('users'), users);
       assert.equal(await t.count('audit_events'), before);
     } finally {
       await t.envelope.db.exec('DROP TRIGGER test_refuse_audit ON audit_events; DROP FUNCTION test_refuse_audit();');

@@ -21,7 +21,7 @@ describe('JSON $batch', () => {
     assert.equal(reply.status, 200, JSON.stringify(reply.body));
     assert.deepEqual(reply.body.responses.map((r: { id: string; status: number }) => [r.id, r.status]), [['list', 200], ['ann', 201], ['bob', 201]]);
     const [list, ann] = reply.body.responses;
-    assert.match(ann.headers['content-type'], /^application\/json/);
+    assert.match(ann.headers['Content-Type'], /^application\/json/);
     assert.equal(ann.body.userPrincipalName, 'ann.batch@contoso.com');
     assert.deepEqual(list.body.value.map((u: { userPrincipalName: string }) => u.userPrincipalName).sort(), ['ann.batch@contoso.com', 'bob.batch@contoso.com'], 'the list ran after both creates');
     assert.equal((await t.request('GET', `/graph/beta/users/${ann.body.id}`)).status, 200);
@@ -83,5 +83,17 @@ describe('JSON $batch', () => {
     ]);
     assert.deepEqual(reply.body.responses.map((r: { status: number }) => r.status), [400, 400]);
     assert.match(reply.body.responses[1].body.error.message, /cannot contain another \$batch/);
+  });
+
+  it('drops a leading path of the batch\'s own version, as the SDKs\' batch builders send it', async () => {
+    const reply = await batch([
+      { id: 'graph', method: 'GET', url: '/graph/beta/users?$top=1' },
+      { id: 'bare', method: 'GET', url: '/beta/users/ann.batch@contoso.com' },
+      { id: 'other', method: 'GET', url: '/graph/v1.0/users' },
+    ]);
+    assert.deepEqual(reply.body.responses.map((r: { status: number }) => r.status), [200, 200, 404]);
+    assert.equal(reply.body.responses[1].body.userPrincipalName, 'ann.batch@contoso.com');
+    const v1 = await t.request('POST', '/graph/v1.0/$batch', { body: { requests: [{ id: '1', method: 'GET', url: '/v1.0/users?$top=1' }] } });
+    assert.deepEqual(v1.body.responses.map((r: { status: number }) => r.status), [200]);
   });
 });

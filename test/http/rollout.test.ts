@@ -103,6 +103,11 @@ describe('Staged rollout of a profile update or an assignment (envelope/rollout)
     assert.equal(patch.status, 409);
     assert.match(patch.body.error.message, new RegExp(`Staged rollout '${rollout.id}'`));
     assert.equal((await t.request('POST', `${configs}/${mail}/assign`, { body: { assignments: [] } })).status, 409);
+    for (const [method, url, body] of [['POST', `${configs}/${mail}/assignments`, group(pilot)], ['DELETE', `${configs}/${mail}/assignments/${mail}_${everyone}`, undefined]] as const) {
+      const refused = await t.request(method, url, { body });
+      assert.equal(refused.status, 409, `${method} one assignment`);
+      assert.match(refused.body.error.message, new RegExp(`Staged rollout '${rollout.id}'`));
+    }
     assert.equal((await start(mail, { update: { '@odata.type': iosType, displayName: 'Again' }, rings })).status, 409, 'one rollout per profile');
 
     const moved = await t.envelope.rolloutWorker.pollOnce();

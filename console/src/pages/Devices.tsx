@@ -1,5 +1,5 @@
-import { AppLink, LoadState, PageTitle, formatDate, useLoad } from '../components.tsx';
-import { useSession } from '../session.tsx';
+import { AppLink, PageTitle, formatDate } from '../components.tsx';
+import { startsWithAny } from '../api-paging.ts';
 import { devicesPath, type GraphDevice } from './common.ts';
 import { SearchableList } from './SearchableList.tsx';
 
@@ -9,31 +9,38 @@ export function osName(device: GraphDevice): string {
   return device.operatingSystem;
 }
 
-/** Managed devices: each with its OS, primary user and last check-in. */
+/** Managed devices: each with its OS, primary user and last check-in, paged and searched on the server. */
 export default function Devices() {
-  const { api } = useSession();
-  const loaded = useLoad(() => api.all<GraphDevice>(`${devicesPath}?$top=999`, 20_000), [api]);
   return (
     <>
       <PageTitle>Devices</PageTitle>
-      <LoadState loaded={loaded} what="devices" />
-      {loaded.data && (
-        <SearchableList<GraphDevice>
-          name="devices"
-          rows={loaded.data.items}
-          truncated={loaded.data.truncated}
-          rowKey={(d) => d.id}
-          searchText={(d) => `${d.deviceName} ${d.userPrincipalName ?? ''} ${d.model ?? ''} ${d.operatingSystem}`}
-          columns={[
-            { key: 'name', title: 'Device name', render: (d) => <AppLink to={`/devices/${d.id}`}>{d.deviceName}</AppLink> },
-            { key: 'os', title: 'OS', render: (d) => osName(d) },
-            { key: 'version', title: 'OS version', render: (d) => d.osVersion },
-            { key: 'model', title: 'Model', render: (d) => d.model ?? '—' },
-            { key: 'user', title: 'Primary user', render: (d) => d.userPrincipalName ?? '—' },
-            { key: 'sync', title: 'Last check-in', render: (d) => formatDate(d.lastSyncDateTime) },
-          ]}
-        />
-      )}
+      <SearchableList<GraphDevice>
+        name="devices"
+        path={`${devicesPath}?$orderby=deviceName`}
+        rowKey={(d) => d.id}
+        searchFilter={(text) => startsWithAny(['deviceName', 'userPrincipalName', 'model'], text)}
+        searchHint="device name, primary user or model"
+        columns={[
+          { key: 'name', title: 'Device name', render: (d) => <AppLink to={`/devices/${d.id}`}>{d.deviceName}</AppLink> },
+          { key: 'os', title: 'OS', render: (d) => osName(d) },
+          { key: 'version', title: 'OS version', render: (d) => d.osVersion },
+          { key: 'model', title: 'Model', render: (d) => d.model ?? '—' },
+          { key: 'user', title: 'Primary user', render: (d) => d.userPrincipalName ?? '—' },
+          { key: 'sync', title: 'Last check-in', render: (d) => formatDate(d.lastSyncDateTime) },
+        ]}
+        csv={{
+          fileName: 'devices.csv',
+          columns: [
+            { title: 'Device name', value: (d) => d.deviceName },
+            { title: 'Device id', value: (d) => d.id },
+            { title: 'OS', value: (d) => osName(d) },
+            { title: 'OS version', value: (d) => d.osVersion },
+            { title: 'Model', value: (d) => d.model },
+            { title: 'Primary user', value: (d) => d.userPrincipalName },
+            { title: 'Last check-in', value: (d) => d.lastSyncDateTime },
+          ],
+        }}
+      />
     </>
   );
 }

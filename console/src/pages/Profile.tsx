@@ -8,6 +8,7 @@ import { ProfileProperties, ReplacementNote } from './ProfileProperties.tsx';
 import { PayloadPreview } from './PayloadPreview.tsx';
 import { BulkResend } from './BulkResend.tsx';
 import AssignmentsEditor from './AssignmentsEditor.tsx';
+import { startsWithAny } from '../api-paging.ts';
 import RolloutPanel from './Rollout.tsx';
 
 interface DeviceStatusRow {
@@ -49,16 +50,14 @@ export default function Profile({ id }: { id?: string }) {
   const base = `${profilesPath}/${encodeURIComponent(id ?? '')}`;
   const loaded = useLoad(async () => {
     const profile = await api.get<GraphProfile>(base);
-    const [deviceOverview, userOverview, assignments, groups, devices, users] = await Promise.all([
+    const [deviceOverview, userOverview, assignments, groups] = await Promise.all([
       api.get<Overview>(`${base}/deviceStatusOverview`),
       api.get<Overview>(`${base}/userStatusOverview`),
       api.get<{ value: GraphAssignment[] }>(`${base}/assignments`),
       api.all<GraphGroup>('groups?$top=999&$select=id,displayName', 20_000),
-      api.all<DeviceStatusRow>(`${base}/deviceStatuses?$top=999`, 20_000),
-      api.all<UserStatusRow>(`${base}/userStatuses?$top=999`, 20_000),
     ]);
     const names = new Map(groups.items.map((g) => [g.id, g.displayName]));
-    return { profile, deviceOverview, userOverview, assigned: assignmentSummary(assignments.value, names), assignedCount: assignments.value.length, devices, users };
+    return { profile, deviceOverview, userOverview, assigned: assignmentSummary(assignments.value, names), assignedCount: assignments.value.length };
   }, [api, base]);
   const data = loaded.data;
   const kind = data ? describeProfileType(data.profile['@odata.type']) : null;
@@ -91,10 +90,12 @@ export default function Profile({ id }: { id?: string }) {
           <Section title="Device status details">
             <StatusTable<DeviceStatusRow>
               name="device statuses"
-              rows={data.devices.items}
+              path={`${base}/deviceStatuses`}
+              statusFilter
               fileName={`${data.profile.displayName}-device-status.csv`}
+              searchFilter={(text) => startsWithAny(['deviceDisplayName', 'userPrincipalName'], text)}
+              searchHint="device name or user principal name"
               actions={canWrite ? (shown) => <BulkResend profileId={data.profile.id} deviceIds={shown.map((r) => deviceIdOf(r.id))} /> : undefined}
-              searchText={(r) => `${r.deviceDisplayName} ${r.userPrincipalName ?? ''} ${r.userName ?? ''} ${r.deviceModel ?? ''}`}
               columns={[
                 { key: 'device', title: 'Device', render: (r) => <AppLink to={`/devices/${deviceIdOf(r.id)}`}>{r.deviceDisplayName}</AppLink> },
                 { key: 'user', title: 'User', render: (r) => r.userPrincipalName ?? '—' },
@@ -120,9 +121,10 @@ export default function Profile({ id }: { id?: string }) {
           <Section title="User status details">
             <StatusTable<UserStatusRow>
               name="user statuses"
-              rows={data.users.items}
+              path={`${base}/userStatuses`}
               fileName={`${data.profile.displayName}-user-status.csv`}
-              searchText={(r) => `${r.userDisplayName} ${r.userPrincipalName}`}
+              searchFilter={(text) => startsWithAny(['userPrincipalName'], text)}
+              searchHint="user principal name"
               columns={[
                 { key: 'user', title: 'User', render: (r) => r.userDisplayName },
                 { key: 'upn', title: 'User principal name', render: (r) => r.userPrincipalName },

@@ -1,31 +1,35 @@
-import { LoadState, PageTitle, formatDate, useLoad } from '../components.tsx';
-import { useSession } from '../session.tsx';
+import { PageTitle, formatDate } from '../components.tsx';
+import { startsWithAny } from '../api-paging.ts';
 import type { GraphUser } from './common.ts';
 import { SearchableList } from './SearchableList.tsx';
 
-/** Users: the directory the profiles take usernames and addresses from. */
+/** Users: the directory the profiles take usernames and addresses from, paged and searched on the server. */
 export default function Users() {
-  const { api } = useSession();
-  const loaded = useLoad(() => api.all<GraphUser>('users?$top=999', 20_000), [api]);
   return (
     <>
       <PageTitle>Users</PageTitle>
-      <LoadState loaded={loaded} what="users" />
-      {loaded.data && (
-        <SearchableList<GraphUser>
-          name="users"
-          rows={loaded.data.items}
-          truncated={loaded.data.truncated}
-          rowKey={(u) => u.id}
-          searchText={(u) => `${u.displayName} ${u.userPrincipalName} ${u.mail ?? ''}`}
-          columns={[
-            { key: 'name', title: 'Display name', render: (u) => u.displayName },
-            { key: 'upn', title: 'User principal name', render: (u) => u.userPrincipalName },
-            { key: 'mail', title: 'Mail', render: (u) => u.mail ?? '—' },
-            { key: 'created', title: 'Created', render: (u) => formatDate(u.createdDateTime) },
-          ]}
-        />
-      )}
+      <SearchableList<GraphUser>
+        name="users"
+        path="users?$orderby=displayName"
+        rowKey={(u) => u.id}
+        searchFilter={(text) => startsWithAny(['displayName', 'userPrincipalName', 'mail'], text)}
+        searchHint="display name, user principal name or mail"
+        columns={[
+          { key: 'name', title: 'Display name', render: (u) => u.displayName },
+          { key: 'upn', title: 'User principal name', render: (u) => u.userPrincipalName },
+          { key: 'mail', title: 'Mail', render: (u) => u.mail ?? '—' },
+          { key: 'created', title: 'Created', render: (u) => formatDate(u.createdDateTime) },
+        ]}
+        csv={{
+          fileName: 'users.csv',
+          columns: [
+            { title: 'Display name', value: (u) => u.displayName },
+            { title: 'User principal name', value: (u) => u.userPrincipalName },
+            { title: 'Mail', value: (u) => u.mail },
+            { title: 'Created', value: (u) => u.createdDateTime },
+          ],
+        }}
+      />
     </>
   );
 }

@@ -4,8 +4,8 @@
  * - the route's schema marks the property `writeOnly` (OpenAPI's "sent, never returned") or
  *   `format: 'password'` (`secretPropertiesOfSchema`), or
  * - it is the `value` of a SCIM or JSON Patch operation whose `path` names a secret, or
- * - the value itself looks like one: a PEM private key, an Envelope API token (`env_…`) or an
- *   enrollment token (`enr_…`), wherever it appears.
+ * - the value itself looks like one: a PEM private key, an Envelope API token (`env_…`), an
+ *   enrollment token (`enr_…`) or a company portal secret (`ptl_…`), wherever it appears.
  */
 export const redactedValue = '[redacted]';
 
@@ -32,6 +32,7 @@ const secretValuePatterns = [
   /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/,
   /\benv_[A-Za-z0-9_-]{16,}/,
   /\benr_[A-Za-z0-9_-]{16,}/,
+  /\bptl_[A-Za-z0-9_-]{16,}/,
 ];
 
 export function isSecretValue(value: string): boolean {

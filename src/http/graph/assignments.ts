@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { GraphScope } from './graph-scope.ts';
 import { IdParams, withErrors } from './common-schemas.ts';
-import { assignBodySchema, assignResponseSchema, toGraphAssignment } from '../../domain/assignments/graph-assignment.ts';
+import { assignBodySchema, assignResponseSchema, deviceConfigurationAssignmentSchema, toGraphAssignment } from '../../domain/assignments/graph-assignment.ts';
 import type { AssignmentService } from '../../services/assignments/assignment-service.ts';
 
 const TargetedUserAndDevice = Type.Object(
@@ -48,6 +48,31 @@ export function registerAssignmentRoutes(scope: GraphScope, assignments: Assignm
   }, async (request) => {
     const saved = await assignments.list(request.principal.tenantId, request.params.id);
     return { value: saved.map((a) => toGraphAssignment(request.params.id, a)) };
+  });
+
+  const AssignmentParams = Type.Object({
+    id: IdParams.properties.id,
+    assignmentId: Type.String({ minLength: 1, maxLength: 80, description: '`{profileId}_{groupId}`, as listed.' }),
+  });
+
+  scope.post(`${base}/assignments`, {
+    // Validated by the assignment domain (field-named errors); the schema documents the body.
+    schema: { tags: ['assignments'], summary: 'Add one assignment to the set', params: IdParams, response: withErrors({ 201: deviceConfigurationAssignmentSchema }) },
+    config: { docsBody: assignBodySchema.properties.assignments.items },
+  }, async (request, reply) => {
+    const added = await assignments.add(request.principal.tenantId, request.params.id, request.body);
+    return reply.status(201).send(toGraphAssignment(request.params.id, added));
+  });
+
+  scope.get(`${base}/assignments/:assignmentId`, {
+    schema: { tags: ['assignments'], summary: 'Get one assignment', params: AssignmentParams, response: withErrors({ 200: deviceConfigurationAssignmentSchema }) },
+  }, async (request) => toGraphAssignment(request.params.id, await assignments.get(request.principal.tenantId, request.params.id, request.params.assignmentId)));
+
+  scope.delete(`${base}/assignments/:assignmentId`, {
+    schema: { tags: ['assignments'], summary: 'Remove one assignment from the set', params: AssignmentParams, response: withErrors({ 204: Type.Null() }) },
+  }, async (request, reply) => {
+    await assignments.remove(request.principal.tenantId, request.params.id, request.params.assignmentId);
+    return reply.status(204).send(null);
   });
 
   scope.post(`${base}/getTargetedUsersAndDevices`, {

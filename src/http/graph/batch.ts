@@ -32,8 +32,11 @@ type BatchResponse = Static<typeof BatchResponseItem>;
 
 /** Request headers a batched request may carry (the outer request's token is always the one used). */
 const forwardedRequestHeaders = ['content-type', 'consistencylevel', 'prefer', 'if-match', 'if-none-match', 'accept'];
-/** Response headers worth returning per request. */
-const returnedResponseHeaders = ['content-type', 'location', 'retry-after', 'odata-version', 'etag'];
+/**
+ * Response headers worth returning per request, named as Graph names them in a batch response (the
+ * SDKs read `headers["Content-Type"]` case-sensitively to decide that a body is JSON).
+ */
+const returnedResponseHeaders = { 'content-type': 'Content-Type', location: 'Location', 'retry-after': 'Retry-After', 'odata-version': 'OData-Version', etag: 'ETag' } as const;
 
 /**
  * JSON batching as Graph does it (`POST /$batch`, the Graph SDKs' bulk path): up to 20 requests,
@@ -63,7 +66,7 @@ export function registerBatchRoutes(scope: GraphScope, versionPrefix: string): v
         answered.set(item.id, {
           id: item.id,
           status: 424,
-          headers: { 'content-type': 'application/json' },
+          headers: { 'Content-Type': 'application/json' },
           body: { error: { code: 'FailedDependency', message: `Not run: request '${failed}', which it depends on, failed with ${answered.get(failed)!.status}.` } },
         });
         continue;
@@ -101,7 +104,7 @@ function executionOrder(items: readonly BatchItem[]): BatchItem[] {
 }
 
 async function run(scope: GraphScope, versionPrefix: string, item: BatchItem, authorization: string | undefined): Promise<BatchResponse> {
-  const path = item.url.replace(/^\/+/, '');
+  const path = withoutVersion(item.url.replace(/^\/+/, ''), versionPrefix);
   if (/^[a-z][a-z0-9+.-]*:/i.test(item.url) || item.url.startsWith('//')) {
     return problem(item.id, 400, 'BadRequest', `url '${item.url}' must be relative to the API version, e.g. /users.`);
   }
@@ -120,17 +123,33 @@ async function run(scope: GraphScope, versionPrefix: string, item: BatchItem, au
   }
   const response = await scope.inject({ method: item.method, url: `${versionPrefix}/${path}`, headers, payload });
   const returned: Record<string, string> = {};
-  for (const name of returnedResponseHeaders) {
+  for (const [name, graphName] of Object.entries(returnedResponseHeaders)) {
     const value = response.headers[name];
-    if (value !== undefined) returned[name] = Array.isArray(value) ? value.join(', ') : String(value);
+    if (value !== undefined) returned[graphName] = Array.isArray(value) ? value.join(', ') : String(value);
   }
   const answer: BatchResponse = { id: item.id, status: response.statusCode, headers: returned };
   if (response.rawPayload.length > 0) {
-    answer.body = /^application\/json\b/i.test(returned['content-type'] ?? '') ? JSON.parse(response.payload) : response.rawPayload.toString('base64');
+    answer.body = /^application\/json\b/i.test(returned['Content-Type'] ?? '') ? JSON.parse(response.payload) : response.rawPayload.toString('base64');
   }
   return answer;
 }
 
+/**
+ * The URL relative to the batch's API version. The Graph SDKs' batch builders take absolute request
+ * URLs and keep their path (`BatchRequestContent` sends `/graph/beta/users` for
+ * `https://host/graph/beta/users`, `/v1.0/me` for Graph's own host): a leading path of the batch's
+ * own version, with or without `/graph`, is dropped.
+ */
+function withoutVersion(path: string, versionPrefix: string): string {
+  const full = versionPrefix.replace(/^\/+/, '');
+  const version = full.split('/').pop()!;
+  for (const prefix of [full, version]) {
+    if (path === prefix) return '';
+    if (path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`)) return path.slice(prefix.length).replace(/^\/+/, '');
+  }
+  return path;
+}
+
 function problem(id: string, status: number, code: string, message: string): BatchResponse {
-  return { id, status, headers: { 'content-type': 'application/json' }, body: { error: { code, message } } };
+  return { id, status, headers: { 'Content-Type': 'application/json' }, body: { error: { code, message } } };
 }

@@ -38,6 +38,12 @@ export const ListQueryString = Type.Object(
   { additionalProperties: true },
 );
 
+/** Query options of a single item's GET (`$select`; any other option is a 400 naming it). */
+export const ItemQueryString = Type.Object(
+  { $select: Type.Optional(Type.String({ description: 'Comma-separated properties to return (id always).' })) },
+  { additionalProperties: true },
+);
+
 /** `/$count` of a collection: the number of items `$filter` / `$search` match, as text/plain. */
 export const CountText = Type.String({ description: 'The count, as text/plain.', pattern: '^[0-9]+$' });
 

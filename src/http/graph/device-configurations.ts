@@ -35,9 +35,14 @@ export function registerProfileRoutes(scope: GraphScope, profiles: ProfileServic
   });
 
   scope.post(base, {
-    schema: { tags: ['profiles'], summary: 'Create a profile', response: withErrors({ 201: AnyProfile }) },
+    schema: { tags: ['profiles'], summary: 'Create a profile (with its assignments when the body has them, as exported with $expand=assignments)', response: withErrors({ 201: AnyProfile }) },
     config: docs,
-  }, async (request, reply) => reply.status(201).send(profileToGraph(await profiles.create(request.principal.tenantId, request.body))));
+  }, async (request, reply) => {
+    // A profile exported with `$expand=assignments` re-imports with its assignments (one transaction).
+    const { profile, assignments } = await profiles.createWithAssignments(request.principal.tenantId, request.body);
+    const graph = profileToGraph(profile);
+    return reply.status(201).send(assignments ? { ...graph, assignments: assignments.map((a) => toGraphAssignment(profile.id, a)) } : graph);
+  });
 
   scope.get(`${base}/:id`, {
     schema: { tags: ['profiles'], summary: 'Get a profile', params: IdParams, response: withErrors({ 200: ProfileResponse }) },

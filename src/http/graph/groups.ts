@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import type { GraphScope } from './graph-scope.ts';
-import { Collection, CountText, IdParams, ListQueryString, withErrors } from './common-schemas.ts';
-import { collectionBody, nextLink, parseCountQuery, parseListQuery } from './odata-query.ts';
+import { Collection, CountText, IdParams, ItemQueryString, ListQueryString, withErrors } from './common-schemas.ts';
+import { applySelect, collectionBody, nextLink, parseCountQuery, parseItemQuery, parseListQuery } from './odata-query.ts';
 import { groupFilterFields, groupSearchFields, groupSortFields } from '../../store/postgres/group-store.ts';
 import type { GroupMember, GroupService } from '../../services/directory/group-service.ts';
 import { User } from './users.ts';
@@ -79,8 +79,11 @@ export function registerGroupRoutes(scope: GraphScope, groups: GroupService): vo
   });
 
   scope.get('/groups/:id', {
-    schema: { tags: ['directory'], summary: 'Get a group', params: IdParams, response: withErrors({ 200: Group }) },
-  }, async (request) => groups.getOrThrow(request.principal.tenantId, request.params.id));
+    schema: { tags: ['directory'], summary: 'Get a group', params: IdParams, querystring: ItemQueryString, response: withErrors({ 200: Type.Partial(Group) }) },
+  }, async (request) => {
+    const query = parseItemQuery(request.query, listOptions);
+    return applySelect(await groups.getOrThrow(request.principal.tenantId, request.params.id), query.select);
+  });
 
   scope.patch('/groups/:id', {
     schema: { tags: ['directory'], summary: 'Update a group', params: IdParams, body: GroupPatch, response: withErrors({ 204: Type.Null() }) },

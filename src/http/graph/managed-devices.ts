@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { GraphScope } from './graph-scope.ts';
-import { Collection, CountText, IdParams, ListQueryString, withErrors } from './common-schemas.ts';
-import { collectionBody, parseCountQuery, parseListQuery } from './odata-query.ts';
+import { Collection, CountText, IdParams, ItemQueryString, ListQueryString, withErrors } from './common-schemas.ts';
+import { applySelect, collectionBody, parseCountQuery, parseItemQuery, parseListQuery } from './odata-query.ts';
 import { androidManagementModes, deviceOperatingSystems } from '../../domain/directory.ts';
 import { deviceFilterFields, deviceSortFields } from '../../store/postgres/device-store.ts';
 import type { DeviceService } from '../../services/directory/device-service.ts';
@@ -68,8 +68,11 @@ export function registerDeviceRoutes(scope: GraphScope, devices: DeviceService):
   }, async (request, reply) => reply.status(201).send(await devices.create(request.principal.tenantId, request.body)));
 
   scope.get(`${path}/:id`, {
-    schema: { tags: ['directory'], summary: 'Get a managed device', params: IdParams, response: withErrors({ 200: ManagedDevice }) },
-  }, async (request) => devices.getOrThrow(request.principal.tenantId, request.params.id));
+    schema: { tags: ['directory'], summary: 'Get a managed device', params: IdParams, querystring: ItemQueryString, response: withErrors({ 200: Type.Partial(ManagedDevice) }) },
+  }, async (request) => {
+    const query = parseItemQuery(request.query, listOptions);
+    return applySelect(await devices.getOrThrow(request.principal.tenantId, request.params.id), query.select);
+  });
 
   scope.patch(`${path}/:id`, {
     schema: { tags: ['directory'], summary: 'Update a managed device', params: IdParams, body: DevicePatch, response: withErrors({ 200: ManagedDevice }) },

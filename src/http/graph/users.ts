@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { GraphScope } from './graph-scope.ts';
-import { Collection, CountText, ListQueryString, withErrors } from './common-schemas.ts';
-import { collectionBody, parseCountQuery, parseListQuery } from './odata-query.ts';
+import { Collection, CountText, ItemQueryString, ListQueryString, withErrors } from './common-schemas.ts';
+import { applySelect, collectionBody, parseCountQuery, parseItemQuery, parseListQuery } from './odata-query.ts';
 import { userFilterFields, userSearchFields, userSortFields } from '../../store/postgres/user-store.ts';
 import type { UserService } from '../../services/directory/user-service.ts';
 
@@ -90,8 +90,11 @@ export function registerUserRoutes(scope: GraphScope, users: UserService): void 
   });
 
   scope.get('/users/:id', {
-    schema: { tags: ['directory'], summary: 'Get a user by id or userPrincipalName', params: UserKeyParams, response: withErrors({ 200: User }) },
-  }, async (request) => users.getByKeyOrThrow(request.principal.tenantId, request.params.id));
+    schema: { tags: ['directory'], summary: 'Get a user by id or userPrincipalName', params: UserKeyParams, querystring: ItemQueryString, response: withErrors({ 200: Type.Partial(User) }) },
+  }, async (request) => {
+    const query = parseItemQuery(request.query, listOptions);
+    return applySelect(await users.getByKeyOrThrow(request.principal.tenantId, request.params.id), query.select);
+  });
 
   scope.patch('/users/:id', {
     schema: { tags: ['directory'], summary: 'Update a user (by id or userPrincipalName)', params: UserKeyParams, body: UserPatch, response: withErrors({ 204: Type.Null() }) },

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { forbidden, notFound } from '../../domain/errors.ts';
 import { resourceTypes, scimSchemaDefinitions, serviceProviderConfig } from '../../domain/scim/scim-discovery.ts';
 import { scimSchemas } from '../../domain/scim/scim-schemas.ts';
+import { selectAttributes, type AttributeSelection } from '../../domain/scim/scim-attributes.ts';
 import type { TenantService } from '../../services/auth/tenant-service.ts';
 import type { ScimListParams, ScimService } from '../../services/scim/scim-service.ts';
 import type { TokenPrincipal } from '../../store/postgres/tenant-store.ts';
@@ -15,10 +16,23 @@ const ListQuery = Type.Object(
     filter: Type.Optional(Type.String({ maxLength: 1024, description: 'userName eq "…", externalId eq "…" or displayName eq "…"' })),
     startIndex: Type.Optional(Type.String({ maxLength: 10, description: '1-based index of the first result' })),
     count: Type.Optional(Type.String({ maxLength: 10, description: 'Page size, at most 200' })),
-    excludedAttributes: Type.Optional(Type.String({ maxLength: 256, description: 'members, to leave group members out' })),
+    attributes: Type.Optional(Type.String({ maxLength: 1024, description: 'Only these attributes (and id, schemas), comma-separated (RFC 7644 §3.9)' })),
+    excludedAttributes: Type.Optional(Type.String({ maxLength: 1024, description: 'All but these attributes, e.g. members (id and schemas stay)' })),
   },
   { additionalProperties: true },
 );
+const ItemQuery = Type.Object(
+  {
+    attributes: Type.Optional(ListQuery.properties.attributes),
+    excludedAttributes: Type.Optional(ListQuery.properties.excludedAttributes),
+  },
+  { additionalProperties: true },
+);
+
+/** A list response with each resource cut to the selection (RFC 7644 §3.4.2.5). */
+function selectedList<L extends { Resources: Record<string, unknown>[] }>(list: L, selection: AttributeSelection): L {
+  return { ...list, Resources: list.Resources.map((r) => selectAttributes(r, selection)) };
+}
 const ResourceParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const ScimBody = Type.Object({}, { additionalProperties: true, description: 'A SCIM resource or PatchOp (RFC 7643/7644)' });
 
@@ -49,6 +63,7 @@ export function registerScimRoutes(
   const docs = (summary: string, extra: Record<string, unknown> = {}) => ({ schema: { tags: ['scim'], summary, ...extra } });
   type Params = { Params: { id: string } };
   type Query = { Querystring: ScimListParams };
+  type ItemParams = Params & { Querystring: AttributeSelection };
 
   scope.get('/ServiceProviderConfig', docs('SCIM service provider configuration'), async (request) => serviceProviderConfig(base(request)));
   scope.get('/ResourceTypes', docs('SCIM resource types'), async (request) => listOf(resourceTypes(base(request))));
@@ -59,11 +74,11 @@ export function registerScimRoutes(
     oneOr404(scimSchemaDefinitions(base(request)).find((r) => r.id === request.params.id), request.params.id));
 
   scope.get<Query>('/Users', docs('List or find users', { querystring: ListQuery }), async (request) =>
-    scim.listUsers(tenantOf(request), request.query, base(request)));
+    selectedList(await scim.listUsers(tenantOf(request), request.query, base(request)), request.query));
   scope.post('/Users', docs('Provision a user', { body: ScimBody }), async (request, reply) =>
     reply.status(201).send(await scim.createUser(tenantOf(request), request.body, base(request))));
-  scope.get<Params>('/Users/:id', docs('Get a user', { params: ResourceParams }), async (request) =>
-    scim.getUser(tenantOf(request), request.params.id, base(request)));
+  scope.get<ItemParams>('/Users/:id', docs('Get a user', { params: ResourceParams, querystring: ItemQuery }), async (request) =>
+    selectAttributes(await scim.getUser(tenantOf(request), request.params.id, base(request)), request.query));
   scope.put<Params>('/Users/:id', docs('Replace a user', { params: ResourceParams, body: ScimBody }), async (request) =>
     scim.replaceUser(tenantOf(request), request.params.id, request.body, base(request)));
   scope.patch<Params>('/Users/:id', docs('Update a user (PatchOp)', { params: ResourceParams, body: ScimBody }), async (request) =>
@@ -74,11 +89,11 @@ export function registerScimRoutes(
   });
 
   scope.get<Query>('/Groups', docs('List or find groups', { querystring: ListQuery }), async (request) =>
-    scim.listGroups(tenantOf(request), request.query, base(request)));
+    selectedList(await scim.listGroups(tenantOf(request), request.query, base(request)), request.query));
   scope.post('/Groups', docs('Provision a group', { body: ScimBody }), async (request, reply) =>
     reply.status(201).send(await scim.createGroup(tenantOf(request), request.body, base(request))));
-  scope.get<Params & { Querystring: ScimListParams }>('/Groups/:id', docs('Get a group', { params: ResourceParams }), async (request) =>
-    scim.getGroup(tenantOf(request), request.params.id, request.query.excludedAttributes, base(request)));
+  scope.get<ItemParams>('/Groups/:id', docs('Get a group', { params: ResourceParams, querystring: ItemQuery }), async (request) =>
+    selectAttributes(await scim.getGroup(tenantOf(request), request.params.id, request.query, base(request)), request.query));
   scope.put<Params>('/Groups/:id', docs('Replace a group', { params: ResourceParams, body: ScimBody }), async (request) =>
     scim.replaceGroup(tenantOf(request), request.params.id, request.body, base(request)));
   scope.patch<Params>('/Groups/:id', docs('Update a group (PatchOp: members, displayName)', { params: ResourceParams, body: ScimBody }), async (request, reply) => {

@@ -2,7 +2,8 @@ import type { Assignment, AssignmentTarget } from '../../domain/assignments/assi
 import type { Profile } from '../../domain/profiles/index.ts';
 import { emailProfileTargetPlatforms, targetPlatformCriteria } from '../../domain/assignments/device-platform.ts';
 import { parseAssignBody } from '../../domain/assignments/parse-assign-body.ts';
-import { badRequest, conflict, notFound } from '../../domain/errors.ts';
+import { badRequest, conflict, EnvelopeError, notFound } from '../../domain/errors.ts';
+import { assignmentId, targetGroupId } from '../../domain/assignments/assignment-target.ts';
 import type { Stores, Transactor } from '../../store/postgres/stores.ts';
 
 /** Graph `deviceConfigurationTargetedUserAndDevice`. */
@@ -59,6 +60,48 @@ export class AssignmentService {
       await checkTargetGroups(stores, tenantId, assignments, true);
       await stores.assignments.replace(tenantId, profileId, assignments);
       return stores.assignments.list(tenantId, profileId);
+    });
+  }
+
+  /** One assignment by its Graph id (`{profileId}_{groupId}`); 404 when the profile has no such assignment. */
+  async get(tenantId: string, profileId: string, id: string): Promise<Assignment> {
+    const found = (await this.list(tenantId, profileId)).find((a) => assignmentId(profileId, a.target) === id);
+    if (!found) throw notFound('Device configuration assignment', id);
+    return found;
+  }
+
+  /**
+   * `POST …/assignments`: adds one assignment (Graph's create of a `deviceConfigurationAssignment`)
+   * to the set, under the same rules as `assign` (400 naming the field, every group must exist; a
+   * target already in the set is a 409). Returns the new assignment.
+   */
+  async add(tenantId: string, profileId: string, body: unknown): Promise<Assignment> {
+    const [added] = singleAssignment(body);
+    return this.#transact(async (stores) => {
+      if (!(await stores.profiles.lockForUpdate(tenantId, profileId))) throw notFound('Device configuration', profileId);
+      await refuseReplaced(stores, tenantId, profileId);
+      await stores.rollouts.endForDirectChange(tenantId, profileId, Date.now(), 'directAssign');
+      await checkTargetGroups(stores, tenantId, [added], true).catch((error: unknown) => {
+        throw renamed(error);
+      });
+      const current = await stores.assignments.list(tenantId, profileId);
+      if (current.some((a) => targetGroupId(a.target) === targetGroupId(added.target))) {
+        throw conflict(`The profile already has an assignment for this target (${assignmentId(profileId, added.target)}); delete it first.`, 'target');
+      }
+      await stores.assignments.replace(tenantId, profileId, [...current, added]);
+      return added;
+    });
+  }
+
+  /** `DELETE …/assignments/{id}`: removes one assignment from the set; 404 when there is none with that id. */
+  async remove(tenantId: string, profileId: string, id: string): Promise<void> {
+    await this.#transact(async (stores) => {
+      if (!(await stores.profiles.lockForUpdate(tenantId, profileId))) throw notFound('Device configuration', profileId);
+      const current = await stores.assignments.list(tenantId, profileId);
+      const kept = current.filter((a) => assignmentId(profileId, a.target) !== id);
+      if (kept.length === current.length) throw notFound('Device configuration assignment', id);
+      await stores.rollouts.endForDirectChange(tenantId, profileId, Date.now(), 'directAssign');
+      await stores.assignments.replace(tenantId, profileId, kept);
     });
   }
 
@@ -131,6 +174,23 @@ export class AssignmentService {
     if (!profile) throw notFound('Device configuration', profileId);
     return profile;
   }
+}
+
+/** One assignment body validated like an `assign` entry; errors name its own fields (`target.groupId`). */
+function singleAssignment(body: unknown): [Assignment] {
+  try {
+    const [one] = parseAssignBody({ assignments: [body] });
+    return [one!];
+  } catch (error) {
+    throw renamed(error);
+  }
+}
+
+/** An `assignments[0].…` error about a single assignment body, renamed to the body's own field. */
+function renamed(error: unknown): unknown {
+  if (!(error instanceof EnvelopeError) || !error.target?.startsWith('assignments[0]')) return error;
+  const target = error.target.replace(/^assignments\[0\]\.?/, '') || undefined;
+  return new EnvelopeError(error.code, error.status, error.message.replaceAll('assignments[0].', '').replaceAll('assignments[0]', 'the assignment'), target);
 }
 
 /** Every group an assignment names must exist in the tenant (400 naming the assignment's groupId otherwise); `lock` keeps them until the transaction ends. */

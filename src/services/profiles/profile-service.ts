@@ -10,6 +10,8 @@ import {
   type ProfileDraft,
 } from '../../domain/profiles/index.ts';
 import type { Assignment } from '../../domain/assignments/assignment-target.ts';
+import { parseAssignBody } from '../../domain/assignments/parse-assign-body.ts';
+import { checkTargetGroups } from '../assignments/assignment-service.ts';
 import type { ListQuery, Page } from '../../store/list-query.ts';
 import type { Stores, Transactor } from '../../store/postgres/stores.ts';
 import type { TenantCaService } from '../certificates/tenant-ca.ts';
@@ -49,14 +51,33 @@ export class ProfileService {
 
   /** Creates a profile; a PKCS certificate profile also makes sure the tenant's own CA exists to issue from. */
   async create(tenantId: string, body: unknown): Promise<Profile> {
-    const draft = parseProfileCreate(body);
+    return (await this.createWithAssignments(tenantId, body)).profile;
+  }
+
+  /**
+   * Creates a profile from a Graph body that may be a profile as exported with
+   * `$expand=assignments`: OData instance and property annotations (`@odata.context`,
+   * `assignments@odata.context`, …; not `@odata.type` or binds) are ignored as Graph ignores them,
+   * read-only properties (`id`, `version`, `createdDateTime`, …) are ignored by the profile domain,
+   * and `assignments` (an `assign` body's array: 400 naming `assignments[i]…`, every group must
+   * exist) are created with the profile in one transaction — all or nothing. `assignments` is null
+   * when the body had none.
+   */
+  async createWithAssignments(tenantId: string, body: unknown): Promise<{ profile: Profile; assignments: Assignment[] | null }> {
+    const { profileBody, assignmentsBody } = splitExport(body);
+    const draft = parseProfileCreate(profileBody);
+    const assignments = assignmentsBody === undefined ? null : parseAssignBody({ assignments: assignmentsBody });
     if (profileKindOf(draft.odataType) === 'pkcsCertificate') {
       const tenant = await this.#stores.tenants.findById(tenantId);
       await this.#tenantCa.ensure(tenantId, tenant?.name ?? tenantId);
     }
     return this.#transact(async (stores) => {
       await checkLinks(stores, tenantId, draft);
-      return stores.profiles.insert(tenantId, this.#newId(), draft);
+      const profile = await stores.profiles.insert(tenantId, this.#newId(), draft);
+      if (!assignments) return { profile, assignments: null };
+      await checkTargetGroups(stores, tenantId, assignments, true);
+      await stores.assignments.replace(tenantId, profile.id, assignments);
+      return { profile, assignments: await stores.assignments.list(tenantId, profile.id) };
     });
   }
 
@@ -112,6 +133,20 @@ export class ProfileService {
   async delete(tenantId: string, id: string): Promise<void> {
     if (!(await this.#stores.profiles.delete(tenantId, id))) throw notFound('Device configuration', id);
   }
+}
+
+/** OData annotations a Graph GET adds and a POST of the same JSON may carry: ignored, as Graph does. */
+const ignoredAnnotation = /^[^@]*@odata\.(?:context|id|etag|editLink|readLink|mediaEditLink|mediaReadLink|navigationLink|associationLink|count|nextLink|deltaLink)$/;
+
+function splitExport(body: unknown): { profileBody: unknown; assignmentsBody: unknown } {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return { profileBody: body, assignmentsBody: undefined };
+  const profileBody: Record<string, unknown> = {};
+  let assignmentsBody: unknown;
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'assignments') assignmentsBody = value;
+    else if (!ignoredAnnotation.test(key)) profileBody[key] = value;
+  }
+  return { profileBody, assignmentsBody };
 }
 
 async function validatedPatch(stores: Stores, tenantId: string, id: string, body: unknown): Promise<{ existing: Profile; draft: ProfileDraft }> {

@@ -1,4 +1,5 @@
 import { EnvelopeError, isEnvelopeError } from '../../domain/errors.ts';
+import { returnsAttribute, type AttributeSelection } from '../../domain/scim/scim-attributes.ts';
 import { scimBadRequest } from '../../domain/scim/scim-errors.ts';
 import { parseScimFilter } from '../../domain/scim/scim-filter.ts';
 import { groupToScim, parseMemberIds, parseScimGroup } from '../../domain/scim/scim-group.ts';
@@ -17,6 +18,7 @@ export interface ScimListParams {
   filter?: string;
   startIndex?: string;
   count?: string;
+  attributes?: string;
   excludedAttributes?: string;
 }
 
@@ -107,7 +109,7 @@ export class ScimService {
   async listGroups(tenantId: string, params: ScimListParams, base: string): Promise<ScimListResponse> {
     const match = parseScimFilter(params.filter, groupFilters);
     const { startIndex, count } = paging(params);
-    const withMembers = !excludesMembers(params.excludedAttributes);
+    const withMembers = returnsAttribute(params, 'members');
     const resources = await this.#run(async (_users, groups) => {
       const page = await groups.findPage(tenantId, match, startIndex - 1, count);
       const items = [];
@@ -120,10 +122,11 @@ export class ScimService {
     return listResponse(resources.total, startIndex, resources.items);
   }
 
-  async getGroup(tenantId: string, id: string, excludedAttributes: string | undefined, base: string): Promise<Resource> {
+  /** A group; its members are read only when the selection returns them. */
+  async getGroup(tenantId: string, id: string, selection: AttributeSelection, base: string): Promise<Resource> {
     return this.#run(async (_users, groups) => {
       const group = await groups.getOrThrow(tenantId, id);
-      const members = excludesMembers(excludedAttributes) ? null : await groups.userMemberIds(tenantId, id);
+      const members = returnsAttribute(selection, 'members') ? await groups.userMemberIds(tenantId, id) : null;
       return groupToScim(group, members, `${base}/Groups/${id}`, (u) => `${base}/Users/${u}`);
     });
   }
@@ -215,9 +218,6 @@ function unchanged(current: UserRecord, fields: ReturnType<typeof parseScimUser>
   return (Object.keys(fields) as (keyof typeof fields)[]).every((k) => JSON.stringify(current[k]) === JSON.stringify(fields[k]));
 }
 
-function excludesMembers(excluded: string | undefined): boolean {
-  return (excluded ?? '').split(',').some((a) => a.trim().toLowerCase() === 'members');
-}
 
 /** `startIndex` (1-based, default 1) and `count` (default and most: 200; 0 gives the total only). */
 function paging(params: ScimListParams): { startIndex: number; count: number } {

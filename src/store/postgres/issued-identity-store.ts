@@ -1,4 +1,6 @@
 import type { Queryable } from '../db.ts';
+import type { ListQuery, Page } from '../list-query.ts';
+import { isoTime, listPage } from './list-sql.ts';
 
 /** Whom an issued identity belongs to: one row per key (migration 0011). */
 export interface IssuedIdentityKey {
@@ -20,6 +22,46 @@ export interface SealedIssuedIdentity {
   notBefore: Date;
   notAfter: Date;
 }
+
+/** An issued certificate as admins see it: who holds it, for which profile, until when; never the file or password. */
+export interface IssuedCertificateRecord {
+  id: string;
+  deviceId: string;
+  deviceName: string;
+  userId: string;
+  userPrincipalName: string | null;
+  profileId: string;
+  profileDisplayName: string;
+  profileVersion: number;
+  serialNumber: string;
+  notBefore: string;
+  notAfter: string;
+  issuedDateTime: string;
+}
+
+interface IssuedRow {
+  id: string;
+  device_id: string;
+  device_name: string;
+  user_id: string;
+  user_principal_name: string | null;
+  profile_id: string;
+  profile_display_name: string;
+  profile_version: number;
+  serial_number: string;
+  not_before: Date | string;
+  not_after: Date | string;
+  created_at: Date | string;
+}
+
+/** `$filter` properties of the issued-certificate list -> SQL of the `i` view below. */
+const issuedColumns = {
+  deviceId: 'i.device_id',
+  profileId: 'i.profile_id',
+  userId: 'i.user_id',
+  serialNumber: 'i.serial_number',
+} as const;
+export const issuedCertificateFilterFields = Object.keys(issuedColumns);
 
 interface IdentityRow {
   sealed_pkcs12: Uint8Array;
@@ -93,5 +135,38 @@ export class IssuedIdentityStore {
     // Only a concurrent delete of the device, user or profile (cascading to this row) leaves nothing.
     if (stored === null) throw new Error(`The issued identity for device ${key.deviceId} and profile ${key.profileId} vanished while it was stored.`);
     return stored;
+  }
+
+  /**
+   * The tenant's issued certificates, oldest first, keyset-paged. A row's `id` is derived from its
+   * key (device, profile, user: one version is kept per key), so the cursor is stable. Bounded by
+   * devices × PKCS profiles, and served by the primary key's tenant prefix.
+   */
+  list(tenantId: string, query: ListQuery): Promise<Page<IssuedCertificateRecord>> {
+    return listPage<IssuedRow, IssuedCertificateRecord>(this.#db, {
+      from: `(SELECT x.*, md5(x.device_id::text || x.profile_id::text || x.user_id::text)::uuid AS id FROM issued_identities x) i
+        JOIN managed_devices d ON d.tenant_id = i.tenant_id AND d.id = i.device_id
+        JOIN device_configurations c ON c.tenant_id = i.tenant_id AND c.id = i.profile_id
+        LEFT JOIN users u ON u.tenant_id = i.tenant_id AND u.id = i.user_id`,
+      alias: 'i',
+      select: `i.id, i.device_id, d.device_name, i.user_id, u.user_principal_name, i.profile_id, c.display_name AS profile_display_name,
+        i.profile_version, i.serial_number, i.not_before, i.not_after, i.created_at`,
+      tenantId,
+      columns: issuedColumns,
+      toItem: (row) => ({
+        id: row.id,
+        deviceId: row.device_id,
+        deviceName: row.device_name,
+        userId: row.user_id,
+        userPrincipalName: row.user_principal_name,
+        profileId: row.profile_id,
+        profileDisplayName: row.profile_display_name,
+        profileVersion: row.profile_version,
+        serialNumber: row.serial_number,
+        notBefore: isoTime(row.not_before)!,
+        notAfter: isoTime(row.not_after)!,
+        issuedDateTime: isoTime(row.created_at)!,
+      }),
+    }, query);
   }
 }
