@@ -70,6 +70,8 @@ import { MaintenanceWorker } from './services/maintenance/maintenance-worker.ts'
 import { DryRunService } from './services/safe-changes/dry-run-service.ts';
 import { ReplaceService } from './services/safe-changes/replace-service.ts';
 import { DryRunStore } from './store/postgres/dry-run-store.ts';
+import { RolloutService } from './services/safe-changes/rollout-service.ts';
+import { RolloutWorker, type RolloutWorkerOptions } from './services/safe-changes/rollout-worker.ts';
 import { AlertService } from './services/alerts/alert-service.ts';
 import { PortalService } from './services/portal/portal-service.ts';
 import { AlertStore } from './store/postgres/alert-store.ts';
@@ -154,6 +156,8 @@ export interface Envelope {
   maintenance: MaintenanceWorker;
   /** Patches Android Enterprise device policies through AMAPI; `serve` starts it. */
   amapiSync: AmapiSyncWorker;
+  /** Judges running staged rollouts (advance, pause); `serve` starts it. */
+  rolloutWorker: RolloutWorker;
   /** Stops the wake worker, the HTTP app and the database. */
   close(): Promise<void>;
 }
@@ -182,6 +186,8 @@ export async function createEnvelope(options: {
   wake?: Partial<WakeWorkerOptions>;
   /** Android Management API: null/absent url = Google's; else a stand-in's root URL (ENVELOPE_AMAPI_URL); the quota per project. */
   amapi?: { url?: string | null; quota?: AmapiQuota; clientOptions?: AmapiClientTuning; sync?: Partial<AmapiSyncOptions>; now?: () => number };
+  /** Staged rollouts: the worker's timing, and a clock for tests. */
+  rollout?: { worker?: Partial<RolloutWorkerOptions>; now?: () => number };
 }): Promise<Envelope> {
   // Statements of an audited admin write run in the request's transaction with its audit event (decision 0032).
   const db = new RequestTransactionDb(options.db);
@@ -358,6 +364,14 @@ export async function createEnvelope(options: {
       now: Date.now,
       stuckAfterMs: options.deliveryOptions?.stuckAfterMs ?? defaultDeliveryOptions.stuckAfterMs,
     }),
+    rollouts: new RolloutService({
+      stores,
+      transact,
+      assignments: new AssignmentService(stores, transact),
+      profiles: new ProfileService({ stores, transact, newId, tenantCa }),
+      newId,
+      now: options.rollout?.now,
+    }),
     knoxEnrollment: new KnoxEnrollmentService({ stores, transact, publicUrl: options.publicUrl, newId, log: pushLog }),
     knoxPushSettings: new KnoxPushSettingsService({ store: stores.knoxPushSettings, box: secrets }),
     knoxAgent: new KnoxAgentService({
@@ -375,6 +389,7 @@ export async function createEnvelope(options: {
       newId,
     }),
   };
+  const rolloutWorker = new RolloutWorker({ rollouts: services.rollouts, log: pushLog, options: options.rollout?.worker });
   const maintenance = new MaintenanceWorker({ delivery, store: new MaintenanceStore(db), windowsMdm: stores.windowsMdm, log: pushLog });
   const firstToken = await services.tenants.issueFirstAdminToken(options.adminToken);
   const app = await buildApp({
@@ -396,7 +411,9 @@ export async function createEnvelope(options: {
     wakeWorker,
     maintenance,
     amapiSync,
+    rolloutWorker,
     async close() {
+      await rolloutWorker.stop();
       await maintenance.stop();
       await amapiSync.stop();
       await wakeWorker.stop();

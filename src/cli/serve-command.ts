@@ -51,6 +51,7 @@ export async function serveCommand(config: Readonly<Config>): Promise<void> {
   envelope.maintenance.start();
   // Patches Android Enterprise policies through Google's Android Management API, at its quota.
   envelope.amapiSync.start();
+  envelope.rolloutWorker.start();
 
   // A repeated signal (a launcher forwarding the terminal's Ctrl-C) must not cut the shutdown short:
   // the database is closed and its lock released before the process exits.

@@ -27,6 +27,7 @@ import type { TenantConfigurationService } from '../services/gitops/tenant-confi
 import type { DryRunService } from '../services/safe-changes/dry-run-service.ts';
 import type { ReplaceService } from '../services/safe-changes/replace-service.ts';
 import type { AlertService } from '../services/alerts/alert-service.ts';
+import type { RolloutService } from '../services/safe-changes/rollout-service.ts';
 import type { KnoxEnrollmentService } from '../services/enrollment/knox-enrollment-service.ts';
 import type { KnoxAgentService } from '../services/knox-agent/knox-agent-service.ts';
 import type { KnoxPushSettingsService } from '../services/enrollment/knox-push-settings-service.ts';
@@ -56,6 +57,7 @@ import { registerTenantConfigurationRoutes } from './graph/tenant-configuration.
 import { registerDryRunRoutes } from './graph/dry-run.ts';
 import { registerReplaceRoutes } from './graph/replace.ts';
 import { registerAlertRoutes } from './graph/alerts.ts';
+import { registerRolloutRoutes } from './graph/rollout.ts';
 import { registerAppleEnrollRoutes } from './device/apple/enroll.ts';
 import { registerAppleMdmRoutes } from './device/apple/mdm.ts';
 import { registerWindowsEnrollmentRoutes } from './device/windows/enrollment.ts';
@@ -124,6 +126,7 @@ export interface AppServices {
   replace: ReplaceService;
   /** Alerts computed from delivery status. */
   alerts: AlertService;
+  rollouts: RolloutService;
   /** The Samsung Knox agent's enrollment (`POST /mdm/android/enroll`). */
   knoxEnrollment: KnoxEnrollmentService;
   /** The Samsung Knox agent API (`/mdm/knox/v1`). */
@@ -307,6 +310,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registerDryRunRoutes(graph, options.services.dryRun);
     registerReplaceRoutes(graph, options.services.replace);
     registerAlertRoutes(graph, options.services.alerts);
+    registerRolloutRoutes(graph, options.services.rollouts);
     registerKnoxPushSettingsRoutes(graph, options.services.knoxPushSettings);
     registerCurrentTokenRoutes(graph);
     registerApiTokenRoutes(graph, options.services.tenants);

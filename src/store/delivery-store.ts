@@ -11,6 +11,7 @@ import type {
   UserPrompt,
 } from '../domain/delivery/index.ts';
 import type { Profile, ProfileType } from '../domain/profiles/index.ts';
+import type { RolloutGate } from '../domain/safe-changes/rollout-gate.ts';
 
 /**
  * What delivery persists (docs/decisions/0011): the ledger, the per-device command queue, the
@@ -106,6 +107,8 @@ export interface ReconcileInput {
   userGroupIds: string[];
   /** Candidate profiles (an `apply` assignment names all users/devices or one of the groups) with their `apply` targets. */
   profiles: { profile: Profile; targets: AssignmentTarget[] }[];
+  /** The tenant's staged rollouts in force (decision 0029); their profiles are among `profiles` (targets may be empty). */
+  rollouts: RolloutGate[];
 }
 
 export interface QueuedCommand {

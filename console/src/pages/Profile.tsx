@@ -9,6 +9,7 @@ import { PayloadPreview } from './PayloadPreview.tsx';
 import { BulkResend } from './BulkResend.tsx';
 import AssignmentsEditor from './AssignmentsEditor.tsx';
 import { startsWithAny } from '../api-paging.ts';
+import RolloutPanel from './Rollout.tsx';
 
 interface DeviceStatusRow {
   id: string;
@@ -151,6 +152,7 @@ export default function Profile({ id }: { id?: string }) {
             </Section>
           )}
           <AssignmentsEditor profileId={data.profile.id} onSaved={loaded.reload} />
+          <RolloutPanel profileId={data.profile.id} odataType={data.profile['@odata.type']} />
         </>
       )}
     </>

@@ -56,6 +56,7 @@ export class AssignmentService {
     return this.#transact(async (stores) => {
       if (!(await stores.profiles.lockForUpdate(tenantId, profileId))) throw notFound('Device configuration', profileId);
       await refuseReplaced(stores, tenantId, profileId);
+      await stores.rollouts.endForDirectChange(tenantId, profileId, Date.now(), 'directAssign');
       await checkTargetGroups(stores, tenantId, assignments, true);
       await stores.assignments.replace(tenantId, profileId, assignments);
       return stores.assignments.list(tenantId, profileId);
@@ -79,6 +80,7 @@ export class AssignmentService {
     return this.#transact(async (stores) => {
       if (!(await stores.profiles.lockForUpdate(tenantId, profileId))) throw notFound('Device configuration', profileId);
       await refuseReplaced(stores, tenantId, profileId);
+      await stores.rollouts.endForDirectChange(tenantId, profileId, Date.now(), 'directAssign');
       await checkTargetGroups(stores, tenantId, [added], true).catch((error: unknown) => {
         throw renamed(error);
       });
@@ -98,6 +100,7 @@ export class AssignmentService {
       const current = await stores.assignments.list(tenantId, profileId);
       const kept = current.filter((a) => assignmentId(profileId, a.target) !== id);
       if (kept.length === current.length) throw notFound('Device configuration assignment', id);
+      await stores.rollouts.endForDirectChange(tenantId, profileId, Date.now(), 'directAssign');
       await stores.assignments.replace(tenantId, profileId, kept);
     });
   }

@@ -14,6 +14,7 @@ import {
   type UserPrompt,
 } from '../../domain/delivery/index.ts';
 import { notFound } from '../../domain/errors.ts';
+import { applyRolloutGates } from '../../domain/safe-changes/rollout-gate.ts';
 import type { ProfileType } from '../../domain/profiles/index.ts';
 import type { DeliveryStore, DeviceDeliveryLock, QueuedCommand, ResendFilter, StoredLedgerRow } from '../../store/delivery-store.ts';
 import { writeCountedRows } from './count-changes.ts';
@@ -298,7 +299,9 @@ export class DeliveryService {
     const resolverDevice = { id: device.id, operatingSystem: device.operatingSystem, androidManagementMode: device.androidManagementMode, userId: device.userId, groupIds: input.deviceGroupIds };
     const userGroupIds = new Map(device.userId === null ? [] : [[device.userId, input.userGroupIds]]);
     const assigned: AssignedProfile[] = [];
-    for (const { profile, targets } of input.profiles) {
+    // Staged rollouts in force: outside the reached rings, a device keeps the previous targets or version (decision 0029).
+    const candidates = applyRolloutGates(input.profiles, input.rollouts, { id: deviceId, memberOf: [...input.deviceGroupIds, ...input.userGroupIds] });
+    for (const { profile, targets } of candidates) {
       const verdict = deviceTargetingIndex(resolveTargets({ targetPlatform: targetPlatformOf(profile.odataType), targets, devices: [resolverDevice], userGroupIds })).get(deviceId);
       if (verdict === undefined) continue;
       assigned.push({ id: profile.id, displayName: profile.displayName, odataType: profile.odataType, version: profile.version, settings: profile.settings, links: profile.links, targeting: verdict });

@@ -91,6 +91,8 @@ export class ProfileService {
       const { existing, draft } = await validatedPatch(stores, tenantId, id, body);
       const updated = await stores.profiles.update(tenantId, id, draft, existing.version);
       if (!updated) throw conflict('The profile was changed by another request meanwhile; read it again and retry.', 'version');
+      // After the UPDATE, which holds the row lock: a rollout started meanwhile is seen (decision 0029).
+      await stores.rollouts.endForDirectChange(tenantId, id, Date.now(), 'directUpdate');
       return updated;
     });
   }

@@ -140,6 +140,8 @@ export class ReplaceService {
         if (earlier !== null) {
           throw conflict(`'${old.displayName}' was already replaced (by ${earlier.newProfileId}, ${earlier.replacedDateTime}); replace that profile instead.`, 'id');
         }
+        // A running staged rollout of the old profile refuses (409); a stopped one ends (decision 0029).
+        await stores.rollouts.endForDirectChange(tenantId, oldId, Date.now(), 'replace');
         const draft = await this.#profiles.replacementDraft(stores, tenantId, old, properties);
         const assignments = await stores.assignments.list(tenantId, oldId);
         const profile = await stores.profiles.insert(tenantId, newId, draft);

@@ -15,6 +15,7 @@ import { DeliveryQueueStore } from './delivery-queue-store.ts';
 import { at, ledgerColumns, ms, toLedgerRow, type LedgerSqlRow } from './delivery-rows.ts';
 import { deviceColumns, deviceFrom, toDevice, type DeviceRow } from './device-store.ts';
 import { ProfileStore } from './profile-store.ts';
+import { RolloutStore } from './rollout-store.ts';
 import { toUser, type UserRow } from './user-store.ts';
 
 /** PostgreSQL (and PGlite) implementation of `DeliveryStore`; see the interface for the contracts. */
@@ -154,13 +155,17 @@ export class PostgresDeliveryStore implements DeliveryStore {
       if (list) list.push(target);
       else targets.set(row.configuration_id, [target]);
     }
-    const profiles = await new ProfileStore(this.#db).getMany(tenantId, [...targets.keys()]);
+    // A profile under a staged rollout is a candidate even when its current targets miss the device:
+    // the device may be outside the reached rings and keep the previous targets (decision 0029).
+    const rollouts = await new RolloutStore(this.#db).gates(tenantId);
+    const profiles = await new ProfileStore(this.#db).getMany(tenantId, [...new Set([...targets.keys(), ...rollouts.map((gate) => gate.profileId)])]);
     return {
       device,
       user,
       deviceGroupIds,
       userGroupIds,
       profiles: profiles.map((profile) => ({ profile, targets: targets.get(profile.id) ?? [] })),
+      rollouts,
     };
   }
 

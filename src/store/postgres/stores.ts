@@ -20,6 +20,7 @@ import { KnoxAgentStore } from './knox-agent-store.ts';
 import { KnoxPushSettingsStore } from './knox-push-settings-store.ts';
 import { AndroidEnterpriseStore } from './android-enterprise-store.ts';
 import { ReplacementStore } from './replacement-store.ts';
+import { RolloutStore } from './rollout-store.ts';
 
 /** Every store, bound to one connection or transaction. */
 export interface Stores {
@@ -45,6 +46,7 @@ export interface Stores {
   androidEnterprise: AndroidEnterpriseStore;
   /** Which profile replaced which (one-step replace). */
   replacements: ReplacementStore;
+  rollouts: RolloutStore;
 }
 
 export function createStores(db: Queryable): Stores {
@@ -70,6 +72,7 @@ export function createStores(db: Queryable): Stores {
     knoxPushSettings: new KnoxPushSettingsStore(db),
     androidEnterprise: new AndroidEnterpriseStore(db),
     replacements: new ReplacementStore(db),
+    rollouts: new RolloutStore(db),
   };
 }
 
