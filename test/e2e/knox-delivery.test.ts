@@ -161,6 +161,9 @@ describe('delivering email profiles to simulated Samsung Knox agents over HTTPS'
     assert.equal(status.status, 'compliant');
     assert.match(String(status.adminMessage), /overwritten on the device \(once so far/);
 
+    const loopAlert = async () => ((await e2e.request('GET', '/graph/beta/envelope/alerts')).body.value as { kind: string; affectedCount: number }[]).find((a) => a.kind === 'knoxOverwriteLoop');
+    assert.equal(await loopAlert(), undefined, 'one overwrite is no loop');
+
     device.userCreatesAccount(upn, 'imap.example.net');
     assert.deepEqual(await device.reportInventory(), { verified: 0, missing: 1, userMadeDuplicates: 1 });
     assert.equal(await device.sync(), 1);
@@ -170,6 +173,13 @@ describe('delivering email profiles to simulated Samsung Knox agents over HTTPS'
     assert.match(String(status.adminMessage), /overwritten on the device \(2 times so far/);
     const [counter] = await e2e.query<{ overwritten_count: number }>('SELECT overwritten_count FROM knox_accounts WHERE device_id = $1 AND profile_id = $2', [deviceId, profileId]);
     assert.equal(counter!.overwritten_count, 2);
+
+    // The user re-created the account once: the admin sees the loop, with the device and the count.
+    assert.ok(((await loopAlert())?.affectedCount ?? 0) >= 1, 'the overwrite-loop alert');
+    const affected = await e2e.request('GET', '/graph/beta/envelope/alerts/knoxOverwriteLoop/affected');
+    assert.equal(affected.status, 200, JSON.stringify(affected.body));
+    const entry = (affected.body.value as { deviceId: string; profiles: { profileId: string; displayName: string; message: string }[] }[]).find((d) => d.deviceId === deviceId);
+    assert.deepEqual(entry?.profiles.map((p) => [p.profileId, p.displayName, p.message]), [[profileId, 'Seed mail', 'A user-made account with this address was overwritten 2 times so far.']]);
   });
 
   it('reports two profiles with the same address on different hosts as a conflict on both, applies neither, and does not flap', async () => {

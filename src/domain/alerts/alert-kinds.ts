@@ -1,16 +1,18 @@
 /**
  * The alerts of SPEC §7: problems in delivery status that need an admin, each with the fix in one
  * sentence. Computed from the delivery ledger and the push certificate; see services/alerts.
- *
- * Not here: Knox overwrite loops (a user re-creating an account Knox overwrites) — the Knox channel
- * does not report overwrites to the ledger yet; two Envelope profiles that would overwrite each other
- * on Knox (same address, different hosts) are `profileConflict`.
+ * Two Envelope profiles that would overwrite each other on Knox (same address, different hosts) are
+ * `profileConflict`; a user who keeps re-creating an account Knox overwrites is `knoxOverwriteLoop`.
  */
+
+/** How many overwrites of one user-made account make a loop: the first, then at least one re-creation. */
+export const knoxOverwriteLoopThreshold = 2;
 export const alertKinds = [
   'duplicateAccountBlocks',
   'profileConflict',
   'certificateChainIncomplete',
   'androidAppNotInstalled',
+  'knoxOverwriteLoop',
   'noPrimaryUser',
   'userAttributeMissing',
   'stuckPending',
@@ -46,6 +48,11 @@ export const alertDefinitions: Readonly<Record<AlertKind, AlertDefinition>> = {
     severity: 'warning',
     title: 'Android Enterprise devices without the email app (Gmail or Nine Work) in the work profile',
     fix: 'Install the email app in the work profile, e.g. as a required app in managed Google Play; the profile applies once it is there.',
+  },
+  knoxOverwriteLoop: {
+    severity: 'warning',
+    title: 'Samsung Knox devices where the user keeps re-creating an email account that Envelope\'s overwrites',
+    fix: 'Tell each user that the company account already has their address and replaces any account they add with it, so they stop adding one; the company portal shows their devices\' accounts.',
   },
   noPrimaryUser: {
     severity: 'warning',

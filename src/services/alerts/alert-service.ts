@@ -36,9 +36,11 @@ export class AlertService {
     const now = this.#now();
     const counts = await this.#store.ledgerCounts(tenantId, now - this.#stuckAfterMs);
     const alerts: Alert[] = [];
+    const knoxLoops = await this.#store.knoxOverwriteLoopCount(tenantId);
     for (const kind of alertKinds) {
       if (kind === 'pushCertificateExpiring') continue;
-      if (counts[kind] > 0) alerts.push(alertOf(kind, counts[kind], null));
+      const count = kind === 'knoxOverwriteLoop' ? knoxLoops : counts[kind];
+      if (count > 0) alerts.push(alertOf(kind, count, null));
     }
     const expiry = await this.#store.pushCertificateExpiry(tenantId);
     if (expiry !== null && expiry - now <= pushCertificateWarningMs) {
@@ -52,6 +54,7 @@ export class AlertService {
   affected(tenantId: string, kind: string, query: ListQuery): Promise<Page<AffectedDeviceRecord>> {
     if (!isAlertKind(kind)) throw badRequest(`kind must be one of ${alertKinds.join(', ')}; got '${kind}'.`, 'kind');
     if (kind === 'pushCertificateExpiring') return this.#store.affectedAppleDevices(tenantId, query);
+    if (kind === 'knoxOverwriteLoop') return this.#store.affectedKnoxOverwriteLoops(tenantId, query);
     return this.#store.affectedByLedger(tenantId, kind satisfies LedgerAlertKind, this.#now() - this.#stuckAfterMs, query);
   }
 }

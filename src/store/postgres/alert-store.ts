@@ -1,10 +1,10 @@
-import type { AlertKind } from '../../domain/alerts/alert-kinds.ts';
+import { knoxOverwriteLoopThreshold, type AlertKind } from '../../domain/alerts/alert-kinds.ts';
 import type { ListQuery, Page } from '../list-query.ts';
 import type { Queryable } from '../db.ts';
 import { isoTime, listPage } from './list-sql.ts';
 
-/** The alerts computed from ledger rows (all but the push certificate's). */
-export type LedgerAlertKind = Exclude<AlertKind, 'pushCertificateExpiring'>;
+/** The alerts computed from ledger rows (all but the push certificate's and the Knox overwrite loop's). */
+export type LedgerAlertKind = Exclude<AlertKind, 'pushCertificateExpiring' | 'knoxOverwriteLoop'>;
 
 /** One affected device, with the rows (one per profile) that put it on the alert. */
 export interface AffectedDeviceRecord {
@@ -87,6 +87,29 @@ export class AlertStore {
           'message', l.message, 'since', l.state_changed_at) ORDER BY l.display_name, l.profile_id)
          FROM delivery_ledger l WHERE l.tenant_id = d.tenant_id AND l.device_id = d.id AND ${conditionOf(kind, '$2::timestamptz')})`,
       params, query);
+  }
+
+  /**
+   * Knox devices where an Envelope account has overwritten a user-made one at least
+   * `knoxOverwriteLoopThreshold` times (the agent reports each overwrite; knox_accounts counts them).
+   */
+  async knoxOverwriteLoopCount(tenantId: string): Promise<number> {
+    const rows = await this.#db.query<{ n: number }>(
+      'SELECT count(DISTINCT k.device_id)::int AS n FROM knox_accounts k WHERE k.tenant_id = $1 AND k.overwritten_count >= $2',
+      [tenantId, knoxOverwriteLoopThreshold],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** The devices of `knoxOverwriteLoopCount`, each with its looping profiles and how many overwrites so far. */
+  affectedKnoxOverwriteLoops(tenantId: string, query: ListQuery): Promise<Page<AffectedDeviceRecord>> {
+    const loops = `FROM knox_accounts k JOIN delivery_ledger l ON l.tenant_id = k.tenant_id AND l.device_id = k.device_id AND l.profile_id = k.profile_id
+      WHERE k.tenant_id = d.tenant_id AND k.device_id = d.id AND k.overwritten_count >= ${knoxOverwriteLoopThreshold}`;
+    return this.#affected(tenantId, `d.id IN (SELECT k.device_id FROM knox_accounts k WHERE k.tenant_id = d.tenant_id AND k.overwritten_count >= ${knoxOverwriteLoopThreshold})`,
+      `(SELECT jsonb_agg(jsonb_build_object('profileId', l.profile_id, 'displayName', l.display_name, 'reasonCode', 'userAccountOverwritten',
+          'message', 'A user-made account with this address was overwritten ' || k.overwritten_count || ' times so far.', 'since', coalesce(k.last_event_at, l.state_changed_at)) ORDER BY l.display_name, l.profile_id)
+         ${loops})`,
+      [], query);
   }
 
   /** The push certificate's expiry (epoch ms), or null when the tenant has none. */
