@@ -284,7 +284,8 @@ describe('the admin console in Chromium', () => {
       await page.getByLabel('Platform').selectOption('Windows');
       await page.getByRole('button', { name: 'Create link' }).press('Enter');
       const url = await page.getByTestId('enrollment-url').textContent();
-      assert.match(url!, new RegExp(`^${server.origin}/`));
+      // A Windows link is Microsoft's enrollment deep link, naming this server's discovery URL.
+      assert.ok(url!.startsWith('ms-device-enrollment:?mode=mdm&username=') && url!.endsWith(`&servername=${server.origin}/EnrollmentServer/Discovery.svc`), url!);
       await settle(page);
       const row = page.getByRole('table', { name: 'Enrollment tokens' }).getByRole('row').filter({ hasText: 'bob@contoso.com' });
       assert.match(await row.innerText(), /Windows[\s\S]*0 of 1[\s\S]*Active/);

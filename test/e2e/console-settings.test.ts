@@ -116,6 +116,36 @@ describe('console settings: API tokens and console accounts in Chromium', () => 
     }
   });
 
+  it('creates a company portal link for a user on the Enrollment page (shown once, it opens the portal) and revokes it', async () => {
+    const user = await server.envelope.app.inject({
+      method: 'POST', url: '/graph/beta/users', headers: { authorization: `Bearer ${server.adminToken}` }, payload: { displayName: 'Pat Portal', userPrincipalName: 'pat@contoso.com' },
+    });
+    assert.equal(user.statusCode, 201, user.body);
+    const { context, page, errors } = await pages.newPage();
+    try {
+      await pages.signIn(page, server.adminToken);
+      await pages.open(page, '/enrollment');
+      await page.getByLabel('Employee').selectOption({ label: 'Pat Portal (pat@contoso.com)' });
+      await page.getByRole('button', { name: 'Create portal link' }).press('Enter');
+      const url = (await page.getByTestId('portal-url').innerText()).trim();
+      assert.match(url, /\/portal#t=ptl_/);
+      const secret = url.slice(url.indexOf('#t=') + 3);
+      const me = await server.envelope.app.inject({ method: 'GET', url: '/portal/api/me', headers: { authorization: `Bearer ${secret}` } });
+      assert.equal(me.statusCode, 200, me.body);
+      const row = page.getByRole('table', { name: 'Portal links of pat@contoso.com' }).getByRole('row').filter({ hasText: 'Active' });
+      await row.waitFor();
+      await pages.assertAccessible(page, 'enrollment with a portal link');
+      await screenshot(page, 'enrollment-portal-link');
+      await row.getByRole('button', { name: /Revoke the portal link of pat@contoso.com/ }).press('Enter');
+      await page.getByRole('table', { name: 'Portal links of pat@contoso.com' }).getByRole('row').filter({ hasText: 'Revoked' }).waitFor();
+      const after = await server.envelope.app.inject({ method: 'GET', url: '/portal/api/me', headers: { authorization: `Bearer ${secret}` } });
+      assert.equal(after.statusCode, 401, 'revoked at once');
+      assert.deepEqual(errors, []);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('a readOnly token sees the console accounts but no token list and no form', async () => {
     const { context, page, errors } = await pages.newPage(notSetUp);
     try {

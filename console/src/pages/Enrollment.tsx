@@ -3,6 +3,7 @@ import { Button, Field, Input, MessageBar, MessageBarBody, MessageBarTitle, Sele
 import { DataTable, LoadState, PageTitle, Section, formatDate, useLoad } from '../components.tsx';
 import { useSession } from '../session.tsx';
 import type { GraphUser } from './common.ts';
+import PortalLinks from './PortalLinks.tsx';
 
 interface EnrollmentToken {
   id: string;
@@ -140,6 +141,7 @@ export default function Enrollment() {
           />
         </Section>
       )}
+      <PortalLinks />
     </>
   );
 }
