@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { adminHelpers, createE2ePki, deviceHttpFor, enrollIphoneAt, startHttpsEnvelope, type HttpsEnvelope } from '../helpers/https-envelope.ts';
+import { consolePages } from '../helpers/console-page.ts';
 import { openTestDb, type TestDb } from '../helpers/test-db.ts';
-import { axeViolations, collectBrowserErrors, launchChromium, screenshot } from '../helpers/browser.ts';
+import { collectBrowserErrors, launchChromium, screenshot } from '../helpers/browser.ts';
 
 /** The little of the page's globals that functions run in it use (the type-check has no DOM types). */
 interface InPage {
@@ -22,6 +23,7 @@ describe('the admin console in Chromium', () => {
   let testDb: TestDb;
   let server: HttpsEnvelope;
   let browser: Browser;
+  let ui: ReturnType<typeof consolePages>;
   let readOnlyToken: string;
   const seeded = { profileId: '', profileName: 'Contoso mail', groupId: '', deviceId: '', deviceName: '', userUpn: 'ann@contoso.com' };
 
@@ -31,6 +33,7 @@ describe('the admin console in Chromium', () => {
     testDb = await openTestDb();
     const pki = await createE2ePki();
     server = await startHttpsEnvelope({ db: testDb.db, pki, secretKey: randomBytes(32), appleMdmOptions: { verifyDelayMs: 0 } });
+    ui = consolePages(browser, server.origin);
     const admin = adminHelpers(server.request);
     await admin.uploadPushCertificate(pki.push);
     const ca = await server.request('GET', '/graph/beta/envelope/certificateAuthority');
@@ -65,31 +68,6 @@ describe('the admin console in Chromium', () => {
     return { context, page, errors: collectBrowserErrors(page, [/\/graph\/beta\/envelope\/windowsPushSettings$/, ...expectedFailures]) };
   }
 
-  async function signIn(page: Page, token: string): Promise<void> {
-    await page.goto(`${server.origin}/`);
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation').waitFor();
-  }
-
-  /** Opens a console path and waits until its data has loaded (no spinner, no request in flight). */
-  async function open(page: Page, path: string): Promise<void> {
-    await page.goto(`${server.origin}${path}`);
-    await settle(page);
-  }
-
-  async function settle(page: Page): Promise<void> {
-    await page.waitForLoadState('networkidle');
-    await page.locator('h1').first().waitFor();
-    // A function, not text: waitForFunction would eval text in the page, which the console's CSP forbids.
-    await page.waitForFunction(() => (globalThis as unknown as InPage).document.querySelector('[role="progressbar"]') === null);
-  }
-
-  async function assertAccessible(page: Page, name: string): Promise<void> {
-    const serious = (await axeViolations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(serious, [], `${name}: axe-core found serious or critical violations`);
-  }
-
   /** The accessible names of what Tab focuses, in order, from the top of the page (up to `presses`). */
   async function tabOrder(page: Page, presses: number): Promise<string[]> {
     // Focusing the body moves Chrome's sequential focus starting point back to the top.
@@ -102,30 +80,9 @@ describe('the admin console in Chromium', () => {
     const names: string[] = [];
     for (let i = 0; i < presses; i++) {
       await page.keyboard.press('Tab');
-      names.push(await focusedName(page));
+      names.push(await ui.focusedName(page));
     }
     return names;
-  }
-
-  function focusedName(page: Page): Promise<string> {
-    // Page code is given as text: the repository's type-check has no DOM types.
-    return page.evaluate<string>(`(() => {
-      const el = document.activeElement;
-      if (!el || el === document.body) return '';
-      const labelled = el.labels?.[0]?.textContent ?? el.getAttribute('aria-label');
-      return (labelled ?? el.textContent ?? '').trim();
-    })()`);
-  }
-
-  /** Presses Tab from where focus is until `name` has it (at most `max` presses). */
-  async function tabTo(page: Page, name: string, max = 60): Promise<void> {
-    const seen: string[] = [];
-    for (let i = 0; i < max; i++) {
-      await page.keyboard.press('Tab');
-      seen.push(await focusedName(page));
-      if (seen.at(-1) === name) return;
-    }
-    assert.fail(`Tab never reached "${name}" (got ${JSON.stringify(seen)})`);
   }
 
   it('refuses a bad token with a clear message and signs in with the admin token', async () => {
@@ -133,8 +90,8 @@ describe('the admin console in Chromium', () => {
     const { context, page, errors } = await newPage([/\/graph\/beta\/envelope\/currentToken$/]);
     try {
       await page.goto(`${server.origin}/`);
-      await settle(page);
-      await assertAccessible(page, 'sign-in');
+      await ui.settle(page);
+      await ui.assertAccessible(page, 'sign-in');
       await screenshot(page, 'sign-in');
       await page.getByLabel('API token').fill('env_not_a_real_token_000000000000');
       await page.getByRole('button', { name: 'Sign in' }).click();
@@ -159,7 +116,7 @@ describe('the admin console in Chromium', () => {
   it('shows real data on every page, passes axe-core, logs no errors, and leaves a screenshot of each', async () => {
     const { context, page, errors } = await newPage();
     try {
-      await signIn(page, server.adminToken);
+      await ui.signIn(page, server.adminToken);
       const pages: [string, string, (page: Page) => Promise<void>][] = [
         ['home', '/', async (p) => {
           const bars = p.getByRole('group', { name: 'Device status counts over all profiles' });
@@ -204,9 +161,9 @@ describe('the admin console in Chromium', () => {
         }],
       ];
       for (const [name, path, check] of pages) {
-        await open(page, path);
+        await ui.open(page, path);
         await check(page);
-        await assertAccessible(page, name);
+        await ui.assertAccessible(page, name);
         await screenshot(page, name);
       }
       assert.deepEqual(errors, [], 'the browser logged errors');
@@ -218,18 +175,18 @@ describe('the admin console in Chromium', () => {
   it('works by keyboard: Tab reaches every navigation item and Enter follows it', async () => {
     const { context, page, errors } = await newPage();
     try {
-      await signIn(page, server.adminToken);
-      await settle(page);
+      await ui.signIn(page, server.adminToken);
+      await ui.settle(page);
       const order = await tabOrder(page, 12);
       for (const label of ['Home', 'Configuration profiles', 'Users', 'Groups', 'Devices', 'Enrollment', 'Settings', 'Sign out']) {
         assert.ok(order.includes(label), `Tab reaches "${label}" (got ${JSON.stringify(order)})`);
       }
       for (const [label, path] of [['Configuration profiles', '/profiles'], ['Devices', '/devices'], ['Home', '/']] as const) {
         await tabOrder(page, 0);
-        await tabTo(page, label);
+        await ui.tabTo(page, label);
         await page.keyboard.press('Enter');
         await page.waitForFunction((want) => (globalThis as unknown as InPage).location.pathname === want, path);
-        await settle(page);
+        await ui.settle(page);
         assert.equal(await page.locator('h1').first().textContent(), label);
       }
       assert.deepEqual(errors, []);
@@ -241,8 +198,8 @@ describe('the admin console in Chromium', () => {
   it('the profile page searches, filters and exports the device statuses, by keyboard', async () => {
     const { context, page, errors } = await newPage();
     try {
-      await signIn(page, server.adminToken);
-      await open(page, `/profiles/${seeded.profileId}`);
+      await ui.signIn(page, server.adminToken);
+      await ui.open(page, `/profiles/${seeded.profileId}`);
       const order = await tabOrder(page, 30);
       for (const control of ['Search device statuses', 'Status', 'Export CSV', 'Search user statuses']) {
         assert.ok(order.includes(control), `Tab reaches "${control}" (got ${JSON.stringify(order)})`);
@@ -256,7 +213,7 @@ describe('the admin console in Chromium', () => {
       await status.selectOption('compliant');
       await table.getByRole('row').filter({ hasText: seeded.deviceName }).waitFor();
 
-      await tabTo(page, 'Export CSV');
+      await ui.tabTo(page, 'Export CSV');
       const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
       const csv = readFileSync((await download.path())!, 'utf8');
       const [header, row] = csv.split('\r\n');
@@ -272,8 +229,8 @@ describe('the admin console in Chromium', () => {
   it('creates an enrollment link by keyboard, shows it once, and revokes it', async () => {
     const { context, page, errors } = await newPage();
     try {
-      await signIn(page, server.adminToken);
-      await open(page, '/enrollment');
+      await ui.signIn(page, server.adminToken);
+      await ui.open(page, '/enrollment');
       const order = await tabOrder(page, 20);
       for (const control of ['User', 'Platform', 'Devices it may enroll', 'Create link']) {
         assert.ok(order.some((name) => name.startsWith(control)), `Tab reaches "${control}" (got ${JSON.stringify(order)})`);
@@ -286,15 +243,15 @@ describe('the admin console in Chromium', () => {
       const url = await page.getByTestId('enrollment-url').textContent();
       // A Windows link is Microsoft's enrollment deep link, naming this server's discovery URL.
       assert.ok(url!.startsWith('ms-device-enrollment:?mode=mdm&username=') && url!.endsWith(`&servername=${server.origin}/EnrollmentServer/Discovery.svc`), url!);
-      await settle(page);
+      await ui.settle(page);
       const row = page.getByRole('table', { name: 'Enrollment tokens' }).getByRole('row').filter({ hasText: 'bob@contoso.com' });
       assert.match(await row.innerText(), /Windows[\s\S]*0 of 1[\s\S]*Active/);
-      await assertAccessible(page, 'enrollment after create');
+      await ui.assertAccessible(page, 'enrollment after create');
       await screenshot(page, 'enrollment-created');
 
       // Shown once: the list never has it, and a reload forgets it.
       await page.reload();
-      await settle(page);
+      await ui.settle(page);
       assert.equal(await page.getByTestId('enrollment-url').count(), 0);
       assert.equal(await page.getByText(url!).count(), 0);
 
@@ -311,10 +268,10 @@ describe('the admin console in Chromium', () => {
   it('a readOnly token sees the data and no write control', async () => {
     const { context, page, errors } = await newPage();
     try {
-      await signIn(page, readOnlyToken);
+      await ui.signIn(page, readOnlyToken);
       assert.equal(await page.getByText('Read only', { exact: true }).count(), 1);
       for (const path of ['/', '/profiles', `/profiles/${seeded.profileId}`, '/users', '/groups', '/devices', `/devices/${seeded.deviceId}`, '/enrollment', '/settings']) {
-        await open(page, path);
+        await ui.open(page, path);
         // Reading controls only: sign out, the CSV export of what is shown, and clearing a search box.
         const buttons = await page.evaluate<string[]>(`[...document.querySelectorAll('button, [role="button"]')]
           .filter((b) => !b.closest('.fui-SearchBox'))
@@ -323,9 +280,9 @@ describe('the admin console in Chromium', () => {
         assert.equal(await page.locator('form').count(), 0, `${path}: no form`);
       }
       await page.getByText('only admin tokens may read them').count();
-      await open(page, '/enrollment');
+      await ui.open(page, '/enrollment');
       await page.getByRole('table', { name: 'Enrollment tokens' }).getByRole('row').filter({ hasText: seeded.userUpn }).waitFor();
-      await assertAccessible(page, 'enrollment (read only)');
+      await ui.assertAccessible(page, 'enrollment (read only)');
       await screenshot(page, 'enrollment-read-only');
       assert.deepEqual(errors, []);
     } finally {
@@ -338,8 +295,8 @@ describe('the admin console in Chromium', () => {
     // The 401s that follow the revocation are the answers the console turns into its message.
     const { context, page, errors } = await newPage([/\/graph\/beta\//]);
     try {
-      await signIn(page, revoked.token);
-      await settle(page);
+      await ui.signIn(page, revoked.token);
+      await ui.settle(page);
       await server.envelope.services.tenants.revokeToken('default', revoked.tokenId);
       await page.getByRole('link', { name: 'Users' }).click();
       await page.getByText('Your session ended').waitFor();

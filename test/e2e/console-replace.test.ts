@@ -4,13 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { SimulatedIphone } from '../../sim/ios/simulated-iphone.ts';
 import { adminHelpers, createE2ePki, deviceHttpFor, enrollIphoneAt, startHttpsEnvelope, type HttpsEnvelope } from '../helpers/https-envelope.ts';
+import { consolePages } from '../helpers/console-page.ts';
 import { openTestDb, type TestDb } from '../helpers/test-db.ts';
-import { axeViolations, collectBrowserErrors, launchChromium, screenshot } from '../helpers/browser.ts';
-
-/** The little of the page's globals that functions run in it use (the type-check has no DOM types). */
-interface InPage {
-  document: { querySelector(selector: string): unknown };
-}
+import { collectBrowserErrors, launchChromium, screenshot } from '../helpers/browser.ts';
 
 /**
  * The profile page's properties editor in Chromium: changing the host of a deployed profile offers
@@ -21,6 +17,7 @@ describe('replacing a profile through the console', () => {
   let testDb: TestDb;
   let server: HttpsEnvelope;
   let browser: Browser;
+  let ui: ReturnType<typeof consolePages>;
   let iphone: SimulatedIphone;
   let admin: ReturnType<typeof adminHelpers>;
   let readOnlyToken: string;
@@ -31,6 +28,7 @@ describe('replacing a profile through the console', () => {
     testDb = await openTestDb();
     const pki = await createE2ePki();
     server = await startHttpsEnvelope({ db: testDb.db, pki, secretKey: randomBytes(32), appleMdmOptions: { verifyDelayMs: 0 } });
+    ui = consolePages(browser, server.origin);
     admin = adminHelpers(server.request);
     await admin.uploadPushCertificate(pki.push);
     const ca = await server.request('GET', '/graph/beta/envelope/certificateAuthority');
@@ -62,36 +60,11 @@ describe('replacing a profile through the console', () => {
     await page.getByRole('navigation').waitFor();
     return { page, errors };
   }
-  async function settle(page: Page): Promise<void> {
-    await page.waitForLoadState('networkidle');
-    await page.locator('h1').first().waitFor();
-    await page.waitForFunction(() => (globalThis as unknown as InPage).document.querySelector('[role="progressbar"]') === null);
-  }
-  /** Presses Tab until the control named `name` has focus (at most `max` presses). */
-  async function tabTo(page: Page, name: string, max = 80): Promise<void> {
-    const seen: string[] = [];
-    for (let i = 0; i < max; i++) {
-      await page.keyboard.press('Tab');
-      // Page code is given as text: the repository's type-check has no DOM types.
-      seen.push(await page.evaluate<string>(`(() => {
-        const el = document.activeElement;
-        if (!el || el === document.body) return '';
-        return (el.labels?.[0]?.textContent ?? el.getAttribute('aria-label') ?? el.textContent ?? '').trim();
-      })()`));
-      if (seen.at(-1) === name) return;
-    }
-    assert.fail(`Tab never reached "${name}" (got ${JSON.stringify(seen)})`);
-  }
-
-  async function assertAccessible(page: Page, name: string): Promise<void> {
-    const serious = (await axeViolations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(serious, [], `${name}: axe-core found serious or critical violations`);
-  }
 
   it('readOnly tokens see no properties editor, resend or payload preview', async () => {
     const { page, errors } = await signedIn(readOnlyToken);
     await page.goto(`${server.origin}/profiles/${seeded.profileId}`);
-    await settle(page);
+    await ui.settle(page);
     assert.equal(await page.getByRole('form', { name: 'Profile properties' }).count(), 0);
     assert.equal(await page.getByRole('button', { name: /Resend/ }).count(), 0);
     assert.equal(await page.getByRole('button', { name: 'Preview payload' }).count(), 0);
@@ -102,15 +75,15 @@ describe('replacing a profile through the console', () => {
   it('changes the host by keyboard, shows the dry run, replaces, and the iPhone ends with the new profile succeeded', async () => {
     const { page, errors } = await signedIn(server.adminToken);
     await page.goto(`${server.origin}/profiles/${seeded.profileId}`);
-    await settle(page);
+    await ui.settle(page);
     await page.getByRole('form', { name: 'Profile properties' }).waitFor();
-    await assertAccessible(page, 'profile page with properties editor');
+    await ui.assertAccessible(page, 'profile page with properties editor');
 
     const host = page.getByLabel('Email server (hostName)');
     await host.focus();
     await page.keyboard.press('Control+A');
     await page.keyboard.type('exchange.contoso.com');
-    await tabTo(page, 'Replace…');
+    await ui.tabTo(page, 'Replace…');
     await page.keyboard.press('Enter');
 
     const dialog = page.getByRole('dialog', { name: 'Replace the profile' });
@@ -118,13 +91,13 @@ describe('replacing a profile through the console', () => {
     await dialog.getByText(/would move 1 assignment/).waitFor();
     assert.match(await dialog.innerText(), /Devices removing the old account: 1/);
     assert.match(await dialog.innerText(), /Devices installing the new profile: 1/);
-    await assertAccessible(page, 'replace dialog');
+    await ui.assertAccessible(page, 'replace dialog');
     await screenshot(page, 'console-replace-dialog');
 
-    await tabTo(page, 'Replace');
+    await ui.tabTo(page, 'Replace');
     await page.keyboard.press('Enter');
     await page.waitForURL((url) => url.pathname.startsWith('/profiles/') && !url.pathname.endsWith(seeded.profileId));
-    await settle(page);
+    await ui.settle(page);
     const newId = new URL(page.url()).pathname.split('/').pop()!;
     await page.getByText(/Replaces/).first().waitFor();
 
@@ -134,9 +107,9 @@ describe('replacing a profile through the console', () => {
     assert.equal((await admin.deviceStatus(newId, seeded.deviceId)).status, 'compliant');
 
     await page.reload();
-    await settle(page);
+    await ui.settle(page);
     await page.getByText(/new profile installed on 1/).waitFor();
-    await assertAccessible(page, 'new profile page');
+    await ui.assertAccessible(page, 'new profile page');
     await screenshot(page, 'console-replace-new-profile');
 
     // Payload preview for the user, and bulk resend of the shown rows.

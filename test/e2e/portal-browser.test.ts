@@ -7,8 +7,9 @@ import {
   adminHelpers, createE2ePki, deviceHttpFor, enrollIphoneAt, startApnsStandIn, startHttpsEnvelope, wakeOnPush,
   type ApnsStandIn, type HttpsEnvelope,
 } from '../helpers/https-envelope.ts';
+import { consolePages } from '../helpers/console-page.ts';
 import { openTestDb, type TestDb } from '../helpers/test-db.ts';
-import { axeViolations, collectBrowserErrors, launchChromium, screenshot } from '../helpers/browser.ts';
+import { collectBrowserErrors, launchChromium, screenshot } from '../helpers/browser.ts';
 
 /**
  * The company portal in a real browser (Debian's Chromium through playwright-core) against a real
@@ -22,6 +23,7 @@ describe('the company portal in Chromium', () => {
   let standIn: ApnsStandIn;
   let server: HttpsEnvelope;
   let browser: Browser;
+  let ui: ReturnType<typeof consolePages>;
   let admin: ReturnType<typeof adminHelpers>;
   let stopWaking: () => void;
   const iphones: SimulatedIphone[] = [];
@@ -55,6 +57,7 @@ describe('the company portal in Chromium', () => {
     const pki = await createE2ePki();
     standIn = await startApnsStandIn(pki);
     server = await startHttpsEnvelope({ db: testDb.db, pki, secretKey: randomBytes(32), apnsUrl: standIn.url, appleMdmOptions: { verifyDelayMs: 0 } });
+    ui = consolePages(browser, server.origin);
     admin = adminHelpers(server.request);
     await admin.uploadPushCertificate(pki.push);
     stopWaking = wakeOnPush(standIn, () => iphones);
@@ -97,11 +100,6 @@ describe('the company portal in Chromium', () => {
     return { context, page, errors: collectBrowserErrors(page) };
   }
 
-  async function assertAccessible(page: Page, name: string): Promise<void> {
-    const serious = (await axeViolations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    assert.deepEqual(serious, [], `${name}: axe-core found serious or critical violations`);
-  }
-
   function deviceCard(page: Page) {
     return page.getByRole('region', { name: ann.deviceName });
   }
@@ -111,7 +109,7 @@ describe('the company portal in Chromium', () => {
     try {
       await page.goto(`${server.origin}/portal`);
       await page.getByText('Open your personal link').waitFor();
-      await assertAccessible(page, 'portal without link');
+      await ui.assertAccessible(page, 'portal without link');
       await screenshot(page, 'portal-no-link');
       assert.deepEqual(errors, []);
     } finally {
@@ -137,7 +135,7 @@ describe('the company portal in Chromium', () => {
       await card.getByText(`Tap the account 'ann@contoso.com' (server ${host}) that you added yourself and choose Delete Account.`).waitFor();
       await card.getByText(/Remove the account you added yourself/).waitFor();
       assert.equal(await page.getByRole('region', { name: /iPhone/ }).count(), 1, "only Ann's device is shown");
-      await assertAccessible(page, 'portal, blocked');
+      await ui.assertAccessible(page, 'portal, blocked');
       await screenshot(page, 'portal-blocked');
 
       // The user deletes the account in Settings, then asks, by keyboard, for a check.
@@ -154,7 +152,7 @@ describe('the company portal in Chromium', () => {
       // A reload keeps the tab's session and still shows it resolved.
       await page.reload();
       await deviceCard(page).getByText('Ready', { exact: true }).first().waitFor();
-      await assertAccessible(page, 'portal, resolved');
+      await ui.assertAccessible(page, 'portal, resolved');
       await screenshot(page, 'portal-resolved');
       assert.deepEqual(errors, []);
     } finally {
@@ -177,7 +175,7 @@ describe('the company portal in Chromium', () => {
       await page.getByRole('link', { name: /\/mdm\/apple\/enroll\?token=enr_/ }).waitFor();
       const width = await page.evaluate<number>('document.documentElement.scrollWidth');
       assert.ok(width <= 390, `no horizontal scrolling on a phone (${width}px)`);
-      await assertAccessible(page, 'portal, phone');
+      await ui.assertAccessible(page, 'portal, phone');
       await screenshot(page, 'portal-phone');
       const tokens = await server.request('GET', `/graph/beta/envelope/enrollmentTokens?$filter=userId eq ${ann.userId}`);
       assert.equal(tokens.body.value.filter((t: { platform: string; maxDevices: number }) => t.maxDevices === 1 && (t.platform === 'Windows' || t.platform === 'iOS')).length >= 2, true);
