@@ -1,13 +1,13 @@
 import type { AssignmentTarget } from '../../domain/assignments/assignment-target.ts';
 import { badRequest, EnvelopeError } from '../../domain/errors.ts';
-import { resolveTargets } from '../../domain/assignments/resolve-targets.ts';
-import { deviceTargetingIndex, targetPlatformOf, type AssignedProfile, type DeviceTargeting } from '../../domain/delivery/index.ts';
+import type { DeviceTargeting } from '../../domain/delivery/index.ts';
 import type { Profile } from '../../domain/profiles/index.ts';
 import { deviceChangeEffect, type CreatedConflict } from '../../domain/safe-changes/device-change-effect.ts';
-import type { DryRunDevice, DryRunStore } from '../../store/postgres/dry-run-store.ts';
+import type { DryRunStore } from '../../store/postgres/dry-run-store.ts';
 import type { TargetingStore } from '../../store/postgres/targeting-store.ts';
 import type { AssignmentService } from '../assignments/assignment-service.ts';
 import type { ProfileService } from '../profiles/profile-service.ts';
+import { assigned, deviceItem, listAdder, scopePages } from './scope-pages.ts';
 
 /** A device in a dry-run list, with its primary user (null when it has none). */
 export interface DryRunDeviceItem {
@@ -147,32 +147,20 @@ export class DryRunService {
     const result = emptyResult(action, before.profile, after.profile);
     const userSets = { gain: new Set<string>(), keep: new Set<string>(), update: new Set<string>(), lose: new Set<string>() };
     const usersMissing = new Set<string>();
-    const add = <T>(list: DryRunList<T>, item: () => T) => {
-      list.count += 1;
-      if (list.items.length < top) list.items.push(item());
-    };
+    const add = listAdder(top);
     const others = (await this.#store.assignedProfiles(tenantId)).filter((p) => p.profile.id !== profileId);
     const now = this.#now();
     const ctx = { now, uuidNamespace: this.#uuidNamespace, keepOnlyEmailProfile: this.#keepOnlyEmailProfile };
 
-    for (let cursor: string | null = null; ;) {
-      const ids = await this.#targeting.scopeUnionPage(tenantId, [before.targets, after.targets], cursor, this.#pageSize);
-      if (ids.length === 0) break;
-      const { devices, userGroupIds } = await this.#store.devicePage(tenantId, ids);
-      const resolverDevices = devices.map((d) => d.resolver);
-      const verdicts = (profile: Profile, targets: readonly AssignmentTarget[]) =>
-        deviceTargetingIndex(resolveTargets({ targetPlatform: targetPlatformOf(profile.odataType), targets, devices: resolverDevices, userGroupIds }));
-      const otherVerdicts = others.map((o) => ({ profile: o.profile, verdicts: verdicts(o.profile, o.targets) }));
+    const pages = scopePages({ targeting: this.#targeting, store: this.#store, pageSize: this.#pageSize }, tenantId, [before.targets, after.targets], others);
+    for await (const { devices, verdicts, othersAssigned } of pages) {
       const beforeVerdicts = verdicts(before.profile, before.targets);
       const afterVerdicts = verdicts(after.profile, after.targets);
       const ledger = await this.#store.ledgerRows(tenantId, devices.filter((d) => !afterVerdicts.has(d.delivery.id)).map((d) => d.delivery.id));
 
       for (const device of devices) {
         const id = device.delivery.id;
-        const common = otherVerdicts.flatMap(({ profile, verdicts: v }) => {
-          const targeting = v.get(id);
-          return targeting === undefined ? [] : [assigned(profile, targeting)];
-        });
+        const common = othersAssigned(id);
         const withProfile = (profile: Profile, targeting: DeviceTargeting | undefined) => (targeting === undefined ? common : [...common, assigned(profile, targeting)]);
         const wasTargeted = beforeVerdicts.get(id);
         const assignedBefore = withProfile(before.profile, wasTargeted);
@@ -201,26 +189,10 @@ export class DryRunService {
           add(result.usersMissingAttribute, () => ({ userId: user.id, userPrincipalName: user.userPrincipalName, userDisplayName: user.displayName, message }));
         }
       }
-      if (ids.length < this.#pageSize) break;
-      cursor = ids[ids.length - 1]!;
     }
     for (const change of ['gain', 'keep', 'update', 'lose'] as const) result[change].userCount = userSets[change].size;
     return result;
   }
-}
-
-function assigned(profile: Profile, targeting: DeviceTargeting): AssignedProfile {
-  return { id: profile.id, displayName: profile.displayName, odataType: profile.odataType, version: profile.version, settings: profile.settings, links: profile.links, targeting };
-}
-
-function deviceItem(device: DryRunDevice): DryRunDeviceItem {
-  return {
-    deviceId: device.delivery.id,
-    deviceName: device.deviceName,
-    userId: device.delivery.primaryUser?.id ?? null,
-    userPrincipalName: device.userPrincipalName,
-    userDisplayName: device.userDisplayName,
-  };
 }
 
 function emptyResult(action: DryRunResult['action'], current: Profile, proposed: Profile): DryRunResult {

@@ -1,14 +1,13 @@
 import type { AssignmentTarget } from '../../domain/assignments/assignment-target.ts';
-import { resolveTargets } from '../../domain/assignments/resolve-targets.ts';
-import { deviceTargetingIndex, targetPlatformOf, type AssignedProfile, type DeviceTargeting } from '../../domain/delivery/index.ts';
 import { badRequest, conflict, notFound } from '../../domain/errors.ts';
 import { changedIdentityFields, isEmailProfileType, type Profile } from '../../domain/profiles/index.ts';
 import { replaceDeviceEffect } from '../../domain/safe-changes/replace-effect.ts';
-import type { DryRunDevice, DryRunStore } from '../../store/postgres/dry-run-store.ts';
+import type { DryRunStore } from '../../store/postgres/dry-run-store.ts';
 import type { ProfileReplacement, ReplacementProgress } from '../../store/postgres/replacement-store.ts';
 import type { Stores, Transactor } from '../../store/postgres/stores.ts';
 import type { TargetingStore } from '../../store/postgres/targeting-store.ts';
 import type { ProfileService } from '../profiles/profile-service.ts';
+import { assigned, deviceItem, listAdder, scopePages } from './scope-pages.ts';
 import type { DryRunDeviceItem, DryRunList } from './dry-run-service.ts';
 
 /** Who asked for the replace (the audit trail records the same principal). */
@@ -207,30 +206,17 @@ export class ReplaceService {
 
   async #summarize(tenantId: string, old: Profile, created: Profile, targets: AssignmentTarget[], result: ReplaceResult, top: number): Promise<void> {
     if (targets.length === 0) return;
-    const add = <T>(list: DryRunList<T>, item: () => T) => {
-      list.count += 1;
-      if (list.items.length < top) list.items.push(item());
-    };
+    const add = listAdder(top);
     const others = (await this.#store.assignedProfiles(tenantId)).filter((p) => p.profile.id !== old.id && p.profile.id !== created.id);
     const ctx = { now: this.#now(), uuidNamespace: this.#uuidNamespace, keepOnlyEmailProfile: this.#keepOnlyEmailProfile };
-    for (let cursor: string | null = null; ;) {
-      const ids = await this.#targeting.scopeUnionPage(tenantId, [targets], cursor, this.#pageSize);
-      if (ids.length === 0) break;
-      const { devices, userGroupIds } = await this.#store.devicePage(tenantId, ids);
-      const resolverDevices = devices.map((d) => d.resolver);
-      const verdicts = (profile: Profile, profileTargets: readonly AssignmentTarget[]) =>
-        deviceTargetingIndex(resolveTargets({ targetPlatform: targetPlatformOf(profile.odataType), targets: profileTargets, devices: resolverDevices, userGroupIds }));
-      const otherVerdicts = others.map((o) => ({ profile: o.profile, verdicts: verdicts(o.profile, o.targets) }));
+    const pages = scopePages({ targeting: this.#targeting, store: this.#store, pageSize: this.#pageSize }, tenantId, [targets], others);
+    for await (const { devices, verdicts, othersAssigned } of pages) {
       const newVerdicts = verdicts(created, targets);
       const ledger = await this.#store.ledgerRows(tenantId, devices.map((d) => d.delivery.id));
       for (const device of devices) {
         const id = device.delivery.id;
-        const common = otherVerdicts.flatMap(({ profile, verdicts: v }) => {
-          const targeting = v.get(id);
-          return targeting === undefined ? [] : [assigned(profile, targeting)];
-        });
         const targeting = newVerdicts.get(id);
-        const effect = replaceDeviceEffect(device.delivery, old.id, targeting === undefined ? null : assigned(created, targeting), common, ledger.get(id) ?? [], ctx);
+        const effect = replaceDeviceEffect(device.delivery, old.id, targeting === undefined ? null : assigned(created, targeting), othersAssigned(id), ledger.get(id) ?? [], ctx);
         result.devicesEvaluated += 1;
         const item = () => deviceItem(device);
         if (effect.old === 'remove') add(result.removeOld, item);
@@ -241,8 +227,6 @@ export class ReplaceService {
           add(result.blocked, () => ({ ...item(), reasonCode: reason.code, message: reason.message, oldAccount: effect.old }));
         }
       }
-      if (ids.length < this.#pageSize) break;
-      cursor = ids[ids.length - 1]!;
     }
   }
 }
@@ -275,19 +259,5 @@ function summaryOf(record: ProfileReplacement, old: Profile | null, replacement:
     replacedBy: { tokenId: record.replacedByTokenId, role: record.replacedByRole },
     assignmentsMoved: record.assignmentsMoved,
     progress,
-  };
-}
-
-function assigned(profile: Profile, targeting: DeviceTargeting): AssignedProfile {
-  return { id: profile.id, displayName: profile.displayName, odataType: profile.odataType, version: profile.version, settings: profile.settings, links: profile.links, targeting };
-}
-
-function deviceItem(device: DryRunDevice): DryRunDeviceItem {
-  return {
-    deviceId: device.delivery.id,
-    deviceName: device.deviceName,
-    userId: device.delivery.primaryUser?.id ?? null,
-    userPrincipalName: device.userPrincipalName,
-    userDisplayName: device.userDisplayName,
   };
 }
